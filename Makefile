@@ -1,0 +1,55 @@
+# Carefront: `make run` to try it, `make test` to check it. See README.md.
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+PG_URL    ?= postgres://postgres@127.0.0.1:5432/postgres
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: run serve venv dev migrate demo test test-sqlite test-postgres test-e2e lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || { python=$$(scripts/find-python) && echo "Using $$python" && $$python -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+migrate: venv
+	$(PY) manage.py migrate --no-input -v0
+
+demo: migrate
+	$(PY) manage.py demo_data --if-empty
+
+run: demo
+	$(PY) manage.py serve
+
+test: dev test-sqlite test-postgres test-e2e
+
+test-sqlite: dev
+	CAREFRONT_DATABASE_URL=sqlite:// $(PY) -m pytest -p no:cacheprovider
+
+test-postgres: dev
+	CAREFRONT_DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:cacheprovider
+
+test-e2e: dev
+	CAREFRONT_DATABASE_URL=sqlite:// $(PY) -m pytest -o addopts="-q" -p no:cacheprovider tests/e2e
+
+lint: dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+format: dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

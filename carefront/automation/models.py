@@ -1,0 +1,25 @@
+"""Saved replies (canned responses) with placeholders."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SavedReply(models.Model):
+    """A reusable answer. `{{ customer.first_name }}` style placeholders are filled when used."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

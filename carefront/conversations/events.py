@@ -1,0 +1,53 @@
+"""Typed events published after commit, and the timeline rows that record them."""
+
+from dataclasses import dataclass
+
+from .models import Conversation, ConversationEvent, EventKind
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationCreated:
+    conversation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    conversation_id: int
+    message_id: int
+    reopened: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSent:
+    """An agent's reply was written (delivery follows through the outbox)."""
+
+    conversation_id: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoteAdded:
+    conversation_id: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationAssigned:
+    conversation_id: int
+    assignee_id: int | None
+    team_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationStatusChanged:
+    conversation_id: int
+    old_status: str
+    new_status: str
+
+
+def record(
+    *, conversation: Conversation, kind: EventKind, actor_id: int | None = None, **data: object
+) -> ConversationEvent:
+    return ConversationEvent.objects.create(
+        conversation=conversation, kind=kind, actor_id=actor_id, data=data
+    )

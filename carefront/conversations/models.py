@@ -1,0 +1,284 @@
+"""Conversations, their messages, attachments, tags, timeline events and the outbox."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from carefront.accounts.models import Team
+from carefront.customers.models import Customer
+from carefront.inboxes.models import Inbox, RawInbound
+
+SUBJECT_MAX_LENGTH = 255
+# "Waiting longest" order: since when the customer waits, else the last activity.
+WAITING_KEY = Coalesce("waiting_since", "last_message_at")
+
+
+def new_reply_token() -> str:
+    return secrets.token_hex(8)
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+class Tag(models.Model):
+    """A label agents put on conversations to group and find them."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Conversation(models.Model):
+    """A customer's request and everything said about it, in one inbox."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+        verbose_name=_("assignee"),
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("team"),
+    )
+    tags = models.ManyToManyField(Tag, related_name="conversations", blank=True)
+    # Secret carried in the Reply-To address and subject; only honoured for known senders.
+    reply_token = models.CharField(
+        max_length=32, unique=True, default=new_reply_token, editable=False
+    )
+    # Since when the customer has been waiting for us; null when the ball is in their court.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField()
+    message_count = models.PositiveIntegerField(default=0)
+    preview = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        indexes = [
+            # Keyset pagination: every list orders by (waiting_since, id) or (last_message_at, id).
+            models.Index(F("status"), WAITING_KEY, F("id"), name="conv_status_wait_idx"),
+            models.Index(F("inbox"), F("status"), WAITING_KEY, F("id"), name="conv_inbox_wait_idx"),
+            models.Index(
+                F("assignee"), F("status"), WAITING_KEY, F("id"), name="conv_assignee_wait_idx"
+            ),
+            models.Index(F("team"), F("status"), WAITING_KEY, F("id"), name="conv_team_wait_idx"),
+            models.Index(fields=["status", "last_message_at", "id"], name="conv_status_last_idx"),
+            models.Index(
+                fields=["inbox", "status", "last_message_at", "id"], name="conv_inbox_last_idx"
+            ),
+            models.Index(fields=["customer", "last_message_at"], name="conv_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.waiting_since is not None
+
+
+class Direction(models.TextChoices):
+    INCOMING = "incoming", _("From the customer")
+    OUTGOING = "outgoing", _("To the customer")
+    NOTE = "note", _("Private note")
+
+
+class DeliveryStatus(models.TextChoices):
+    NONE = "", _("Not applicable")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    RETRYING = "retrying", _("Retrying")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    """One message in a conversation: from the customer, to the customer, or a private note."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    channel = models.CharField(max_length=16, default="email")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    from_name = models.CharField(max_length=320, blank=True)
+    from_address = models.CharField(max_length=320, blank=True)
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    subject = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)  # already sanitised
+    # The new part of the message, without the quoted thread and signature.
+    reply_text = models.TextField(blank=True)
+    is_auto_submitted = models.BooleanField(default=False)
+    parse_warning = models.TextField(blank=True)
+    raw = models.ForeignKey(
+        RawInbound, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)  # the Date header
+    created_at = models.DateTimeField(db_index=False)
+    delivery_status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE, blank=True
+    )
+    delivery_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["conversation", "created_at", "id"], name="message_timeline_idx"),
+        ]
+        constraints = [
+            # The same email (CC'd to two inboxes, fetched twice) is stored once.
+            models.UniqueConstraint(
+                fields=["message_id"], condition=~Q(message_id=""), name="message_unique_message_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} message #{self.pk}"
+
+    @property
+    def is_note(self) -> bool:
+        return self.direction == Direction.NOTE
+
+    @property
+    def has_quote(self) -> bool:
+        return bool(self.reply_text) and self.reply_text.strip() != self.body_text.strip()
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    """A file that came with (or was sent with) a message. Content-addressed on disk."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    content_id = models.CharField(max_length=255, blank=True)
+    is_inline = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ThreadKey(models.Model):
+    """Maps every Message-ID we have seen or that was referenced to its conversation.
+
+    Referenced ids are recorded too, so a parent that arrives after its reply finds the thread.
+    """
+
+    message_id = models.CharField(max_length=255, unique=True)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("thread key")
+        verbose_name_plural = _("thread keys")
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Conversation created")
+    ASSIGNED = "assigned", _("Assigned")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    TAGGED = "tagged", _("Tags changed")
+    MERGED = "merged", _("Merged")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+
+
+class ConversationEvent(models.Model):
+    """A timeline row: who did what to the conversation, and when."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conversation event")
+        verbose_name_plural = _("conversation events")
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="conv_event_timeline_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.conversation_id}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxEntry(models.Model):
+    """A reply waiting to be delivered. Written in the same transaction as its message."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbox_entry")
+    status = models.CharField(
+        max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox entry")
+        verbose_name_plural = _("outbox")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"outbox #{self.pk} ({self.status})"

@@ -1,0 +1,23 @@
+"""Writes on conversations. Import services from here."""
+
+from .actions import (
+    conversation_add_note,
+    conversation_assign,
+    conversation_reply,
+    conversation_set_status,
+    conversation_set_tags,
+)
+from .merge import conversation_merge
+from .receive import Outcome, ReceiveResult, message_receive
+
+__all__ = [
+    "Outcome",
+    "ReceiveResult",
+    "conversation_add_note",
+    "conversation_assign",
+    "conversation_merge",
+    "conversation_reply",
+    "conversation_set_status",
+    "conversation_set_tags",
+    "message_receive",
+]

@@ -1,0 +1,230 @@
+"""What agents do to a conversation: reply, note, assign, change status, tag."""
+
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from carefront.accounts.models import Agent, Team
+from carefront.core.events import publish
+from carefront.core.exceptions import InvalidInput, PermissionDenied
+
+from .. import events
+from ..models import (
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    EventKind,
+    Message,
+    OutboxEntry,
+    Status,
+    Tag,
+)
+
+MAX_BODY_LENGTH = 100_000
+MAX_TAG_LENGTH = 64
+
+
+def new_message_id() -> str:
+    return f"cf.{uuid.uuid4().hex}@{settings.CAREFRONT['MAIL_DOMAIN']}"
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise InvalidInput("The message is empty.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise InvalidInput(f"The message is longer than {MAX_BODY_LENGTH} characters.")
+    return body
+
+
+@transaction.atomic
+def conversation_reply(
+    *, conversation: Conversation, author: Agent, body: str, status: str | None = None
+) -> Message:
+    """Write a reply to the customer, optionally changing the status ("send and solve").
+
+    The message and its outbox row commit together; a task delivers it after commit.
+    """
+    body = _clean_body(body)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    now = timezone.now()
+    last_incoming = (
+        Message.objects.filter(conversation=conversation, direction=Direction.INCOMING)
+        .exclude(message_id="")
+        .order_by("-created_at", "-id")
+        .only("message_id", "references", "subject")
+        .first()
+    )
+    references = []
+    in_reply_to = ""
+    if last_incoming is not None:
+        references = [*last_incoming.references.split(), last_incoming.message_id]
+        in_reply_to = last_incoming.message_id
+    subject = conversation.subject
+    if subject and not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    customer = conversation.customer
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.OUTGOING,
+        channel=conversation.inbox.channel,
+        author=author,
+        from_name=conversation.inbox.from_name or author.name,
+        from_address=conversation.inbox.email_address or "",
+        to=[customer.email] if customer.email else [],
+        subject=subject,
+        message_id=new_message_id(),
+        in_reply_to=in_reply_to,
+        references=" ".join(references[-20:]),
+        body_text=body,
+        reply_text=body,
+        created_at=now,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    OutboxEntry.objects.create(message=message, next_attempt_at=now)
+    fields = {
+        "last_message_at": now,
+        "message_count": F("message_count") + 1,
+        "preview": " ".join(body.split())[:200],
+        "waiting_since": None,
+        "updated_at": now,
+    }
+    Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    conversation.refresh_from_db()
+    if status and status != conversation.status:
+        conversation_set_status(conversation=conversation, status=status, actor=author)
+
+    from ..tasks import outbox_deliver_task
+
+    transaction.on_commit(lambda: outbox_deliver_task.enqueue(message.outbox_entry.pk))
+    publish(events.MessageSent(conversation_id=conversation.pk, message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def conversation_add_note(*, conversation: Conversation, author: Agent, body: str) -> Message:
+    """A private note: seen by agents only, never sent."""
+    body = _clean_body(body)
+    now = timezone.now()
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.NOTE,
+        channel="internal",
+        author=author,
+        from_name=author.name,
+        body_text=body,
+        reply_text=body,
+        created_at=now,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
+    publish(events.NoteAdded(conversation_id=conversation.pk, message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def conversation_assign(
+    *, conversation: Conversation, assignee: Agent | None, actor: Agent, team: Team | None = None
+) -> Conversation:
+    """Give the conversation to an agent (or nobody), optionally to a team."""
+    from ..selectors import agent_can_access_inbox
+
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if assignee is not None and not agent_can_access_inbox(
+        agent=assignee, inbox_id=conversation.inbox_id
+    ):
+        raise PermissionDenied(f"{assignee} cannot see the inbox of this conversation.")
+    if assignee is not None and not assignee.is_active:
+        raise InvalidInput(f"{assignee} is deactivated.")
+    changed = conversation.assignee_id != (assignee.pk if assignee else None)
+    team_changed = team is not None and conversation.team_id != team.pk
+    if not changed and not team_changed:
+        return conversation
+    conversation.assignee = assignee
+    update = ["assignee", "updated_at"]
+    if team is not None:
+        conversation.team = team
+        update.append("team")
+    conversation.save(update_fields=update)
+    events.record(
+        conversation=conversation,
+        kind=EventKind.ASSIGNED,
+        actor_id=actor.pk,
+        assignee=assignee.pk if assignee else None,
+        assignee_name=assignee.name if assignee else "",
+        team=conversation.team_id,
+    )
+    publish(
+        events.ConversationAssigned(
+            conversation_id=conversation.pk,
+            assignee_id=conversation.assignee_id,
+            team_id=conversation.team_id,
+        )
+    )
+    return conversation
+
+
+@transaction.atomic
+def conversation_set_status(
+    *, conversation: Conversation, status: str, actor: Agent | None
+) -> Conversation:
+    if status not in Status.values:
+        raise InvalidInput(f"{status!r} is not a status.")
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    old = conversation.status
+    if old == status:
+        return conversation
+    conversation.status = status
+    update = ["status", "updated_at"]
+    if status in {Status.SOLVED, Status.CLOSED}:
+        conversation.waiting_since = None
+        update.append("waiting_since")
+    conversation.save(update_fields=update)
+    events.record(
+        conversation=conversation,
+        kind=EventKind.STATUS_CHANGED,
+        actor_id=actor.pk if actor else None,
+        old=old,
+        new=status,
+    )
+    publish(
+        events.ConversationStatusChanged(
+            conversation_id=conversation.pk, old_status=old, new_status=status
+        )
+    )
+    return conversation
+
+
+def _normalize_tag(name: str) -> str:
+    name = " ".join(name.strip().lower().split())
+    if len(name) > MAX_TAG_LENGTH:
+        raise InvalidInput(f"A tag is at most {MAX_TAG_LENGTH} characters.")
+    return name
+
+
+@transaction.atomic
+def conversation_set_tags(
+    *, conversation: Conversation, names: Iterable[str], actor: Agent
+) -> list[Tag]:
+    """Replace the conversation's tags with `names`, creating unknown tags."""
+    wanted = sorted({n for n in (_normalize_tag(n) for n in names) if n})
+    existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+    missing = [Tag(name=n) for n in wanted if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+    before = set(conversation.tags.values_list("name", flat=True))
+    tags = [existing[n] for n in wanted]
+    if before != set(wanted):
+        conversation.tags.set(tags)
+        events.record(
+            conversation=conversation,
+            kind=EventKind.TAGGED,
+            actor_id=actor.pk,
+            added=sorted(set(wanted) - before),
+            removed=sorted(before - set(wanted)),
+        )
+    return tags

@@ -1,0 +1,49 @@
+"""Folding one conversation into another when they turn out to be one thread."""
+
+from django.db import transaction
+from django.db.models import Count, Max, Min
+
+from .. import events
+from ..models import (
+    SUBJECT_MAX_LENGTH,
+    Conversation,
+    ConversationEvent,
+    Direction,
+    EventKind,
+    Message,
+    ThreadKey,
+)
+from ..reply_tokens import strip_subject_token
+
+
+@transaction.atomic
+def conversation_merge(*, source_id: int, target_id: int, actor_id: int | None = None) -> None:
+    """Move everything of `source` into `target` and delete `source`.
+
+    Outbox rows follow their messages, so nothing pending is lost or sent twice.
+    """
+    target = Conversation.objects.select_for_update().get(pk=target_id)
+    source = Conversation.objects.select_for_update().get(pk=source_id)
+    Message.objects.filter(conversation=source).update(conversation=target)
+    ConversationEvent.objects.filter(conversation=source).update(conversation=target)
+    ThreadKey.objects.filter(conversation=source).update(conversation=target)
+    target.tags.add(*source.tags.all())
+    summary = (
+        Message.objects.filter(conversation=target)
+        .exclude(direction=Direction.NOTE)
+        .aggregate(count=Count("id"), last=Max("created_at"), first=Min("created_at"))
+    )
+    target.message_count = summary["count"] or 0
+    target.last_message_at = summary["last"] or target.last_message_at
+    if source.waiting_since and (
+        target.waiting_since is None or source.waiting_since < target.waiting_since
+    ):
+        target.waiting_since = source.waiting_since
+    first = Message.objects.filter(conversation=target).order_by("created_at", "id").first()
+    if first is not None and first.subject:
+        target.subject = strip_subject_token(first.subject)[:SUBJECT_MAX_LENGTH]
+    target.save(
+        update_fields=["message_count", "last_message_at", "waiting_since", "subject", "updated_at"]
+    )
+    events.record(conversation=target, kind=EventKind.MERGED, actor_id=actor_id, merged=source_id)
+    source.delete()

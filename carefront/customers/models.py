@@ -1,0 +1,63 @@
+"""Customer profiles and the identities (email addresses, ...) that lead to them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Customer(models.Model):
+    """One person we serve, whatever channel they write on."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("primary email"), max_length=320, blank=True)
+    language = models.CharField(_("preferred language"), max_length=16, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    is_internal = models.BooleanField(
+        _("internal requester"), default=False, help_text=_("A colleague from another department.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [models.Index(fields=["name", "id"], name="customer_name_idx")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email or _("Customer #%(id)s") % {"id": self.pk}
+
+    @property
+    def first_name(self) -> str:
+        if self.name:
+            return self.name.split()[0]
+        return self.email.split("@")[0] if self.email else ""
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    EXTERNAL = "external", _("External id")
+
+
+class CustomerIdentity(models.Model):
+    """An address a customer reaches us from. Email values are stored lower-cased."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=16, choices=IdentityKind.choices, default=IdentityKind.EMAIL)
+    value = models.CharField(max_length=320)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="customer_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"

@@ -1,0 +1,100 @@
+"""Inboxes (channel instances), their email settings, and the raw inbound store."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carefront.accounts.models import Team
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    API = "api", _("API")
+
+
+class Inbox(models.Model):
+    """Where customers write to: one address (or channel instance), answered by its teams."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL
+    )
+    email_address = models.EmailField(
+        _("address"), max_length=320, unique=True, null=True, blank=True
+    )
+    from_name = models.CharField(
+        _("sender name"), max_length=100, blank=True, help_text=_("Shown to customers on replies.")
+    )
+    teams = models.ManyToManyField(
+        Team, related_name="inboxes", blank=True, verbose_name=_("teams")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inbox")
+        verbose_name_plural = _("inboxes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImapAccount(models.Model):
+    """An IMAP mailbox that feeds an inbox. Fetching is UID-based and resumes where it stopped."""
+
+    inbox = models.OneToOneField(Inbox, on_delete=models.CASCADE, related_name="imap_account")
+    host = models.CharField(_("host"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    use_ssl = models.BooleanField(_("use TLS"), default=True)
+    username = models.CharField(_("username"), max_length=255)
+    password = models.CharField(_("password"), max_length=255)
+    folder = models.CharField(_("folder"), max_length=255, default="INBOX")
+    delete_after_fetch = models.BooleanField(
+        _("delete from server after import"),
+        default=False,
+        help_text=_("Off by default: Carefront never deletes mail unless told to."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    uid_validity = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(default=0, editable=False)
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("IMAP account")
+        verbose_name_plural = _("IMAP accounts")
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.host}/{self.folder}"
+
+
+class RawStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    DUPLICATE = "duplicate", _("Duplicate")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Failed")
+
+
+class RawInbound(models.Model):
+    """Inbound input exactly as it arrived, stored before anything parses it, so nothing is lost."""
+
+    inbox = models.ForeignKey(
+        Inbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=32)  # imap, smtp, import, api, ...
+    source_ref = models.CharField(max_length=500, blank=True)  # IMAP uid, file path, ...
+    data = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=RawStatus.choices, default=RawStatus.RECEIVED)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("raw inbound message")
+        verbose_name_plural = _("raw inbound messages")
+        indexes = [models.Index(fields=["status", "id"], name="raw_inbound_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} #{self.pk} ({self.status})"

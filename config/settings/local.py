@@ -1,0 +1,18 @@
+"""Embedded mode: one command, SQLite, in-process worker, demo data."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+DEBUG = True
+# Replies are written to files instead of being sent, unless an SMTP relay is configured.
+if not os.environ.get("CAREFRONT_EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "sent-mail")},
+        }
+    }
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)

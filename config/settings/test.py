@@ -1,0 +1,23 @@
+"""Tests: the database comes from CAREFRONT_DATABASE_URL (SQLite by default, PostgreSQL in CI)."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import DATABASES
+
+SECRET_KEY = "test-secret-key"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="carefront-test-media-"))
+ALLOWED_HOSTS = ["*"]
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Unique per run so that parallel test runs on one server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_carefront_{os.getpid()}"}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    DATABASES["default"]["NAME"] = ":memory:"
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}

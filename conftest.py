@@ -1,0 +1,38 @@
+"""Fixtures shared by every test package."""
+
+import pytest
+
+from carefront.accounts.models import Role
+from carefront.accounts.tests.factories import AgentFactory, TeamFactory
+from carefront.inboxes.tests.factories import InboxFactory
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory()
+
+
+@pytest.fixture
+def inbox(team):
+    return InboxFactory(teams=[team])
+
+
+@pytest.fixture
+def agent(team):
+    agent = AgentFactory(role=Role.AGENT, time_zone="Europe/Berlin")
+    team.members.add(agent)
+    return agent
+
+
+@pytest.fixture
+def admin(db):
+    return AgentFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def outsider(db):
+    """An agent of another team, who must not see `inbox`."""
+    other = TeamFactory()
+    agent = AgentFactory(role=Role.AGENT)
+    other.members.add(agent)
+    return agent
