@@ -31,6 +31,9 @@ class InboundMessage:
     from_name: str = ""
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
+    # Envelope recipients a mail server recorded (Delivered-To, X-Original-To): used to pick the
+    # inbox and find reply tokens when To/Cc name a list or alias.
+    delivered_to: list[str] = field(default_factory=list)
     subject: str = ""
     message_id: str = ""
     in_reply_to: list[str] = field(default_factory=list)

@@ -1,0 +1,215 @@
+"""Email ingestion: the one entry point every email transport (IMAP, SMTP, folder import) calls.
+
+Order of work, so that nothing is ever lost: the raw bytes are committed first (`RawInbound`,
+status "received"), then parsed, then handed to `message_receive`, then the raw row is marked.
+A crash between the steps leaves a "received" row that `raw_inbound_retry` picks up again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carefront.conversations.models import Conversation, Message
+from carefront.conversations.services import Outcome, message_receive
+from carefront.core.exceptions import InvalidInput, NotFound
+
+from .email.parsing import parse_email, recover_email
+from .models import Channel, Inbox, RawInbound, RawStatus
+
+logger = logging.getLogger(__name__)
+
+_PLUS_TOKEN_RE = re.compile(r"\+[^@]*@")
+_ERROR_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What became of one inbound email. `raw` is always stored, whatever happened."""
+
+    raw: RawInbound
+    status: RawStatus
+    outcome: Outcome | None = None
+    message: Message | None = None
+    conversation: Conversation | None = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Stored as a message (or already stored): the transport may acknowledge it."""
+        return self.status in {RawStatus.PROCESSED, RawStatus.DUPLICATE}
+
+
+def email_ingest(
+    *, inbox: Inbox | None, data: bytes, source: str, source_ref: str = ""
+) -> IngestResult:
+    """Store one raw email and turn it into a message. Never raises for bad input.
+
+    `inbox` None means: pick it from the recipients (To, Cc, Delivered-To, X-Original-To, with
+    `+cf-token` plus-addressing ignored), else the first active email inbox. Call it outside
+    any transaction: the raw row must be committed on its own before parsing starts.
+    """
+    data = bytes(data)
+    size = len(data)
+    limit = settings.CAREFRONT["MAX_MESSAGE_BYTES"]
+    if size > limit:
+        error = _(
+            "The message is %(size)s bytes, over the %(limit)s byte limit; kept unprocessed."
+        ) % {"size": size, "limit": limit}
+        raw = RawInbound.objects.create(
+            inbox=inbox,
+            source=source[:32],
+            source_ref=source_ref[:500],
+            data=data,
+            size=size,
+            status=RawStatus.REJECTED,
+            error=error,
+            processed_at=timezone.now(),
+        )
+        logger.warning(
+            "Rejected inbound email %s from %s %r: %s bytes is over MAX_MESSAGE_BYTES (%s)",
+            raw.pk,
+            source,
+            source_ref,
+            size,
+            limit,
+        )
+        return IngestResult(raw=raw, status=RawStatus.REJECTED, error=error)
+
+    raw = RawInbound.objects.create(
+        inbox=inbox,
+        source=source[:32],
+        source_ref=source_ref[:500],
+        data=data,
+        size=size,
+        status=RawStatus.RECEIVED,
+    )
+    return _process(raw=raw, data=data, inbox=inbox)
+
+
+def raw_inbound_retry(*, raw_id: int) -> IngestResult:
+    """Process a stored raw email again (after a failure, or one left "received" by a crash).
+
+    Rows already processed or found duplicate are returned as they are: retrying them would
+    only find the same message again.
+    """
+    raw = RawInbound.objects.filter(pk=raw_id).first()
+    if raw is None:
+        raise NotFound(_("There is no stored inbound message %(id)s.") % {"id": raw_id})
+    if raw.status in {RawStatus.PROCESSED, RawStatus.DUPLICATE}:
+        raise InvalidInput(_("Inbound message %(id)s was already processed.") % {"id": raw_id})
+    data = bytes(raw.data)
+    limit = settings.CAREFRONT["MAX_MESSAGE_BYTES"]
+    if len(data) > limit:
+        return IngestResult(raw=raw, status=RawStatus(raw.status), error=raw.error)
+    return _process(raw=raw, data=data, inbox=raw.inbox)
+
+
+def _process(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> IngestResult:
+    if not data.strip():
+        return _finish(raw, RawStatus.REJECTED, error=_("The message is empty."))
+    try:
+        inbound = parse_email(data)
+    except Exception as exc:
+        # Whatever broke the parser, the message is still shown, from what can be recovered.
+        logger.exception("Could not parse inbound email %s; storing it as raw text", raw.pk)
+        inbound = recover_email(data, reason=f"{type(exc).__name__}: {exc}")
+
+    if inbox is None:
+        inbox = inbox_for_recipients(addresses=[*inbound.to, *inbound.cc, *inbound.delivered_to])
+        if inbox is None:
+            return _finish(
+                raw, RawStatus.FAILED, error=_("There is no active email inbox to put it in.")
+            )
+        raw.inbox = inbox
+        raw.save(update_fields=["inbox"])
+
+    try:
+        result = message_receive(inbox=inbox, inbound=inbound, raw=raw)
+    except Exception as exc:
+        logger.exception("Could not store inbound email %s; retrying as raw text", raw.pk)
+        error = f"{type(exc).__name__}: {exc}"
+        try:
+            # The parsed form may hold something the database refuses; the recovered form
+            # (plain text, best-effort headers) still lets the agent see the message.
+            result = message_receive(
+                inbox=inbox, inbound=recover_email(data, reason=error), raw=raw
+            )
+        except Exception as second:
+            logger.exception("Could not store inbound email %s at all", raw.pk)
+            return _finish(
+                raw, RawStatus.FAILED, error=f"{error}\n{type(second).__name__}: {second}"
+            )
+
+    if result.outcome == Outcome.DUPLICATE:
+        status = RawStatus.DUPLICATE
+    elif result.outcome == Outcome.REJECTED:
+        status = RawStatus.REJECTED
+    else:
+        status = RawStatus.PROCESSED
+    return _finish(
+        raw,
+        status,
+        error=result.reason,
+        outcome=result.outcome,
+        message=result.message,
+        conversation=result.conversation,
+    )
+
+
+def _finish(
+    raw: RawInbound,
+    status: RawStatus,
+    *,
+    error: str = "",
+    outcome: Outcome | None = None,
+    message: Message | None = None,
+    conversation: Conversation | None = None,
+) -> IngestResult:
+    raw.status = status
+    raw.error = error[:_ERROR_MAX_LENGTH]
+    raw.processed_at = timezone.now()
+    try:
+        raw.save(update_fields=["status", "error", "processed_at"])
+    except DatabaseError:
+        # The message itself is stored (or not, per status); a stale status row only means a
+        # later retry finds it as a duplicate.
+        logger.exception("Could not mark raw inbound %s as %s", raw.pk, status)
+    if status == RawStatus.FAILED:
+        logger.error("Inbound email %s failed: %s", raw.pk, error)
+    elif status == RawStatus.REJECTED:
+        logger.info("Inbound email %s rejected: %s", raw.pk, error)
+    return IngestResult(
+        raw=raw,
+        status=status,
+        outcome=outcome,
+        message=message,
+        conversation=conversation,
+        error=error,
+    )
+
+
+def inbox_for_recipients(*, addresses: list[str]) -> Inbox | None:
+    """The inbox whose address is among the recipients, else the first active email inbox."""
+    candidates = []
+    for address in addresses:
+        address = address.strip().lower()
+        candidates.append(address)
+        stripped = _PLUS_TOKEN_RE.sub("@", address)
+        if stripped != address:
+            candidates.append(stripped)
+    active = Inbox.objects.filter(is_active=True, channel=Channel.EMAIL)
+    if candidates:
+        matches = active.annotate(address=Lower("email_address")).filter(address__in=candidates)
+        by_address = {inbox.address: inbox for inbox in matches}
+        for candidate in candidates:
+            if candidate in by_address:
+                return by_address[candidate]
+    return active.order_by("pk").first()
