@@ -2,7 +2,6 @@
 VENV      ?= .venv
 PY        := $(VENV)/bin/python
 PG_URL    ?= postgres://postgres@127.0.0.1:5432/postgres
-export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: run serve venv dev migrate demo test test-sqlite test-postgres test-e2e lint format bench clean
 
