@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "carefront.conversations",
     "carefront.automation",
     "carefront.web",
+    "carefront.demo",
 ]
 
 MIDDLEWARE = [
