@@ -1,36 +1,323 @@
-"""Split an email's text into the new reply, the quoted thread below it, and the signature."""
+"""Split an email's text into the new reply, the quoted thread below it, and the signature.
+
+Behaviour (see docs/email-parsing.md):
+* A *thread header* starts earlier mail: an attribution line ("On <date>, <name> wrote:", and its
+  de/nl/pl/sv/da/fr/es/it/pt/ja forms, also broken over up to three lines), an
+  "-----Original Message-----" separator, or an Outlook block ("From: ..." followed by
+  "Sent:/Date:/To:/Subject:" lines, in the same languages). Everything from the first one down
+  is the quoted thread.
+* `>`-quoted lines at the end of the reply are quoted too; `>`-quoted lines *followed by new
+  text* (inline or bottom posting) stay in the reply, so nothing the customer wrote is hidden.
+  If the message starts with a header or quote, the new text below it is the reply.
+* A signature is cut from the end of the reply: a line "-- ", "--", "__" or "-Name" after a blank
+  line, a "Sent from my iPhone"-style line, or a closing ("Best regards", "Mit freundlichen
+  Grüßen", "Mvh", ...) followed by at most four short lines.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+_QUOTE_PREFIX_RE = re.compile(r"^(?:[ \t]*>)+[ \t]?")
+_VERBS = (
+    r"wrote|writes|schrieb|schreef|skrev|napisa[łl](?:\(a\))?|napisała|a [ée]crit|"
+    r"escribi[óo]|ha scritto|escreveu|kirjoitti|написал(?:а)?|yazd[ıi]|書きました|のメッセージ"
+)
+# An attribution line: ends in ":" and names the verb, or (ja, sv, ...) a date and an address.
+_ATTRIBUTION_VERB_RE = re.compile(rf"(?:^|\W)(?:{_VERBS})(?:\W.*)?:\s*$", re.IGNORECASE)
+_ATTRIBUTION_ADDRESS_RE = re.compile(r"\d.*<[^<>\s@]+@[^<>\s]+>\s*:\s*$")
+_ATTRIBUTION_OPENER_RE = re.compile(
+    r"^(?:On|Am|Op|Den|Dnia|W dniu|Le|El|Il|Em|Op|\d|[A-Za-zäöåæø]{2,4}\.?\s+\d)",
+    re.IGNORECASE,
+)
+_SEPARATOR_RE = re.compile(
+    r"^[-_=* ]{3,}\s*(?:original message|ursprüngliche nachricht|originalnachricht|"
+    r"oorspronkelijk bericht|oprindelig (?:meddelelse|besked)|ursprungligt meddelande|"
+    r"opprinnelig melding|wiadomo[śs][ćc] oryginalna|message d'origine|mensaje original|"
+    r"messaggio originale|mensagem original|alkuper[äa]inen viesti)\s*[-_=* ]{3,}$"
+    r"|^original message processed by david",
+    re.IGNORECASE,
+)
+_FIELD = r"^\*?\s*(?:{names})\s*:\*?(?:\s|$)"
+_FROM_FIELD_RE = re.compile(
+    _FIELD.format(names=r"from|von|van|fra|från|od|de|da|from|差出人|送信者|发件人|寄件者"),
+    re.IGNORECASE,
+)
+_OTHER_FIELD_RE = re.compile(
+    _FIELD.format(
+        names=r"sent|date|to|subject|cc|gesendet|datum|an|betreff|verzonden|aan|onderwerp|"
+        r"sendt|til|emne|skickat|till|ämne|wys[łl]ano|do|temat|data|envoy[ée]|[àa]|objet|"
+        r"enviado|para|asunto|fecha|inviato|oggetto|送信日時|宛先|件名|日付|发送时间|收件人|主题"
+    ),
+    re.IGNORECASE,
+)
+_SIG_DELIMITER_RE = re.compile(r"^(?:-{2,}|_{2,})$|^[-/]\w[\w .'-]{0,40}$")
+_MOBILE_SIG_RE = re.compile(
+    r"^(?:sent from my(?:\s+[\w'’-]+){1,4}|sent from (?:outlook|mail|yahoo mail)(?: for \w+)?|"
+    r"get outlook for \w+|sent from my \w+ (?:using|via) .{1,40}|"
+    r"von meinem [\w ]{1,30} gesendet|gesendet von [\w ]{1,30}|verstuurd vanaf mijn [\w ]{1,30}|"
+    r"skickat från min [\w ]{1,30}|sendt fra min [\w ]{1,30}|wys[łl]ane z [\w ']{1,30}|"
+    r"envoy[ée] de mon [\w ]{1,30}|enviado desde mi [\w ]{1,30}|inviato da [\w ]{1,30})[.!]?$",
+    re.IGNORECASE,
+)
+_CLOSING_RE = re.compile(
+    r"^(?:best(?: wishes| regards)?|kind regards|warm regards|regards|many thanks|thanks|"
+    r"thank you|thx|cheers|br|sincerely|yours(?: truly| sincerely)?|"
+    r"mit freundlichen gr[üu](?:ß|ss)en|freundliche gr[üu](?:ß|ss)e|viele gr[üu](?:ß|ss)e|"
+    r"beste gr[üu](?:ß|ss)e|gr[üu](?:ß|ss)e|lg|vg|mfg|"
+    r"met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|groet(?:en|jes)?|mvg|"
+    r"med venlig hilsen|venlig hilsen|mvh|kh|hilsen|de bedste hilsner|"
+    r"vänliga hälsningar|hälsningar|hälsning|"
+    r"pozdrawiam|z powa[żz]aniem|pozdrowienia|"
+    r"cordialement|bien cordialement|salutations|saludos|atentamente|cordiali saluti|saluti|"
+    r"atenciosamente|abraços|"
+    r"よろしくお願いいたします|よろしくお願いします|以上、よろしくお願いいたします)[,.!]*$",
+    re.IGNORECASE,
+)
+_TRAILING_RULE_RE = re.compile(r"^[-_=*]{3,}$")
+_MAX_CLOSING_TAIL = 4
+_MAX_SIGNATURE_LINE = 80
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractedReply:
+    """The new text of a message, the quoted thread below it, and the cut-off signature."""
+
     reply: str
     quoted: str = ""
     signature: str = ""
 
 
-_QUOTE_HEADER_RE = re.compile(
-    r"^\s*(?:-{2,}\s*Original Message\s*-{2,}|On .{1,300} wrote:|>)", re.IGNORECASE
-)
-_SIGNATURE_RE = re.compile(r"^(?:-- ?|Sent from my .*)$")
+@dataclass(frozen=True, slots=True)
+class ThreadPart:
+    """One message of a thread found inside an email's text; part 0 is the newest."""
+
+    header: str
+    body: str
+    signature: str
+
+    @property
+    def content(self) -> str:
+        return "\n".join(p for p in (self.header, self.body, self.signature) if p).strip()
 
 
 def extract_reply(text: str) -> ExtractedReply:
-    lines = text.replace("\r\n", "\n").split("\n")
-    cut = len(lines)
-    for index, line in enumerate(lines):
-        if _QUOTE_HEADER_RE.match(line):
-            cut = index
+    lines = _lines(text)
+    headers = _find_headers(lines)
+    header_lines = {i for start, end in headers for i in range(start, end)}
+    end = len(lines)
+    if headers:
+        first_start, first_end = headers[0]
+        new_text_above = any(line.strip() and not _is_quoted(line) for line in lines[:first_start])
+        if not new_text_above or not _is_bottom_posted(lines, headers, header_lines):
+            # Top posting: the earlier thread starts at the first header.
+            end = first_start if new_text_above else end
+    cut, signatures = _visible_end(lines, end, header_lines)
+    in_signature = {i for start, stop in signatures for i in range(start, stop)}
+    reply_lines = [line.rstrip() for line in lines[:cut]]
+    while reply_lines and (
+        not reply_lines[-1].strip() or _TRAILING_RULE_RE.match(reply_lines[-1].strip())
+    ):
+        reply_lines.pop()
+    quoted = [line for i, line in enumerate(lines[cut:], cut) if i not in in_signature]
+    signature = "\n\n".join(
+        "\n".join(lines[start:stop]).strip() for start, stop in sorted(signatures)
+    )
+    return ExtractedReply(
+        reply="\n".join(reply_lines).strip(),
+        quoted="\n".join(quoted).strip(),
+        signature=signature.strip(),
+    )
+
+
+def _is_bottom_posted(
+    lines: list[str], headers: list[tuple[int, int]], header_lines: set[int]
+) -> bool:
+    """An attribution followed by `>` quotes and then new text: the reply is below the quote."""
+    first_start, first_end = headers[0]
+    if not _ATTRIBUTION_VERB_RE.search(_unquote(lines[first_end - 1])) and not (
+        _ATTRIBUTION_ADDRESS_RE.search(_unquote(lines[first_end - 1]))
+    ):
+        return False
+    following = next((line for line in lines[first_end:] if line.strip()), "")
+    if not _is_quoted(following):
+        return False
+    cut, _signatures = _visible_end(lines, len(lines), header_lines)
+    return any(
+        line.strip() and not _is_quoted(line) and index not in header_lines
+        for index, line in enumerate(lines[first_end:cut], first_end)
+    )
+
+
+def _visible_end(
+    lines: list[str], end: int, header_lines: set[int]
+) -> tuple[int, list[tuple[int, int]]]:
+    """Where the visible text above `end` stops, peeling off from the bottom: quoted lines,
+    blank lines, thread headers and signatures. Returns the cut and the signature spans."""
+    signatures: list[tuple[int, int]] = []
+    cut = end
+    while True:
+        index = cut - 1
+        while index >= 0 and (
+            not lines[index].strip() or _is_quoted(lines[index]) or index in header_lines
+        ):
+            index -= 1
+        new_cut = index + 1
+        start = _signature_start(lines[:new_cut], quoted_ok=False)
+        if start is None or not any(line.strip() for line in lines[:start]):
+            return new_cut, signatures
+        signatures.append((start, new_cut))
+        cut = start
+
+
+def split_thread(text: str) -> list[ThreadPart]:
+    """Every message of the thread quoted in `text`, newest first (empty leading part dropped)."""
+    lines = _lines(text)
+    headers = _find_headers(lines)
+    bounds = [(0, 0)] + headers
+    parts = []
+    for index, (start, end) in enumerate(bounds):
+        stop = bounds[index + 1][0] if index + 1 < len(bounds) else len(lines)
+        body_lines = lines[end:stop]
+        sig_start = _signature_start(body_lines)
+        signature = ""
+        if sig_start is not None:
+            signature = "\n".join(body_lines[sig_start:]).strip()
+            body_lines = body_lines[:sig_start]
+        part = ThreadPart(
+            header="\n".join(lines[start:end]).strip(),
+            body="\n".join(body_lines).strip(),
+            signature=signature,
+        )
+        if index == 0 and not part.content:
+            continue
+        parts.append(part)
+    return parts
+
+
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _unquote(line: str) -> str:
+    return _QUOTE_PREFIX_RE.sub("", line) if ">" in line[:40] else line
+
+
+def _is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _find_headers(lines: list[str]) -> list[tuple[int, int]]:
+    """(start, end) line spans of every thread header, top to bottom."""
+    spans: list[tuple[int, int]] = []
+    index = 0
+    count = len(lines)
+    while index < count:
+        end = _header_at(lines, index)
+        if end:
+            spans.append((index, end))
+            index = end
+        else:
+            index += 1
+    return spans
+
+
+def _header_at(lines: list[str], index: int) -> int:
+    line = _unquote(lines[index]).strip()
+    if not line or len(line) > 400:
+        return 0
+    if _SEPARATOR_RE.match(line):
+        end = index + 1
+        while end < len(lines) and (
+            _FROM_FIELD_RE.match(_unquote(lines[end]).strip())
+            or _OTHER_FIELD_RE.match(_unquote(lines[end]).strip())
+        ):
+            end += 1
+        return end
+    if _FROM_FIELD_RE.match(line):
+        end = index + 1
+        fields = 0
+        while end < len(lines) and end - index <= 8:
+            following = _unquote(lines[end]).strip()
+            if _OTHER_FIELD_RE.match(following):
+                fields += 1
+            elif not following or fields == 0:
+                break
+            elif not following.startswith(("*", " ")) and ":" not in following[:30]:
+                # A wrapped header value (long subject, many recipients) continues the block.
+                if end + 1 < len(lines) and _OTHER_FIELD_RE.match(_unquote(lines[end + 1])):
+                    pass
+                else:
+                    break
+            end += 1
+        return end if fields else 0
+    if line.endswith(":") or _ATTRIBUTION_OPENER_RE.match(line):
+        joined = line
+        for span in range(1, 4):
+            if span > 1:
+                if index + span - 1 >= len(lines):
+                    break
+                following = _unquote(lines[index + span - 1]).strip()
+                if not following:
+                    break
+                joined = f"{joined} {following}"
+            if joined.endswith(":") and (
+                _ATTRIBUTION_VERB_RE.search(joined) or _ATTRIBUTION_ADDRESS_RE.search(joined)
+            ):
+                if span > 1 and not _ATTRIBUTION_OPENER_RE.match(line):
+                    return 0
+                return index + span
+            if not _ATTRIBUTION_OPENER_RE.match(line):
+                break
+    return 0
+
+
+def _trailing_quote_start(lines: list[str], end: int, headers: list[tuple[int, int]]) -> int:
+    """Where the quoted block at the end of lines[:end] begins (`end` if there is none).
+
+    Scanning up from the end, quoted lines, blank lines and thread headers are skipped; the
+    first line of new text stops the scan.
+    """
+    header_lines = {i for s, e in headers for i in range(s, e)}
+    cut = end
+    for index in range(end - 1, -1, -1):
+        line = lines[index]
+        if not line.strip():
+            continue
+        if not _is_quoted(line) and index not in header_lines:
             break
-    reply_lines, quoted = lines[:cut], "\n".join(lines[cut:]).strip()
-    signature = ""
-    for index, line in enumerate(reply_lines):
-        if _SIGNATURE_RE.match(line):
-            signature = "\n".join(reply_lines[index:]).strip()
-            reply_lines = reply_lines[:index]
-            break
-    return ExtractedReply(reply="\n".join(reply_lines).strip(), quoted=quoted, signature=signature)
+        cut = index
+    return cut
+
+
+def _signature_start(lines: list[str], *, quoted_ok: bool = True) -> int | None:
+    """The first line of the signature that ends `lines`, if there is one.
+
+    With quoted_ok False, `>`-quoted lines are content, never part of a signature.
+    """
+    if quoted_ok:
+        plain = [_unquote(line).strip() for line in lines]
+    else:
+        plain = ["\x00" if _is_quoted(line) else line.strip() for line in lines]
+    last = len(plain)
+    while last and not plain[last - 1]:
+        last -= 1
+    for index in range(last):
+        line = plain[index]
+        if not line:
+            continue
+        after_blank = index == 0 or not plain[index - 1]
+        if after_blank and _SIG_DELIMITER_RE.match(line):
+            return index
+        tail = [p for p in plain[index + 1 : last] if p]
+        if _MOBILE_SIG_RE.match(line) and len(tail) <= 2:
+            return index
+        if (
+            _CLOSING_RE.match(line)
+            and len(tail) <= _MAX_CLOSING_TAIL
+            and all(len(p) <= _MAX_SIGNATURE_LINE for p in tail)
+            and index > 0
+        ):
+            return index
+    return None
