@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass
 
 _QUOTE_PREFIX_RE = re.compile(r"^(?:[ \t]*>)+[ \t]?")
+# Cyrillic and Turkish letters below are meant (ruff's RUF001 flags them as look-alikes).
 _VERBS = (
     r"wrote|writes|schrieb|schreef|skrev|napisa[łl](?:\(a\))?|napisała|a [ée]crit|"
-    r"escribi[óo]|ha scritto|escreveu|kirjoitti|написал(?:а)?|yazd[ıi]|書きました|のメッセージ"
+    r"escribi[óo]|ha scritto|escreveu|kirjoitti|написал(?:а)?|yazd[ıi]|書きました|のメッセージ"  # noqa: RUF001
 )
 # An attribution line: ends in ":" and names the verb, or (ja, sv, ...) a date and an address.
 _ATTRIBUTION_VERB_RE = re.compile(rf"(?:^|\W)(?:{_VERBS})(?:\W.*)?:\s*$", re.IGNORECASE)
@@ -54,7 +55,7 @@ _OTHER_FIELD_RE = re.compile(
 )
 _SIG_DELIMITER_RE = re.compile(r"^(?:-{2,}|_{2,})$|^[-/]\w[\w .'-]{0,40}$")
 _MOBILE_SIG_RE = re.compile(
-    r"^(?:sent from my(?:\s+[\w'’-]+){1,4}|sent from (?:outlook|mail|yahoo mail)(?: for \w+)?|"
+    r"^(?:sent from my(?:\s+[\w'\u2019-]+){1,4}|sent from (?:outlook|mail|yahoo mail)(?: for \w+)?|"
     r"get outlook for \w+|sent from my \w+ (?:using|via) .{1,40}|"
     r"von meinem [\w ]{1,30} gesendet|gesendet von [\w ]{1,30}|verstuurd vanaf mijn [\w ]{1,30}|"
     r"skickat från min [\w ]{1,30}|sendt fra min [\w ]{1,30}|wys[łl]ane z [\w ']{1,30}|"
@@ -108,7 +109,7 @@ def extract_reply(text: str) -> ExtractedReply:
     header_lines = {i for start, end in headers for i in range(start, end)}
     end = len(lines)
     if headers:
-        first_start, first_end = headers[0]
+        first_start = headers[0][0]
         new_text_above = any(line.strip() and not _is_quoted(line) for line in lines[:first_start])
         if not new_text_above or not _is_bottom_posted(lines, headers, header_lines):
             # Top posting: the earlier thread starts at the first header.
@@ -135,7 +136,7 @@ def _is_bottom_posted(
     lines: list[str], headers: list[tuple[int, int]], header_lines: set[int]
 ) -> bool:
     """An attribution followed by `>` quotes and then new text: the reply is below the quote."""
-    first_start, first_end = headers[0]
+    first_end = headers[0][1]
     if not _ATTRIBUTION_VERB_RE.search(_unquote(lines[first_end - 1])) and not (
         _ATTRIBUTION_ADDRESS_RE.search(_unquote(lines[first_end - 1]))
     ):
@@ -175,7 +176,7 @@ def split_thread(text: str) -> list[ThreadPart]:
     """Every message of the thread quoted in `text`, newest first (empty leading part dropped)."""
     lines = _lines(text)
     headers = _find_headers(lines)
-    bounds = [(0, 0)] + headers
+    bounds = [(0, 0), *headers]
     parts = []
     for index, (start, end) in enumerate(bounds):
         stop = bounds[index + 1][0] if index + 1 < len(bounds) else len(lines)

@@ -79,8 +79,8 @@ def fragment_corpus_checks(corpus: str) -> Iterator[Check]:
             texts.append((index, "equals", value))
         for kind in ("fragment_contains", "fragment_regex", "fragment_regex_match"):
             for index, values in spec.get(kind, {}).items():
-                for value in values if isinstance(values, list) else [values]:
-                    texts.append((index, kind, value))
+                listed = values if isinstance(values, list) else [values]
+                texts.extend((index, kind, value) for value in listed)
         for index, kind, value in texts:
             position = int(index)
             if position >= len(hidden):
