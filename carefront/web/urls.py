@@ -1,9 +1,83 @@
 from django.urls import path
 
-from . import views
+from .views import auth, conversation, customers, files, inbox, manage, profile
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("", inbox.inbox, name="inbox"),
+    path("c/<int:conversation_id>/", conversation.conversation_detail, name="conversation"),
+    path(
+        "c/<int:conversation_id>/reply/",
+        conversation.conversation_reply_view,
+        name="conversation_reply",
+    ),
+    path(
+        "c/<int:conversation_id>/note/",
+        conversation.conversation_note_view,
+        name="conversation_note",
+    ),
+    path(
+        "c/<int:conversation_id>/assign/",
+        conversation.conversation_assign_view,
+        name="conversation_assign",
+    ),
+    path(
+        "c/<int:conversation_id>/status/",
+        conversation.conversation_status_view,
+        name="conversation_status",
+    ),
+    path(
+        "c/<int:conversation_id>/tags/",
+        conversation.conversation_tags_view,
+        name="conversation_tags",
+    ),
+    path(
+        "c/<int:conversation_id>/saved-replies/<int:saved_reply_id>/",
+        conversation.saved_reply_text,
+        name="saved_reply_text",
+    ),
+    path(
+        "c/<int:conversation_id>/messages/<int:message_id>/raw/",
+        files.raw_message_download,
+        name="raw_message",
+    ),
+    path("attachments/<int:attachment_id>/", files.attachment_download, name="attachment"),
+    path("customers/<int:customer_id>/", customers.customer_detail, name="customer"),
+    path(
+        "customers/<int:customer_id>/emails/",
+        customers.customer_add_email_view,
+        name="customer_add_email",
+    ),
+    path("profile/", profile.profile, name="profile"),
+    path("profile/password/", profile.PasswordChangeView.as_view(), name="password_change"),
+    path("manage/", manage.manage_home, name="manage"),
+    path("manage/inboxes/", manage.inbox_index, name="manage_inboxes"),
+    path("manage/inboxes/new/", manage.inbox_edit, name="manage_inbox_new"),
+    path("manage/inboxes/<int:inbox_id>/", manage.inbox_edit, name="manage_inbox"),
+    path("manage/teams/", manage.team_index, name="manage_teams"),
+    path("manage/teams/new/", manage.team_edit, name="manage_team_new"),
+    path("manage/teams/<int:team_id>/", manage.team_edit, name="manage_team"),
+    path("manage/agents/", manage.agent_index, name="manage_agents"),
+    path("manage/agents/new/", manage.agent_new, name="manage_agent_new"),
+    path("manage/agents/<int:agent_id>/", manage.agent_edit, name="manage_agent"),
+    path(
+        "manage/agents/<int:agent_id>/active/",
+        manage.agent_toggle_active,
+        name="manage_agent_toggle_active",
+    ),
+    path("manage/saved-replies/", manage.saved_reply_index, name="manage_saved_replies"),
+    path("manage/saved-replies/new/", manage.saved_reply_edit, name="manage_saved_reply_new"),
+    path(
+        "manage/saved-replies/<int:saved_reply_id>/",
+        manage.saved_reply_edit,
+        name="manage_saved_reply",
+    ),
+    path(
+        "manage/saved-replies/<int:saved_reply_id>/delete/",
+        manage.saved_reply_remove,
+        name="manage_saved_reply_delete",
+    ),
 ]

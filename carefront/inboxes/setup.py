@@ -1,0 +1,141 @@
+"""Setting up inboxes from the admin area: create, change, attach an IMAP mailbox."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from carefront.accounts.models import Agent, Team
+from carefront.accounts.services.permissions import require_admin
+from carefront.core.exceptions import InvalidInput
+
+from .models import Channel, ImapAccount, Inbox
+
+
+def _clean(
+    *, name: str, email_address: str, channel: str, exclude_pk: int | None
+) -> tuple[str, str | None]:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput(_("An inbox needs a name."))
+    if len(name) > 100:
+        raise InvalidInput(_("An inbox name is at most 100 characters."))
+    if channel not in Channel.values:
+        raise InvalidInput(_("%(channel)s is not a channel.") % {"channel": channel})
+    address = (email_address or "").strip().lower() or None
+    if address is not None:
+        try:
+            validate_email(address)
+        except ValidationError as exc:
+            raise InvalidInput(
+                _("%(address)s is not an email address.") % {"address": address}
+            ) from exc
+    elif channel == Channel.EMAIL:
+        raise InvalidInput(_("An email inbox needs an address."))
+    others = Inbox.objects.exclude(pk=exclude_pk) if exclude_pk else Inbox.objects.all()
+    if others.filter(name__iexact=name).exists():
+        raise InvalidInput(_("An inbox called %(name)s exists.") % {"name": name})
+    if address and others.filter(email_address=address).exists():
+        raise InvalidInput(_("Another inbox uses %(address)s.") % {"address": address})
+    return name, address
+
+
+@transaction.atomic
+def inbox_create(
+    *,
+    actor: Agent,
+    name: str,
+    email_address: str = "",
+    from_name: str = "",
+    channel: str = Channel.EMAIL,
+    teams: Iterable[Team] = (),
+    is_active: bool = True,
+) -> Inbox:
+    require_admin(actor)
+    name, address = _clean(name=name, email_address=email_address, channel=channel, exclude_pk=None)
+    inbox = Inbox.objects.create(
+        name=name,
+        email_address=address,
+        from_name=(from_name or "").strip()[:100],
+        channel=channel,
+        is_active=is_active,
+    )
+    inbox.teams.set(list(teams))
+    return inbox
+
+
+@transaction.atomic
+def inbox_update(
+    *,
+    actor: Agent,
+    inbox: Inbox,
+    name: str,
+    email_address: str,
+    from_name: str,
+    teams: Iterable[Team],
+    is_active: bool = True,
+) -> Inbox:
+    require_admin(actor)
+    name, address = _clean(
+        name=name, email_address=email_address, channel=inbox.channel, exclude_pk=inbox.pk
+    )
+    inbox.name = name
+    inbox.email_address = address
+    inbox.from_name = (from_name or "").strip()[:100]
+    inbox.is_active = is_active
+    inbox.save(update_fields=["name", "email_address", "from_name", "is_active"])
+    inbox.teams.set(list(teams))
+    return inbox
+
+
+@transaction.atomic
+def imap_account_save(
+    *,
+    actor: Agent,
+    inbox: Inbox,
+    host: str,
+    username: str,
+    password: str = "",
+    port: int = 993,
+    use_ssl: bool = True,
+    folder: str = "INBOX",
+    delete_after_fetch: bool = False,
+    is_active: bool = True,
+) -> ImapAccount:
+    """Create or change the inbox's IMAP mailbox. An empty password keeps the stored one."""
+    require_admin(actor)
+    host = (host or "").strip()
+    username = (username or "").strip()
+    folder = (folder or "").strip() or "INBOX"
+    if not host or not username:
+        raise InvalidInput(_("An IMAP account needs a host and a username."))
+    if not 1 <= int(port) <= 65535:
+        raise InvalidInput(_("The port must be between 1 and 65535."))
+    account = ImapAccount.objects.filter(inbox=inbox).first()
+    if account is None:
+        if not password:
+            raise InvalidInput(_("A new IMAP account needs a password."))
+        account = ImapAccount(inbox=inbox)
+    if (account.host, account.username, account.folder) != (host, username, folder):
+        # Another mailbox: its UIDs mean nothing to the position we had.
+        account.uid_validity = None
+        account.last_uid = 0
+    account.host = host
+    account.username = username
+    account.port = int(port)
+    account.use_ssl = use_ssl
+    account.folder = folder
+    account.delete_after_fetch = delete_after_fetch
+    account.is_active = is_active
+    if password:
+        account.password = password
+    account.save()
+    return account
+
+
+@transaction.atomic
+def imap_account_remove(*, actor: Agent, inbox: Inbox) -> None:
+    require_admin(actor)
+    ImapAccount.objects.filter(inbox=inbox).delete()

@@ -1,0 +1,199 @@
+"""Forms of the agent workspace and the admin area. Domain rules live in the services."""
+
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from carefront.accounts.models import Agent, Role, Team
+from carefront.conversations.models import Status
+from carefront.conversations.selectors import Folder, Sort
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class InboxFilterForm(forms.Form):
+    """Reads the inbox query string; unknown values fall back to defaults instead of failing."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    folder = forms.ChoiceField(
+        label=_("Folder"), required=False, choices=[(f, f) for f in Folder.choices]
+    )
+    inbox = forms.IntegerField(label=_("Inbox"), required=False, min_value=1)
+    team = forms.IntegerField(label=_("Team"), required=False, min_value=1)
+    assignee = forms.IntegerField(label=_("Assignee"), required=False, min_value=1)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *Status.choices],
+        widget=forms.Select(attrs={"id": "filter-status"}),
+    )
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=64)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            (Sort.WAITING, _("Waiting longest")),
+            (Sort.NEWEST, _("Newest")),
+            (Sort.OLDEST, _("Oldest")),
+        ],
+        widget=forms.Select(attrs={"id": "filter-sort"}),
+    )
+    cursor = forms.CharField(required=False, max_length=500)
+
+
+class ReplyForm(forms.Form):
+    THEN_CHOICES = [
+        ("", _("Send")),
+        (Status.PENDING, _("Send and set pending")),
+        (Status.SOLVED, _("Send and solve")),
+    ]
+
+    body = forms.CharField(
+        label=_("Reply to the customer"),
+        widget=forms.Textarea(attrs={"rows": 7, "id": "reply-body"}),
+        max_length=100_000,
+    )
+    then = forms.ChoiceField(choices=THEN_CHOICES, required=False)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Private note (only agents see it)"),
+        widget=forms.Textarea(attrs={"rows": 4, "id": "note-body"}),
+        max_length=100_000,
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.IntegerField(required=False, min_value=1)
+    team = forms.IntegerField(required=False, min_value=1)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+
+
+class TagsForm(forms.Form):
+    add = forms.CharField(label=_("Add a tag"), required=False, max_length=64)
+    remove = forms.CharField(required=False, max_length=64)
+
+
+class CustomerEmailForm(forms.Form):
+    email = forms.EmailField(label=_("Another email address"), max_length=320)
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
+    signature = forms.CharField(
+        label=_("Signature"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Added below every new reply you write."),
+    )
+
+
+class InboxSetupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    email_address = forms.EmailField(label=_("Address"), max_length=320, required=False)
+    from_name = forms.CharField(
+        label=_("Sender name"),
+        max_length=100,
+        required=False,
+        help_text=_("Shown to customers on replies."),
+    )
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Members of these teams see the inbox."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+class ImapAccountForm(forms.Form):
+    """Optional: all fields empty means "no IMAP account"."""
+
+    imap_host = forms.CharField(label=_("IMAP host"), max_length=255, required=False)
+    imap_port = forms.IntegerField(
+        label=_("Port"), min_value=1, max_value=65535, required=False, initial=993
+    )
+    imap_use_ssl = forms.BooleanField(label=_("Use TLS"), required=False, initial=True)
+    imap_username = forms.CharField(label=_("Username"), max_length=255, required=False)
+    imap_password = forms.CharField(
+        label=_("Password"),
+        max_length=255,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored password."),
+    )
+    imap_folder = forms.CharField(
+        label=_("Folder"), max_length=255, required=False, initial="INBOX"
+    )
+    imap_delete_after_fetch = forms.BooleanField(
+        label=_("Delete from the server after import"), required=False
+    )
+
+    @property
+    def wanted(self) -> bool:
+        data = self.cleaned_data
+        return bool(data.get("imap_host") or data.get("imap_username"))
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=Agent.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class AgentCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.AGENT)
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    password = forms.CharField(
+        label=_("Initial password"),
+        widget=forms.PasswordInput,
+        help_text=_("Give it to the agent; they can change it on their profile page."),
+    )
+
+
+class AgentUpdateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class SavedReplyForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=20_000,
+        help_text=_(
+            "Placeholders: {{ customer.first_name }}, {{ customer.name }}, {{ customer.email }}, "
+            "{{ agent.first_name }}, {{ agent.name }}, {{ conversation.id }}, "
+            "{{ conversation.subject }}, {{ inbox.name }}."
+        ),
+    )

@@ -1,0 +1,143 @@
+/* Carefront agent workspace: keyboard shortcuts, message frames, saved replies.
+   Everything here is an enhancement: every page works without it. */
+(function () {
+  "use strict";
+
+  function isTyping(target) {
+    if (!target || !(target instanceof Element)) return false;
+    if (target.isContentEditable) return true;
+    return ["INPUT", "TEXTAREA", "SELECT"].indexOf(target.tagName) !== -1;
+  }
+
+  function rowLinks() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-row] .row-link"));
+  }
+
+  function currentRowIndex(links) {
+    var active = document.activeElement;
+    var index = links.indexOf(active);
+    if (index !== -1) return index;
+    var selected = document.querySelector("[data-row].is-selected .row-link");
+    return selected ? links.indexOf(selected) : -1;
+  }
+
+  function selectRow(links, index) {
+    if (!links.length) return;
+    index = Math.max(0, Math.min(links.length - 1, index));
+    links.forEach(function (link) { link.closest("[data-row]").classList.remove("is-selected"); });
+    var link = links[index];
+    link.closest("[data-row]").classList.add("is-selected");
+    link.focus();
+    link.scrollIntoView({ block: "nearest" });
+  }
+
+  function focusField(id) {
+    var field = document.getElementById(id);
+    if (!field) return false;
+    field.focus();
+    field.scrollIntoView({ block: "center" });
+    return true;
+  }
+
+  function clickIfPresent(selector) {
+    var element = document.querySelector(selector);
+    if (!element) return false;
+    element.click();
+    return true;
+  }
+
+  function openHelp() {
+    var dialog = document.getElementById("shortcut-help");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+
+  var shortcuts = {
+    j: function () { var l = rowLinks(); selectRow(l, currentRowIndex(l) + 1); return l.length > 0; },
+    k: function () { var l = rowLinks(); selectRow(l, currentRowIndex(l) - 1); return l.length > 0; },
+    o: function () {
+      var l = rowLinks(); var i = currentRowIndex(l);
+      if (i === -1) return false;
+      window.location.assign(l[i].href);
+      return true;
+    },
+    r: function () { return focusField("reply-body"); },
+    n: function () { return focusField("note-body"); },
+    a: function () { return clickIfPresent("[data-shortcut-assign-me]"); },
+    s: function () { return clickIfPresent("[data-shortcut-solve]:not([aria-pressed='true'])"); },
+    "/": function () {
+      var search = document.querySelector("[data-search-input]");
+      if (search) { search.focus(); search.select(); return true; }
+      window.location.assign("/");
+      return true;
+    },
+    "?": function () { openHelp(); return true; }
+  };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTyping(event.target)) return;
+    if (document.querySelector("dialog[open]") && event.key !== "Escape") return;
+    var key = event.key;
+    if (key === "Enter") {
+      // A focused row link opens by itself; Enter on a merely selected row opens it too.
+      if (document.activeElement && document.activeElement.classList.contains("row-link")) return;
+      key = "o";
+    }
+    var handler = shortcuts[key];
+    if (handler && handler()) event.preventDefault();
+  });
+
+  document.addEventListener("click", function (event) {
+    var trigger = event.target.closest("[data-shortcut-help]");
+    if (trigger) openHelp();
+  });
+
+  /* Message frames: size each sandboxed frame to its content (same-origin, no scripts inside). */
+  function sizeFrame(frame) {
+    try {
+      var doc = frame.contentDocument;
+      if (!doc || !doc.documentElement) return;
+      var height = doc.documentElement.scrollHeight;
+      // CSSOM changes are allowed by the CSP; only inline style attributes in markup are not.
+      if (height > 0) frame.style.height = Math.min(height + 4, 4000) + "px";
+    } catch (error) {
+      /* A frame we cannot read keeps its fixed height and scrolls. */
+    }
+  }
+  document.addEventListener("load", function (event) {
+    if (event.target.classList && event.target.classList.contains("message-frame")) sizeFrame(event.target);
+  }, true);
+  document.addEventListener("toggle", function (event) {
+    if (event.target.open) {
+      event.target.querySelectorAll(".message-frame").forEach(sizeFrame);
+    }
+  }, true);
+
+  /* Saved replies: insert the filled text at the cursor instead of reloading the page. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-saved-reply-form]");
+    if (!form) return;
+    var textarea = document.getElementById("reply-body");
+    var select = form.querySelector("select");
+    if (!textarea || !select || !select.value) return;
+    event.preventDefault();
+    var url = form.getAttribute("data-url-template").replace(/\/0\/$/, "/" + encodeURIComponent(select.value) + "/");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/plain" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (text) {
+        var start = textarea.selectionStart || 0;
+        var end = textarea.selectionEnd || 0;
+        var before = textarea.value.slice(0, start);
+        var after = textarea.value.slice(end);
+        textarea.value = before + text + after;
+        var caret = before.length + text.length;
+        textarea.focus();
+        textarea.setSelectionRange(caret, caret);
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      })
+      .catch(function () { form.submit(); });
+  });
+})();

@@ -1,0 +1,216 @@
+"""One conversation: its timeline, the customer beside it, and what an agent does to it.
+
+Every action is a plain form POST that redirects back (works without JavaScript). With htmx the
+same form posts in the background and the page's main area is swapped with the answer.
+"""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from carefront.accounts.models import Agent, Team
+from carefront.accounts.selectors import assignable_agents
+from carefront.automation.models import SavedReply
+from carefront.automation.selectors import saved_reply_list
+from carefront.automation.services import saved_reply_render
+from carefront.conversations.models import Conversation, Status
+from carefront.conversations.selectors import (
+    access_conversation,
+    conversation_timeline,
+    conversations_visible_to,
+)
+from carefront.conversations.services import (
+    conversation_add_note,
+    conversation_assign,
+    conversation_reply,
+    conversation_set_status,
+    conversation_set_tags,
+)
+from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.web.errors import agent_view, form_error
+from carefront.web.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TagsForm
+
+OTHER_CONVERSATIONS_SHOWN = 10
+
+
+def _initial_reply(request: HttpRequest, conversation: Conversation) -> str:
+    text = ""
+    saved_reply_id = request.GET.get("saved_reply", "")
+    if saved_reply_id.isdigit():
+        saved_reply = SavedReply.objects.filter(pk=int(saved_reply_id)).first()
+        if saved_reply is not None:
+            text = saved_reply_render(
+                saved_reply=saved_reply, conversation=conversation, agent=request.user
+            )
+    signature = request.user.signature.strip()
+    if signature:
+        text = f"{text}\n\n-- \n{signature}"
+    return text
+
+
+def _render_conversation(
+    request: HttpRequest,
+    conversation: Conversation,
+    *,
+    reply_form: ReplyForm | None = None,
+    note_form: NoteForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    actor = request.user
+    timeline = conversation_timeline(conversation=conversation)
+    customer = conversation.customer
+    others = list(
+        conversations_visible_to(actor=actor)
+        .filter(customer=customer)
+        .exclude(pk=conversation.pk)
+        .select_related("inbox")
+        .order_by("-last_message_at", "-id")[:OTHER_CONVERSATIONS_SHOWN]
+    )
+    teams = list(Team.objects.order_by("name"))
+    context = {
+        "conversation": conversation,
+        "customer": customer,
+        "identities": list(customer.identities.order_by("id")),
+        "timeline": timeline,
+        "team_names": {t.pk: t.name for t in teams},
+        "teams": teams,
+        "agents": list(assignable_agents(inbox_id=conversation.inbox_id)),
+        "tags": list(conversation.tags.order_by("name")),
+        "saved_replies": list(saved_reply_list().only("id", "title")),
+        "other_conversations": others,
+        "reply_form": reply_form
+        or ReplyForm(initial={"body": _initial_reply(request, conversation)}),
+        "note_form": note_form or NoteForm(),
+        "statuses": Status.choices,
+        "action_error": error,
+    }
+    return render(request, "web/conversation.html", context, status=status)
+
+
+def _back(conversation: Conversation, anchor: str = "") -> HttpResponse:
+    # 303 See Other: browsers and htmx follow it with a GET, so a reload never posts twice.
+    response = HttpResponse(status=303)
+    response["Location"] = reverse("web:conversation", args=[conversation.pk]) + anchor
+    return response
+
+
+@require_GET
+@agent_view
+def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    return _render_conversation(request, conversation)
+
+
+@require_POST
+@agent_view
+def conversation_reply_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            conversation_reply(
+                conversation=conversation,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                status=form.cleaned_data["then"] or None,
+            )
+        except InvalidInput as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Your reply is on its way."))
+            return _back(conversation, "#composer")
+    return _render_conversation(request, conversation, reply_form=form, status=400)
+
+
+@require_POST
+@agent_view
+def conversation_note_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            conversation_add_note(
+                conversation=conversation, author=request.user, body=form.cleaned_data["body"]
+            )
+        except InvalidInput as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Note added."))
+            return _back(conversation, "#composer")
+    return _render_conversation(request, conversation, note_form=form, status=400)
+
+
+@require_POST
+@agent_view
+def conversation_assign_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(_("Choose an agent or a team."))
+    assignee = None
+    if form.cleaned_data["assignee"]:
+        assignee = Agent.objects.filter(pk=form.cleaned_data["assignee"]).first()
+        if assignee is None:
+            raise InvalidInput(_("That agent does not exist."))
+    team = None
+    if form.cleaned_data["team"]:
+        team = Team.objects.filter(pk=form.cleaned_data["team"]).first()
+        if team is None:
+            raise InvalidInput(_("That team does not exist."))
+    conversation_assign(conversation=conversation, assignee=assignee, team=team, actor=request.user)
+    if assignee is None:
+        messages.success(request, _("The conversation is unassigned."))
+    else:
+        messages.success(request, _("Assigned to %(name)s.") % {"name": assignee.name})
+    return _back(conversation)
+
+
+@require_POST
+@agent_view
+def conversation_status_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(_("Choose a status."))
+    conversation = conversation_set_status(
+        conversation=conversation, status=form.cleaned_data["status"], actor=request.user
+    )
+    messages.success(
+        request, _("Status: %(status)s.") % {"status": conversation.get_status_display()}
+    )
+    return _back(conversation)
+
+
+@require_POST
+@agent_view
+def conversation_tags_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    form = TagsForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(_("A tag is at most 64 characters."))
+    names = set(conversation.tags.values_list("name", flat=True))
+    added = [n for n in form.cleaned_data["add"].split(",") if n.strip()]
+    names.update(added)
+    names.discard(form.cleaned_data["remove"])
+    conversation_set_tags(conversation=conversation, names=names, actor=request.user)
+    return _back(conversation)
+
+
+@require_GET
+@agent_view
+def saved_reply_text(
+    request: HttpRequest, conversation_id: int, saved_reply_id: int
+) -> HttpResponse:
+    """The saved reply filled for this conversation, as plain text for the composer script."""
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    saved_reply = SavedReply.objects.filter(pk=saved_reply_id).first()
+    if saved_reply is None:
+        raise NotFound(_("Saved reply not found."))
+    text = saved_reply_render(
+        saved_reply=saved_reply, conversation=conversation, agent=request.user
+    )
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")

@@ -1,0 +1,72 @@
+"""A customer's profile: identities, notes, and every conversation the agent may see."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from carefront.accounts.models import Agent
+from carefront.conversations.selectors import conversations_visible_to
+from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.customers.models import Customer
+from carefront.customers.services import customer_add_email
+from carefront.web.errors import agent_view, form_error
+from carefront.web.forms import CustomerEmailForm
+
+CONVERSATIONS_SHOWN = 100
+
+
+def _access_customer(*, actor: Agent, customer_id: int) -> Customer:
+    """A customer is visible to an agent who can see at least one of their conversations."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(_("Customer not found."))
+    if actor.sees_all_inboxes:
+        return customer
+    if not conversations_visible_to(actor=actor).filter(customer=customer).exists():
+        raise NotFound(_("Customer not found."))
+    return customer
+
+
+def _render(request: HttpRequest, customer: Customer, form: CustomerEmailForm, status: int = 200):
+    conversations = list(
+        conversations_visible_to(actor=request.user)
+        .filter(customer=customer)
+        .select_related("inbox", "assignee")
+        .order_by("-last_message_at", "-id")[: CONVERSATIONS_SHOWN + 1]
+    )
+    context = {
+        "customer": customer,
+        "identities": list(customer.identities.order_by("id")),
+        "conversations": conversations[:CONVERSATIONS_SHOWN],
+        "more_conversations": len(conversations) > CONVERSATIONS_SHOWN,
+        "email_form": form,
+    }
+    return render(request, "web/customer.html", context, status=status)
+
+
+@require_GET
+@agent_view
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = _access_customer(actor=request.user, customer_id=customer_id)
+    return _render(request, customer, CustomerEmailForm())
+
+
+@require_POST
+@agent_view
+def customer_add_email_view(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = _access_customer(actor=request.user, customer_id=customer_id)
+    form = CustomerEmailForm(request.POST)
+    if form.is_valid():
+        try:
+            customer_add_email(customer=customer, email=form.cleaned_data["email"])
+        except InvalidInput as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Email address added."))
+            response = HttpResponse(status=303)
+            response["Location"] = reverse("web:customer", args=[customer.pk])
+            return response
+    return _render(request, customer, form, status=400)

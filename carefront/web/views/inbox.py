@@ -1,0 +1,88 @@
+"""The agent inbox: folders, filters, search, keyset pages."""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from carefront.accounts.models import Agent, Team
+from carefront.conversations.models import Tag
+from carefront.conversations.selectors import (
+    ConversationFilters,
+    Folder,
+    Sort,
+    conversation_list,
+    visible_inboxes,
+)
+from carefront.web.errors import agent_view
+from carefront.web.forms import InboxFilterForm
+
+logger = logging.getLogger(__name__)
+
+SEARCH_LIMIT = 500
+
+FOLDER_LABELS = [
+    (Folder.MINE, _("Mine")),
+    (Folder.UNASSIGNED, _("Unassigned")),
+    (Folder.OPEN, _("All open")),
+    (Folder.PENDING, _("Pending")),
+    (Folder.SOLVED, _("Solved")),
+    (Folder.ALL, _("Everything")),
+]
+
+
+def search_conversation_ids(*, actor: Agent, query: str) -> list[int] | None:
+    """Ids matching `query`, best first; None while full-text search is not installed."""
+    try:
+        from carefront.conversations.search import conversation_search
+    except ImportError:
+        return None
+    return conversation_search(actor=actor, query=query, limit=SEARCH_LIMIT)
+
+
+@agent_view
+def inbox(request: HttpRequest) -> HttpResponse:
+    form = InboxFilterForm(request.GET)
+    form.is_valid()  # invalid values are dropped: a bad link still shows an inbox
+    data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    query = data.get("q", "").strip()
+    folder = data.get("folder") or (Folder.ALL if query else Folder.OPEN)
+    filters = ConversationFilters(
+        folder=folder,
+        inbox_id=data.get("inbox"),
+        team_id=data.get("team"),
+        assignee_id=data.get("assignee"),
+        status=data.get("status"),
+        tag=(data.get("tag") or "").strip().lower() or None,
+        sort=data.get("sort") or Sort.WAITING,
+    )
+    search_unavailable = False
+    if query:
+        ids = search_conversation_ids(actor=request.user, query=query)
+        if ids is None:
+            search_unavailable = True
+        else:
+            filters.ids = ids
+    page = conversation_list(actor=request.user, filters=filters, cursor=data.get("cursor"))
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "filters": filters,
+        "folder_labels": FOLDER_LABELS,
+        "search_unavailable": search_unavailable,
+        "is_next_page": bool(data.get("cursor")),
+    }
+    if request.htmx and request.htmx.target == "conversation-list-more":
+        # "Load more": only the next rows and the next link.
+        return render(request, "web/inbox.html#rows", context)
+    context.update(
+        {
+            "inboxes": list(visible_inboxes(actor=request.user).order_by("name")),
+            "teams": list(Team.objects.order_by("name")),
+            "agents": list(Agent.objects.filter(is_active=True).order_by("name")),
+            "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:200]),
+        }
+    )
+    return render(request, "web/inbox.html", context)

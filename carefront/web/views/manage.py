@@ -1,0 +1,298 @@
+"""The admin area of the UI: inboxes, teams, agents (admins) and saved replies (leads, admins)."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from carefront.accounts.models import Agent, Team
+from carefront.accounts.selectors import agent_list, team_list
+from carefront.accounts.services import (
+    agent_create,
+    agent_deactivate,
+    agent_reactivate,
+    agent_update,
+    team_create,
+    team_update,
+)
+from carefront.automation.models import SavedReply
+from carefront.automation.selectors import saved_reply_list
+from carefront.automation.services import (
+    saved_reply_create,
+    saved_reply_delete,
+    saved_reply_update,
+)
+from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.inboxes.models import ImapAccount, Inbox
+from carefront.inboxes.selectors import inbox_list
+from carefront.inboxes.setup import imap_account_save, inbox_create, inbox_update
+from carefront.web.errors import admin_view, form_error, lead_view
+from carefront.web.forms import (
+    AgentCreateForm,
+    AgentUpdateForm,
+    ImapAccountForm,
+    InboxSetupForm,
+    SavedReplyForm,
+    TeamForm,
+)
+
+
+def _get(model, pk: int, message: str):
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(message)
+    return obj
+
+
+@lead_view
+def manage_home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_admin:
+        return redirect("web:manage_inboxes")
+    return redirect("web:manage_saved_replies")
+
+
+# Inboxes ------------------------------------------------------------------------------------
+
+
+@admin_view
+def inbox_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/manage/inboxes.html", {"inboxes": list(inbox_list())})
+
+
+@admin_view
+def inbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpResponse:
+    inbox = _get(Inbox, inbox_id, _("Inbox not found.")) if inbox_id else None
+    account = ImapAccount.objects.filter(inbox=inbox).first() if inbox else None
+    status = 200
+    if request.method == "POST":
+        form = InboxSetupForm(request.POST)
+        imap_form = ImapAccountForm(request.POST)
+        if form.is_valid() and imap_form.is_valid():
+            try:
+                inbox = _save_inbox(request, inbox, form, imap_form)
+            except InvalidInput as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Inbox %(name)s is saved.") % {"name": inbox.name})
+                return redirect("web:manage_inboxes")
+        status = 400
+    else:
+        form = InboxSetupForm(
+            initial={
+                "name": inbox.name,
+                "email_address": inbox.email_address or "",
+                "from_name": inbox.from_name,
+                "teams": list(inbox.teams.all()),
+                "is_active": inbox.is_active,
+            }
+            if inbox
+            else None
+        )
+        imap_form = ImapAccountForm(
+            initial={
+                "imap_host": account.host,
+                "imap_port": account.port,
+                "imap_use_ssl": account.use_ssl,
+                "imap_username": account.username,
+                "imap_folder": account.folder,
+                "imap_delete_after_fetch": account.delete_after_fetch,
+            }
+            if account
+            else None
+        )
+    context = {"inbox": inbox, "account": account, "form": form, "imap_form": imap_form}
+    return render(request, "web/manage/inbox_form.html", context, status=status)
+
+
+def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm) -> Inbox:
+    data = form.cleaned_data
+    with transaction.atomic():
+        if inbox is None:
+            inbox = inbox_create(
+                actor=request.user,
+                name=data["name"],
+                email_address=data["email_address"],
+                from_name=data["from_name"],
+                teams=data["teams"],
+                is_active=data["is_active"],
+            )
+        else:
+            inbox = inbox_update(
+                actor=request.user,
+                inbox=inbox,
+                name=data["name"],
+                email_address=data["email_address"],
+                from_name=data["from_name"],
+                teams=data["teams"],
+                is_active=data["is_active"],
+            )
+        if imap_form.wanted:
+            imap = imap_form.cleaned_data
+            imap_account_save(
+                actor=request.user,
+                inbox=inbox,
+                host=imap["imap_host"],
+                username=imap["imap_username"],
+                password=imap["imap_password"],
+                port=imap["imap_port"] or 993,
+                use_ssl=imap["imap_use_ssl"],
+                folder=imap["imap_folder"] or "INBOX",
+                delete_after_fetch=imap["imap_delete_after_fetch"],
+            )
+    return inbox
+
+
+# Teams --------------------------------------------------------------------------------------
+
+
+@admin_view
+def team_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/manage/teams.html", {"teams": list(team_list())})
+
+
+@admin_view
+def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+    team = _get(Team, team_id, _("Team not found.")) if team_id else None
+    status = 200
+    if request.method == "POST":
+        form = TeamForm(request.POST)
+        if form.is_valid():
+            try:
+                if team is None:
+                    team = team_create(actor=request.user, **form.cleaned_data)
+                else:
+                    team = team_update(actor=request.user, team=team, **form.cleaned_data)
+            except InvalidInput as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Team %(name)s is saved.") % {"name": team.name})
+                return redirect("web:manage_teams")
+        status = 400
+    else:
+        initial = None
+        if team is not None:
+            initial = {
+                "name": team.name,
+                "description": team.description,
+                "members": list(team.members.all()),
+            }
+        form = TeamForm(initial=initial)
+    return render(request, "web/manage/team_form.html", {"team": team, "form": form}, status=status)
+
+
+# Agents -------------------------------------------------------------------------------------
+
+
+@admin_view
+def agent_index(request: HttpRequest) -> HttpResponse:
+    agents = list(agent_list(include_inactive=True))
+    return render(request, "web/manage/agents.html", {"agents": agents})
+
+
+@admin_view
+def agent_new(request: HttpRequest) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = AgentCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                agent = agent_create(actor=request.user, **form.cleaned_data)
+            except InvalidInput as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("%(name)s can now sign in.") % {"name": agent.name})
+                return redirect("web:manage_agents")
+        status = 400
+    else:
+        form = AgentCreateForm()
+    return render(
+        request, "web/manage/agent_form.html", {"form": form, "agent": None}, status=status
+    )
+
+
+@admin_view
+def agent_edit(request: HttpRequest, agent_id: int) -> HttpResponse:
+    agent = _get(Agent, agent_id, _("Agent not found."))
+    status = 200
+    if request.method == "POST":
+        form = AgentUpdateForm(request.POST)
+        if form.is_valid():
+            try:
+                agent_update(actor=request.user, agent=agent, **form.cleaned_data)
+            except InvalidInput as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("%(name)s is saved.") % {"name": agent.name})
+                return redirect("web:manage_agents")
+        status = 400
+    else:
+        form = AgentUpdateForm(
+            initial={"name": agent.name, "role": agent.role, "teams": list(agent.teams.all())}
+        )
+    return render(
+        request, "web/manage/agent_form.html", {"form": form, "agent": agent}, status=status
+    )
+
+
+@require_POST
+@admin_view
+def agent_toggle_active(request: HttpRequest, agent_id: int) -> HttpResponse:
+    agent = _get(Agent, agent_id, _("Agent not found."))
+    if agent.is_active:
+        agent_deactivate(actor=request.user, agent=agent)
+        messages.success(request, _("%(name)s is deactivated.") % {"name": agent.name})
+    else:
+        agent_reactivate(actor=request.user, agent=agent)
+        messages.success(request, _("%(name)s is active again.") % {"name": agent.name})
+    return redirect("web:manage_agents")
+
+
+# Saved replies ------------------------------------------------------------------------------
+
+
+@lead_view
+def saved_reply_index(request: HttpRequest) -> HttpResponse:
+    replies = list(saved_reply_list())
+    return render(request, "web/manage/saved_replies.html", {"saved_replies": replies})
+
+
+@lead_view
+def saved_reply_edit(request: HttpRequest, saved_reply_id: int | None = None) -> HttpResponse:
+    saved_reply = (
+        _get(SavedReply, saved_reply_id, _("Saved reply not found.")) if saved_reply_id else None
+    )
+    status = 200
+    if request.method == "POST":
+        form = SavedReplyForm(request.POST)
+        if form.is_valid():
+            try:
+                if saved_reply is None:
+                    saved_reply = saved_reply_create(actor=request.user, **form.cleaned_data)
+                else:
+                    saved_reply = saved_reply_update(
+                        actor=request.user, saved_reply=saved_reply, **form.cleaned_data
+                    )
+            except InvalidInput as exc:
+                form_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Saved reply %(title)s is saved.") % {"title": saved_reply.title}
+                )
+                return redirect("web:manage_saved_replies")
+        status = 400
+    else:
+        initial = {"title": saved_reply.title, "body": saved_reply.body} if saved_reply else None
+        form = SavedReplyForm(initial=initial)
+    context = {"saved_reply": saved_reply, "form": form}
+    return render(request, "web/manage/saved_reply_form.html", context, status=status)
+
+
+@require_POST
+@lead_view
+def saved_reply_remove(request: HttpRequest, saved_reply_id: int) -> HttpResponse:
+    saved_reply = _get(SavedReply, saved_reply_id, _("Saved reply not found."))
+    saved_reply_delete(actor=request.user, saved_reply=saved_reply)
+    messages.success(request, _("Saved reply deleted."))
+    return redirect("web:manage_saved_replies")

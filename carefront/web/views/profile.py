@@ -1,0 +1,46 @@
+"""The agent's own profile: name, time zone, signature, password."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+
+from carefront.accounts.services import agent_update_profile
+from carefront.core.exceptions import InvalidInput
+from carefront.web.errors import agent_view, form_error
+from carefront.web.forms import ProfileForm
+
+
+@agent_view
+def profile(request: HttpRequest) -> HttpResponse:
+    agent = request.user
+    status = 200
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                agent_update_profile(agent=agent, **form.cleaned_data)
+            except InvalidInput as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("web:profile")
+        status = 400
+    else:
+        form = ProfileForm(
+            initial={"name": agent.name, "time_zone": agent.time_zone, "signature": agent.signature}
+        )
+    return render(request, "web/profile.html", {"form": form}, status=status)
+
+
+@method_decorator(agent_view, name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("web:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password is changed."))
+        return super().form_valid(form)
