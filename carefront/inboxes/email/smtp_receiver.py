@@ -7,15 +7,21 @@ and retries. SMTP replies stay in English on purpose: they are protocol text, AS
 mail servers and their administrators.
 """
 
+import asyncio
+import contextlib
+import functools
 import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from carefront.inboxes.models import Channel, Inbox
 from carefront.inboxes.services import IngestResult, email_ingest
@@ -49,7 +55,7 @@ def inbox_for_recipient(address: str) -> Inbox | None:
     )
 
 
-def _lookup(address: str) -> Inbox | None:
+def _lookup(*, address: str) -> Inbox | None:
     close_old_connections()
     return inbox_for_recipient(address)
 
@@ -69,15 +75,39 @@ class _Accepted:
 class CarefrontHandler:
     """aiosmtpd handler: validate recipients, store the message durably, then acknowledge."""
 
-    def __init__(self, *, max_message_bytes: int | None = None, lmtp: bool = False) -> None:
+    def __init__(
+        self, *, max_message_bytes: int | None = None, lmtp: bool = False, workers: int = 4
+    ) -> None:
         self.max_message_bytes = max_message_bytes or settings.CAREFRONT["MAX_MESSAGE_BYTES"]
         self.lmtp = lmtp
+        self.workers = workers
+        # Database work runs in our own threads, so that `close()` can release their
+        # connections when the receiver stops.
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smtp-db")
+
+    async def _run(self, func: Callable[..., Any], **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(func, **kwargs))
+
+    def close(self) -> None:
+        """Close every worker thread's database connections, then the threads."""
+        barrier = threading.Barrier(self.workers, timeout=5)
+
+        def release() -> None:
+            connections.close_all()
+            # Hold this thread until all have closed, so each thread runs exactly one release.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+
+        for _ in range(self.workers):
+            self._executor.submit(release)
+        self._executor.shutdown(wait=True)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options
     ) -> str:
         try:
-            inbox = await sync_to_async(_lookup, thread_sensitive=False)(address)
+            inbox = await self._run(_lookup, address=address)
         except Exception:
             logger.exception("Recipient lookup for %s failed", address)
             return LOOKUP_FAILURE
@@ -112,8 +142,8 @@ class CarefrontHandler:
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
         source_ref = f"{peer} {envelope.mail_from or '<>'} -> {', '.join(envelope.rcpt_tos)}"
         try:
-            await sync_to_async(_ingest, thread_sensitive=False)(
-                inbox=accepted.inbox, data=bytes(data), source_ref=source_ref[:500]
+            await self._run(
+                _ingest, inbox=accepted.inbox, data=bytes(data), source_ref=source_ref[:500]
             )
         except Exception:
             logger.exception("Storing mail from %s failed; asked the sender to retry", peer)
@@ -121,7 +151,15 @@ class CarefrontHandler:
         return ACCEPTED
 
 
-class _LMTPController(Controller):
+class ReceiverController(Controller):
+    """aiosmtpd's threaded controller that also releases the handler's resources on stop."""
+
+    def stop(self, no_assert: bool = False) -> None:
+        super().stop(no_assert=no_assert)
+        self.handler.close()
+
+
+class _LMTPController(ReceiverController):
     def factory(self) -> SMTP:
         return LMTP(self.handler, **self.SMTP_kwargs)
 
@@ -132,11 +170,11 @@ def smtp_receiver_controller(
     port: int | None = None,
     lmtp: bool = False,
     max_message_bytes: int | None = None,
-) -> Controller:
+) -> ReceiverController:
     """A started-on-demand receiver; call `.start()` and `.stop()` on it."""
     limit = max_message_bytes or settings.CAREFRONT["MAX_MESSAGE_BYTES"]
     handler = CarefrontHandler(max_message_bytes=limit, lmtp=lmtp)
-    controller_class = _LMTPController if lmtp else Controller
+    controller_class = _LMTPController if lmtp else ReceiverController
     return controller_class(
         handler,
         hostname=host or settings.CAREFRONT["SMTP_RECEIVER_HOST"],
