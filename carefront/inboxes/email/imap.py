@@ -19,8 +19,9 @@ from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from carefront.inboxes.email.mail_import import ingest_kind
 from carefront.inboxes.models import ImapAccount
-from carefront.inboxes.services import IngestResult, email_ingest
+from carefront.inboxes.services import email_ingest
 
 logger = logging.getLogger(__name__)
 
@@ -180,11 +181,6 @@ def _delete(client: IMAPClient, uids: list[int]) -> int:
     else:
         client.expunge()
     return len(uids)
-
-
-def ingest_kind(ingest: IngestResult) -> str:
-    """One word for a summary: created, threaded, duplicate, bounce, rejected or failed."""
-    return str(ingest.outcome or ingest.status)
 
 
 def _fail(*, account: ImapAccount, result: FetchResult, exc: BaseException) -> FetchResult:

@@ -1,0 +1,69 @@
+"""`manage.py import_mail PATH [--inbox NAME]`: import .eml files, a Maildir or an mbox."""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from carefront.core.exceptions import ApplicationError
+from carefront.inboxes.email.mail_import import mail_import, mail_items
+from carefront.inboxes.models import Inbox
+
+SUMMARY_ORDER = ("created", "threaded", "duplicate", "bounce", "rejected", "failed")
+
+
+class Command(BaseCommand):
+    help = _("Import saved mail: a folder of .eml files, a Maildir (cur/new) or an mbox file.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path, help=_("File or folder to import."))
+        parser.add_argument(
+            "--inbox",
+            help=_("Name of the inbox to import into (default: chosen from each recipient)."),
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help=_("Do not show a progress bar.")
+        )
+
+    def handle(self, *args, path: Path, inbox: str | None, no_progress: bool, **options) -> None:
+        target = None
+        if inbox:
+            target = Inbox.objects.filter(name=inbox).first()
+            if target is None:
+                names = ", ".join(Inbox.objects.values_list("name", flat=True)) or "-"
+                raise CommandError(
+                    _("There is no inbox named %(name)r. Inboxes: %(names)s")
+                    % {"name": inbox, "names": names}
+                )
+        try:
+            total, _items = mail_items(path)
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        with tqdm(
+            total=total,
+            unit="msg",
+            file=sys.stderr,
+            disable=no_progress,
+            desc=_("Importing"),
+        ) as bar:
+            summary = mail_import(path=path, inbox=target, on_progress=lambda _ref: bar.update())
+        labels = {
+            "created": _("created"),
+            "threaded": _("threaded"),
+            "duplicate": _("duplicates"),
+            "bounce": _("bounces"),
+            "rejected": _("rejected"),
+            "failed": _("failed"),
+        }
+        parts = [f"{labels[k]}: {summary.counts.get(k, 0)}" for k in SUMMARY_ORDER]
+        parts += [f"{k}: {v}" for k, v in summary.counts.items() if k not in labels]
+        self.stdout.write(
+            _("Imported %(total)s messages from %(path)s") % {"total": summary.total, "path": path}
+        )
+        self.stdout.write(", ".join(parts))
+        if summary.counts.get("failed"):
+            self.stderr.write(
+                _("Some messages failed; see the log above. Run the import again to retry them.")
+            )
