@@ -464,7 +464,11 @@ def _part_text(part: EmailMessage) -> tuple[str, bool]:
     charset = part.get_param("charset")
     if isinstance(charset, tuple):
         charset = charset[2]
-    return _decode_text(data, str(charset or ""))
+    text, guessed = _decode_text(data, str(charset or ""))
+    if "\r" in text:
+        # Stored text uses "\n" line ends whatever the transport used.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, guessed
 
 
 def _decode_text(data: bytes, charset: str) -> tuple[str, bool]:

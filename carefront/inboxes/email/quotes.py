@@ -40,6 +40,14 @@ _SEPARATOR_RE = re.compile(
     r"|^original message processed by david",
     re.IGNORECASE,
 )
+_FORWARD_RE = re.compile(
+    r"^-{2,}\s*(?:forwarded message|weitergeleitete nachricht|doorgestuurd bericht|"
+    r"videresendt (?:meddelelse|besked)|vidarebefordrat meddelande|message transf[ée]r[ée]|"
+    r"mensaje reenviado|messaggio inoltrato|wiadomo[śs][ćc] przekazana dalej)\s*-{2,}$|"
+    r"^(?:begin forwarded message|anfang der weitergeleiteten nachricht|"
+    r"d[ée]but du message r[ée]exp[ée]di[ée])\s*:$",
+    re.IGNORECASE,
+)
 _FIELD = r"^\*?\s*(?:{names})\s*:\*?(?:\s|$)"
 _FROM_FIELD_RE = re.compile(
     _FIELD.format(names=r"from|von|van|fra|från|od|de|da|from|差出人|送信者|发件人|寄件者"),
@@ -108,12 +116,17 @@ def extract_reply(text: str) -> ExtractedReply:
     headers = _find_headers(lines)
     header_lines = {i for start, end in headers for i in range(start, end)}
     end = len(lines)
+    new_text_above = True
     if headers:
         first_start = headers[0][0]
         new_text_above = any(line.strip() and not _is_quoted(line) for line in lines[:first_start])
         if not new_text_above or not _is_bottom_posted(lines, headers, header_lines):
             # Top posting: the earlier thread starts at the first header.
             end = first_start if new_text_above else end
+    if headers and not new_text_above and _is_forward_header(lines, headers[0]):
+        # A forward without a comment: the forwarded message is what the customer sends us.
+        inner = extract_reply("\n".join(lines[headers[0][1] :]))
+        return ExtractedReply(reply=inner.reply, quoted=inner.quoted, signature=inner.signature)
     cut, signatures = _visible_end(lines, end, header_lines)
     in_signature = {i for start, stop in signatures for i in range(start, stop)}
     reply_lines = [line.rstrip() for line in lines[:cut]]
@@ -224,35 +237,47 @@ def _find_headers(lines: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def _field_block_end(lines: list[str], index: int) -> tuple[int, int, bool]:
+    """End of a run of "Name: value" header fields at `index`: (end, fields, has From)."""
+    end = index
+    fields = 0
+    has_from = False
+    while end < len(lines) and end - index <= 10:
+        line = _unquote(lines[end]).strip()
+        if _FROM_FIELD_RE.match(line):
+            has_from = True
+            fields += 1
+        elif _OTHER_FIELD_RE.match(line):
+            fields += 1
+        elif (
+            line
+            and fields
+            and (
+                (end + 1 < len(lines) and _OTHER_FIELD_RE.match(_unquote(lines[end + 1]).strip()))
+                or line.startswith("<")
+                or _unquote(lines[end - 1]).rstrip().endswith((",", "<", ";"))
+            )
+        ):
+            pass  # a wrapped value (long subject, many recipients) continues the block
+        else:
+            break
+        end += 1
+    return end, fields, has_from
+
+
+def _is_forward_header(lines: list[str], span: tuple[int, int]) -> bool:
+    return bool(_FORWARD_RE.match(_unquote(lines[span[0]]).strip()))
+
+
 def _header_at(lines: list[str], index: int) -> int:
     line = _unquote(lines[index]).strip()
     if not line or len(line) > 400:
         return 0
-    if _SEPARATOR_RE.match(line):
-        end = index + 1
-        while end < len(lines) and (
-            _FROM_FIELD_RE.match(_unquote(lines[end]).strip())
-            or _OTHER_FIELD_RE.match(_unquote(lines[end]).strip())
-        ):
-            end += 1
-        return end
-    if _FROM_FIELD_RE.match(line):
-        end = index + 1
-        fields = 0
-        while end < len(lines) and end - index <= 8:
-            following = _unquote(lines[end]).strip()
-            if _OTHER_FIELD_RE.match(following):
-                fields += 1
-            elif not following or fields == 0:
-                break
-            elif not following.startswith(("*", " ")) and ":" not in following[:30]:
-                # A wrapped header value (long subject, many recipients) continues the block.
-                if end + 1 < len(lines) and _OTHER_FIELD_RE.match(_unquote(lines[end + 1])):
-                    pass
-                else:
-                    break
-            end += 1
-        return end if fields else 0
+    if _SEPARATOR_RE.match(line) or _FORWARD_RE.match(line):
+        return _field_block_end(lines, index + 1)[0]
+    if _FROM_FIELD_RE.match(line) or _OTHER_FIELD_RE.match(line):
+        end, fields, has_from = _field_block_end(lines, index)
+        return end if has_from and fields >= 2 else 0
     if line.endswith(":") or _ATTRIBUTION_OPENER_RE.match(line):
         joined = line
         for span in range(1, 4):
@@ -272,24 +297,6 @@ def _header_at(lines: list[str], index: int) -> int:
             if not _ATTRIBUTION_OPENER_RE.match(line):
                 break
     return 0
-
-
-def _trailing_quote_start(lines: list[str], end: int, headers: list[tuple[int, int]]) -> int:
-    """Where the quoted block at the end of lines[:end] begins (`end` if there is none).
-
-    Scanning up from the end, quoted lines, blank lines and thread headers are skipped; the
-    first line of new text stops the scan.
-    """
-    header_lines = {i for s, e in headers for i in range(s, e)}
-    cut = end
-    for index in range(end - 1, -1, -1):
-        line = lines[index]
-        if not line.strip():
-            continue
-        if not _is_quoted(line) and index not in header_lines:
-            break
-        cut = index
-    return cut
 
 
 def _signature_start(lines: list[str], *, quoted_ok: bool = True) -> int | None:
