@@ -14,8 +14,10 @@ KNOWN_DEPARTURES = {
     "mail-parser-reply/email_1_1.txt::test_keep_hyphen_lists 0 signatures not_contains "
     "'-Abhishek Kona'": "checks an opt-in option (keep_hyphen_lists); we follow the default "
     "and github's rule that a short '-Name' line after a blank line starts a signature",
-    "mail-parser-reply/email_2_1.txt::test_gmail_header 0 body equals 'Outlook with a reply\\n\\n\\n"
-    "-------'": "we drop a trailing horizontal rule from the reply; it is decoration",
+    "mail-parser-reply/email_2_1.txt::test_gmail_header 0 body equals "
+    "'Outlook with a reply\\n\\n\\n-------'": (
+        "we drop a trailing horizontal rule from the reply; it is decoration"
+    ),
     "mail-parser-reply/email_nl_1_2.txt::test_dutch_gmail_header 0 body equals 'Outlook met een "
     "antwoord\\n\\n\\n---'": "same as email_2_1: trailing rule dropped",
     "mail-parser-reply/email_3_1.txt::test_complex_mail_thread  len(replies) equals '5'": "we "
@@ -160,7 +162,8 @@ def test_text_without_quote_or_signature_is_all_reply():
 
 def test_split_thread_lists_each_message_newest_first():
     parts = split_thread(
-        "Third\n\nOn Tue, B <b@x.test> wrote:\n> Second\n>\n> On Mon, A <a@x.test> wrote:\n>> First\n"
+        "Third\n\nOn Tue, B <b@x.test> wrote:\n> Second\n>\n"
+        "> On Mon, A <a@x.test> wrote:\n>> First\n"
     )
     assert [p.body for p in parts] == ["Third", "> Second\n>", ">> First"]
     assert parts[1].header == "On Tue, B <b@x.test> wrote:"
