@@ -32,6 +32,7 @@ from carefront.conversations.services import (
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TagsForm
+from carefront.web.http import HttpResponseSeeOther
 
 OTHER_CONVERSATIONS_SHOWN = 10
 
@@ -92,10 +93,7 @@ def _render_conversation(
 
 
 def _back(conversation: Conversation, anchor: str = "") -> HttpResponse:
-    # 303 See Other: browsers and htmx follow it with a GET, so a reload never posts twice.
-    response = HttpResponse(status=303)
-    response["Location"] = reverse("web:conversation", args=[conversation.pk]) + anchor
-    return response
+    return HttpResponseSeeOther(reverse("web:conversation", args=[conversation.pk]) + anchor)
 
 
 @require_GET

@@ -14,6 +14,7 @@ from carefront.customers.models import Customer
 from carefront.customers.services import customer_add_email
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import CustomerEmailForm
+from carefront.web.http import HttpResponseSeeOther
 
 CONVERSATIONS_SHOWN = 100
 
@@ -66,7 +67,5 @@ def customer_add_email_view(request: HttpRequest, customer_id: int) -> HttpRespo
             form_error(form, exc)
         else:
             messages.success(request, _("Email address added."))
-            response = HttpResponse(status=303)
-            response["Location"] = reverse("web:customer", args=[customer.pk])
-            return response
+            return HttpResponseSeeOther(reverse("web:customer", args=[customer.pk]))
     return _render(request, customer, form, status=400)

@@ -21,6 +21,7 @@ from carefront.web.forms import InboxFilterForm
 logger = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 500
+PAGE_SIZE = 25
 
 FOLDER_LABELS = [
     (Folder.MINE, _("Mine")),
@@ -64,7 +65,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             search_unavailable = True
         else:
             filters.ids = ids
-    page = conversation_list(actor=request.user, filters=filters, cursor=data.get("cursor"))
+    page = conversation_list(
+        actor=request.user, filters=filters, cursor=data.get("cursor"), limit=PAGE_SIZE
+    )
     context = {
         "form": form,
         "page": page,

@@ -1,0 +1,241 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from carefront.automation.models import SavedReply
+from carefront.conversations.inbound import InboundAttachment
+from carefront.conversations.models import (
+    Attachment,
+    DeliveryStatus,
+    Direction,
+    EventKind,
+    Message,
+    Status,
+)
+from carefront.conversations.services import (
+    conversation_add_note,
+    conversation_reply,
+    conversation_set_tags,
+)
+from carefront.conversations.tests.factories import conversation_for, receive
+from carefront.inboxes.models import RawInbound
+from carefront.inboxes.tests.factories import InboxFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name: str, conversation, *extra) -> str:
+    return reverse(f"web:{name}", args=[conversation.pk, *extra])
+
+
+def _page(client, conversation) -> str:
+    response = client.get(_url("conversation", conversation))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _count_queries(client, conversation) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(_url("conversation", conversation))
+    return len(ctx.captured_queries)
+
+
+def _add_messages(conversation, agent, n: int) -> None:
+    for i in range(n // 2):
+        conversation_reply(conversation=conversation, author=agent, body=f"Answer {i}")
+        conversation_add_note(conversation=conversation, author=agent, body=f"Note {i}")
+
+
+def test_conversation_query_count_does_not_grow_with_messages(agent_client, agent, inbox):
+    conversation = conversation_for(
+        inbox, attachments=[InboundAttachment("a.txt", "text/plain", b"a")]
+    )
+    _add_messages(conversation, agent, 2)
+    small = _count_queries(agent_client, conversation)
+    _add_messages(conversation, agent, 18)
+    conversation_set_tags(conversation=conversation, names=["a", "b"], actor=agent)
+    large = _count_queries(agent_client, conversation)
+    assert small == large
+
+
+def test_new_reply_is_shown_and_quoted_part_is_collapsed(agent_client, conversation):
+    html = _page(agent_client, conversation)
+    assert "Hello, my parcel has not arrived." in html
+    assert '<details class="quoted">' in html
+    assert "On Monday you wrote" in html.split('<details class="quoted">')[1]
+
+
+def test_html_body_goes_into_a_sandboxed_frame_with_cid_images_rewritten(agent_client, inbox):
+    result = receive(
+        inbox,
+        body_text="See the picture",
+        body_html='<p>See <img src="cid:logo@x"></p><script>alert(1)</script>',
+        attachments=[
+            InboundAttachment(
+                "logo.png", "image/png", b"\x89PNG", content_id="<logo@x>", is_inline=True
+            )
+        ],
+    )
+    attachment = Attachment.objects.get(message=result.message)
+    html = _page(agent_client, result.conversation)
+    frame = html.split("<iframe", 1)[1].split(">", 1)[0]
+    assert 'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"' in frame
+    assert "allow-scripts" not in frame
+    assert reverse("web:attachment", args=[attachment.pk]) in frame
+    assert "cid:" not in frame
+    # The srcdoc is an escaped attribute value: no raw tag can break out of it.
+    assert "<script>" not in frame
+
+
+def test_parse_warning_is_shown_with_a_link_to_the_original(agent_client, inbox):
+    raw = RawInbound.objects.create(inbox=inbox, source="test", data=b"broken")
+    result = receive(inbox, parse_warning="Bad charset in part 2")
+    Message.objects.filter(pk=result.message.pk).update(raw=raw)
+    html = _page(agent_client, result.conversation)
+    assert "Bad charset in part 2" in html
+    assert _url("raw_message", result.conversation, result.message.pk) in html
+
+
+def test_delivery_status_and_error_of_outgoing_messages_are_shown(
+    agent_client, agent, conversation
+):
+    message = conversation_reply(conversation=conversation, author=agent, body="On its way")
+    Message.objects.filter(pk=message.pk).update(
+        delivery_status=DeliveryStatus.FAILED, delivery_error="550 mailbox unknown"
+    )
+    html = _page(agent_client, conversation)
+    assert "delivery-failed" in html
+    assert "550 mailbox unknown" in html
+
+
+def test_reply_is_stored_and_queued(agent_client, conversation):
+    response = agent_client.post(_url("conversation_reply", conversation), {"body": "We sent it"})
+    assert response.status_code == 303
+    message = conversation.messages.get(direction=Direction.OUTGOING)
+    assert message.body_text == "We sent it"
+    assert "We sent it" in _page(agent_client, conversation)
+
+
+def test_send_and_solve_sets_the_status(agent_client, conversation):
+    agent_client.post(_url("conversation_reply", conversation), {"body": "Done", "then": "solved"})
+    conversation.refresh_from_db()
+    assert conversation.status == Status.SOLVED
+
+
+def test_send_and_set_pending_sets_the_status(agent_client, conversation):
+    agent_client.post(_url("conversation_reply", conversation), {"body": "Ok?", "then": "pending"})
+    conversation.refresh_from_db()
+    assert conversation.status == Status.PENDING
+
+
+def test_empty_reply_is_a_400_with_the_message_in_the_form(agent_client, conversation):
+    response = agent_client.post(_url("conversation_reply", conversation), {"body": "   "})
+    assert response.status_code == 400
+    assert "field-error" in response.content.decode()
+    assert not conversation.messages.filter(direction=Direction.OUTGOING).exists()
+
+
+def test_reply_through_htmx_follows_to_the_page(agent_client, conversation):
+    response = agent_client.post(
+        _url("conversation_reply", conversation),
+        {"body": "Via htmx"},
+        headers={"HX-Request": "true"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Via htmx" in response.content.decode()
+
+
+def test_note_is_private_and_not_queued(agent_client, conversation):
+    agent_client.post(_url("conversation_note", conversation), {"body": "Customer is VIP"})
+    note = conversation.messages.get(direction=Direction.NOTE)
+    assert note.body_text == "Customer is VIP"
+    assert not hasattr(note, "outbox_entry") or note.delivery_status == ""
+
+
+def test_assign_to_me(agent_client, agent, conversation):
+    agent_client.post(_url("conversation_assign", conversation), {"assignee": agent.pk})
+    conversation.refresh_from_db()
+    assert conversation.assignee == agent
+
+
+def test_assign_to_agent_who_cannot_see_the_inbox_is_forbidden(
+    agent_client, outsider, conversation
+):
+    response = agent_client.post(
+        _url("conversation_assign", conversation), {"assignee": outsider.pk}
+    )
+    assert response.status_code == 403
+    conversation.refresh_from_db()
+    assert conversation.assignee is None
+
+
+def test_assign_to_a_team(agent_client, team, conversation):
+    agent_client.post(_url("conversation_assign", conversation), {"assignee": "", "team": team.pk})
+    conversation.refresh_from_db()
+    assert conversation.team == team
+
+
+def test_status_change(agent_client, conversation):
+    agent_client.post(_url("conversation_status", conversation), {"status": "pending"})
+    conversation.refresh_from_db()
+    assert conversation.status == Status.PENDING
+
+
+def test_unknown_status_is_a_400(agent_client, conversation):
+    response = agent_client.post(_url("conversation_status", conversation), {"status": "lost"})
+    assert response.status_code == 400
+
+
+def test_tags_are_added_and_removed(agent_client, conversation):
+    agent_client.post(_url("conversation_tags", conversation), {"add": "Refund, urgent"})
+    assert sorted(conversation.tags.values_list("name", flat=True)) == ["refund", "urgent"]
+    agent_client.post(_url("conversation_tags", conversation), {"remove": "urgent"})
+    assert list(conversation.tags.values_list("name", flat=True)) == ["refund"]
+    html = _page(agent_client, conversation)
+    assert "added refund" in html
+
+
+def test_events_are_in_the_timeline(agent_client, agent, conversation):
+    agent_client.post(_url("conversation_status", conversation), {"status": "solved"})
+    html = _page(agent_client, conversation)
+    assert f"{agent.name} set the status to Solved" in html
+    assert conversation.events.filter(kind=EventKind.STATUS_CHANGED).exists()
+
+
+def test_saved_reply_is_filled_for_the_conversation(agent_client, agent, conversation):
+    saved = SavedReply.objects.create(
+        title="Greeting",
+        body="Hi {{ customer.first_name }}, about #{{ conversation.id }}. {{ agent.first_name }}",
+    )
+    response = agent_client.get(_url("saved_reply_text", conversation, saved.pk))
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode() == (f"Hi Ana, about #{conversation.pk}. {agent.first_name}")
+
+
+def test_saved_reply_without_javascript_prefills_the_composer(agent_client, conversation):
+    saved = SavedReply.objects.create(title="Thanks", body="Thanks {{ customer.name }} & co")
+    response = agent_client.get(_url("conversation", conversation), {"saved_reply": saved.pk})
+    assert "Thanks Ana Lima &amp; co" in response.content.decode()
+
+
+def test_signature_is_added_below_a_new_reply(agent_client, agent, conversation):
+    agent.signature = "Grace, Support team"
+    agent.save()
+    assert "-- \nGrace, Support team" in _page(agent_client, conversation)
+
+
+def test_sidebar_lists_other_conversations_only_from_visible_inboxes(
+    agent_client, conversation, team
+):
+    conversation_for(conversation.inbox, from_address="ana@example.com", subject="Older question")
+    hidden_inbox = InboxFactory()
+    conversation_for(hidden_inbox, from_address="ana@example.com", subject="Secret other inbox")
+    html = _page(agent_client, conversation)
+    assert "Older question" in html
+    assert "Secret other inbox" not in html
+
+
+def test_missing_conversation_is_404(agent_client):
+    assert agent_client.get(reverse("web:conversation", args=[999999])).status_code == 404

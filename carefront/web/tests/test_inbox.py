@@ -1,0 +1,134 @@
+import sys
+import types
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from carefront.conversations.models import Status
+from carefront.conversations.services import conversation_assign, conversation_set_tags
+from carefront.conversations.tests.factories import conversation_for
+
+pytestmark = pytest.mark.django_db
+
+INBOX_URL = reverse("web:inbox")
+
+
+def _queries_for_inbox(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(INBOX_URL, {"folder": "all"})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _make(inbox, agent, n: int) -> None:
+    for i in range(n):
+        conversation = conversation_for(inbox, subject=f"Question {i}")
+        conversation_assign(conversation=conversation, assignee=agent, actor=agent)
+        conversation_set_tags(
+            conversation=conversation, names=["billing", f"t{i % 3}"], actor=agent
+        )
+
+
+def test_inbox_lists_open_conversations_with_customer_subject_and_waiting_time(
+    agent_client, conversation
+):
+    response = agent_client.get(INBOX_URL)
+    html = response.content.decode()
+    assert "Ana Lima" in html
+    assert "Where is my parcel?" in html
+    assert "waiting" in html
+    assert "Unassigned" in html
+
+
+def test_inbox_query_count_does_not_grow_with_rows(agent_client, inbox, agent):
+    _make(inbox, agent, 5)
+    small = _queries_for_inbox(agent_client)
+    _make(inbox, agent, 45)
+    large = _queries_for_inbox(agent_client)
+    assert small == large
+
+
+def test_inbox_hides_conversations_of_other_teams(outsider_client, conversation):
+    response = outsider_client.get(INBOX_URL, {"folder": "all"})
+    assert "Where is my parcel?" not in response.content.decode()
+
+
+def test_mine_folder_shows_only_my_conversations(agent_client, agent, inbox):
+    mine = conversation_for(inbox, subject="Mine for sure")
+    conversation_assign(conversation=mine, assignee=agent, actor=agent)
+    conversation_for(inbox, subject="Nobody's")
+    html = agent_client.get(INBOX_URL, {"folder": "mine"}).content.decode()
+    assert "Mine for sure" in html
+    assert "Nobody&#x27;s" not in html and "Nobody's" not in html
+
+
+def test_tag_filter_narrows_the_list(agent_client, agent, inbox):
+    tagged = conversation_for(inbox, subject="Tagged one")
+    conversation_set_tags(conversation=tagged, names=["refund"], actor=agent)
+    conversation_for(inbox, subject="Plain one")
+    html = agent_client.get(INBOX_URL, {"tag": "refund"}).content.decode()
+    assert "Tagged one" in html
+    assert "Plain one" not in html
+
+
+def test_status_filter_and_solved_folder(agent_client, agent, inbox):
+    from carefront.conversations.services import conversation_set_status
+
+    done = conversation_for(inbox, subject="Done already")
+    conversation_set_status(conversation=done, status=Status.SOLVED, actor=agent)
+    assert "Done already" not in agent_client.get(INBOX_URL).content.decode()
+    assert "Done already" in agent_client.get(INBOX_URL, {"folder": "solved"}).content.decode()
+
+
+def test_next_page_link_pages_through_with_a_cursor(agent_client, inbox, monkeypatch):
+    monkeypatch.setattr("carefront.web.views.inbox.PAGE_SIZE", 2)
+    for i in range(3):
+        conversation_for(inbox, subject=f"Paged {i}")
+    first = agent_client.get(INBOX_URL)
+    assert first.context["page"].next_cursor
+    html = first.content.decode()
+    assert "Next page" in html
+    second = agent_client.get(INBOX_URL, {"cursor": first.context["page"].next_cursor})
+    subjects = [c.subject for c in second.context["page"].items]
+    assert subjects == ["Paged 2"]
+
+
+def test_load_more_with_htmx_returns_only_rows(agent_client, inbox, monkeypatch):
+    monkeypatch.setattr("carefront.web.views.inbox.PAGE_SIZE", 1)
+    conversation_for(inbox, subject="First row")
+    conversation_for(inbox, subject="Second row")
+    cursor = agent_client.get(INBOX_URL).context["page"].next_cursor
+    response = agent_client.get(
+        INBOX_URL,
+        {"cursor": cursor},
+        headers={"HX-Request": "true", "HX-Target": "conversation-list-more"},
+    )
+    html = response.content.decode()
+    assert "Second row" in html
+    assert "<html" not in html
+
+
+def test_bad_cursor_is_a_clear_400(agent_client):
+    response = agent_client.get(INBOX_URL, {"cursor": "not-a-cursor"})
+    assert response.status_code == 400
+    assert "cursor" in response.content.decode()
+
+
+def test_search_box_uses_conversation_search(agent_client, agent, inbox, monkeypatch):
+    wanted = conversation_for(inbox, subject="Broken zipper")
+    conversation_for(inbox, subject="Something else")
+    calls = []
+
+    def conversation_search(*, actor, query, limit):
+        calls.append((actor, query))
+        return [wanted.pk]
+
+    module = types.ModuleType("carefront.conversations.search")
+    module.conversation_search = conversation_search
+    monkeypatch.setitem(sys.modules, "carefront.conversations.search", module)
+    html = agent_client.get(INBOX_URL, {"q": "zipper"}).content.decode()
+    assert calls == [(agent, "zipper")]
+    assert "Broken zipper" in html
+    assert "Something else" not in html

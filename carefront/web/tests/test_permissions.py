@@ -1,0 +1,176 @@
+"""Every route, three kinds of visitor: anonymous -> login, outsider -> 404/403, allowed -> OK."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from carefront.accounts.models import Role
+from carefront.accounts.tests.factories import AgentFactory
+from carefront.automation.models import SavedReply
+from carefront.conversations.inbound import InboundAttachment
+from carefront.conversations.models import Attachment, Message
+from carefront.conversations.tests.factories import receive
+from carefront.inboxes.models import RawInbound
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Route:
+    name: str
+    args: list[str]  # names of objects from the `world` fixture
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+    ok: int = 200
+
+
+# Routes scoped to a conversation (or its customer, files): outsiders get 404.
+AGENT_ROUTES = [
+    Route("web:inbox", []),
+    Route("web:conversation", ["conversation"]),
+    Route("web:conversation_reply", ["conversation"], "post", {"body": "Hello"}, 303),
+    Route("web:conversation_note", ["conversation"], "post", {"body": "Call back"}, 303),
+    Route("web:conversation_assign", ["conversation"], "post", {"assignee": ""}, 303),
+    Route("web:conversation_status", ["conversation"], "post", {"status": "pending"}, 303),
+    Route("web:conversation_tags", ["conversation"], "post", {"add": "vip"}, 303),
+    Route("web:saved_reply_text", ["conversation", "saved_reply"]),
+    Route("web:raw_message", ["conversation", "message"]),
+    Route("web:attachment", ["attachment"]),
+    Route("web:customer", ["customer"]),
+    Route("web:customer_add_email", ["customer"], "post", {"email": "ana2@example.com"}, 303),
+    Route("web:profile", []),
+    Route("web:password_change", []),
+]
+SCOPED = {
+    "web:conversation",
+    "web:conversation_reply",
+    "web:conversation_note",
+    "web:conversation_assign",
+    "web:conversation_status",
+    "web:conversation_tags",
+    "web:saved_reply_text",
+    "web:raw_message",
+    "web:attachment",
+    "web:customer",
+    "web:customer_add_email",
+}
+ADMIN_ROUTES = [
+    Route("web:manage_inboxes", []),
+    Route("web:manage_inbox_new", []),
+    Route("web:manage_inbox", ["inbox"]),
+    Route("web:manage_teams", []),
+    Route("web:manage_team_new", []),
+    Route("web:manage_team", ["team"]),
+    Route("web:manage_agents", []),
+    Route("web:manage_agent_new", []),
+    Route("web:manage_agent", ["agent"]),
+    Route("web:manage_agent_toggle_active", ["other_agent"], "post", {}, 302),
+]
+LEAD_ROUTES = [
+    Route("web:manage", [], ok=302),
+    Route("web:manage_saved_replies", []),
+    Route("web:manage_saved_reply_new", []),
+    Route("web:manage_saved_reply", ["saved_reply"]),
+    Route("web:manage_saved_reply_delete", ["saved_reply"], "post", {}, 302),
+]
+
+
+@pytest.fixture
+def world(inbox, team, agent, admin):
+    raw = RawInbound.objects.create(inbox=inbox, source="test", data=b"Subject: x\r\n\r\nbody")
+    result = receive(
+        inbox,
+        from_address="ana@example.com",
+        attachments=[InboundAttachment("invoice.pdf", "application/pdf", b"%PDF-1.4 test")],
+    )
+    Message.objects.filter(pk=result.message.pk).update(raw=raw)
+    conversation = result.conversation
+    return {
+        "conversation": conversation,
+        "message": result.message,
+        "attachment": Attachment.objects.get(message=result.message),
+        "customer": conversation.customer,
+        "saved_reply": SavedReply.objects.create(title="Hi", body="Hi {{ customer.first_name }}"),
+        "inbox": inbox,
+        "team": team,
+        "agent": agent,
+        "other_agent": AgentFactory(),
+    }
+
+
+def _call(client: Client, route: Route, world: dict):
+    url = reverse(route.name, args=[world[a].pk for a in route.args])
+    return getattr(client, route.method)(url, route.data)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+ALL_ROUTES = AGENT_ROUTES + ADMIN_ROUTES + LEAD_ROUTES
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES, ids=lambda r: r.name)
+def test_anonymous_visitor_is_sent_to_login(route, world):
+    response = _call(Client(), route, world)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+@pytest.mark.parametrize("route", AGENT_ROUTES, ids=lambda r: r.name)
+def test_agent_of_the_inbox_may_use_route(route, world, agent):
+    response = _call(_client_for(agent), route, world)
+    assert response.status_code == route.ok, response.content[:500]
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in AGENT_ROUTES if r.name in SCOPED], ids=lambda r: r.name
+)
+def test_agent_of_another_team_gets_not_found(route, world, outsider):
+    response = _call(_client_for(outsider), route, world)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("route", ADMIN_ROUTES + LEAD_ROUTES, ids=lambda r: r.name)
+def test_plain_agent_is_forbidden_in_admin_area(route, world, agent):
+    response = _call(_client_for(agent), route, world)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: r.name)
+def test_lead_is_forbidden_in_admin_only_pages(route, world):
+    lead = AgentFactory(role=Role.LEAD)
+    response = _call(_client_for(lead), route, world)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("route", LEAD_ROUTES, ids=lambda r: r.name)
+def test_lead_may_manage_saved_replies(route, world):
+    lead = AgentFactory(role=Role.LEAD)
+    response = _call(_client_for(lead), route, world)
+    assert response.status_code == route.ok
+
+
+@pytest.mark.parametrize("route", ADMIN_ROUTES + LEAD_ROUTES, ids=lambda r: r.name)
+def test_admin_may_use_admin_area(route, world, admin):
+    response = _call(_client_for(admin), route, world)
+    assert response.status_code == route.ok, response.content[:500]
+
+
+def test_deactivated_agent_is_sent_to_login(world, agent):
+    client = _client_for(agent)
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    response = client.get(reverse("web:inbox"))
+    assert response.status_code == 302
+
+
+def test_every_web_route_is_in_the_matrix():
+    from carefront.web.urls import urlpatterns
+
+    names = {f"web:{p.name}" for p in urlpatterns} - {"web:login", "web:logout"}
+    assert names == {r.name for r in ALL_ROUTES}
