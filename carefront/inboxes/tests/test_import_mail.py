@@ -1,0 +1,144 @@
+"""`import_mail`: .eml folders, Maildirs and mbox files, with a summary; bad files never stop it."""
+
+import io
+import mailbox
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from carefront.conversations.models import Conversation, Message
+from carefront.inboxes.email import mail_import as mail_import_module
+from carefront.inboxes.email.mail_import import mail_import
+from carefront.inboxes.models import RawInbound
+from tests.support.mail import email_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_mail", *args, "--no-progress", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_folder_of_eml_files_creates_and_threads(tmp_path, inbox):
+    (tmp_path / "1.eml").write_bytes(
+        email_bytes(to=inbox.email_address, subject="Parcel", message_id="<p1@example.com>")
+    )
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "2.eml").write_bytes(
+        email_bytes(to=inbox.email_address, subject="Re: Parcel", in_reply_to="<p1@example.com>")
+    )
+    (tmp_path / "notes.txt").write_text("not mail")
+
+    out, _err = run(str(tmp_path), "--inbox", inbox.name)
+
+    assert "created: 1" in out
+    assert "threaded: 1" in out
+    assert Conversation.objects.get().message_count == 2
+    assert RawInbound.objects.filter(source="import").count() == 2
+
+
+def test_maildir_new_and_cur_are_imported(tmp_path, inbox):
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add(email_bytes(to=inbox.email_address))
+    message = mailbox.MaildirMessage(email_bytes(to=inbox.email_address))
+    message.set_subdir("cur")
+    box.add(message)
+
+    out, _err = run(str(tmp_path / "Maildir"))
+
+    assert "created: 2" in out
+    assert Message.objects.count() == 2
+
+
+def test_mbox_file_is_split_into_messages(tmp_path, inbox):
+    box = mailbox.mbox(tmp_path / "archive.mbox")
+    for n in range(3):
+        box.add(email_bytes(to=inbox.email_address, subject=f"From the archive {n}"))
+    box.flush()
+    box.close()
+
+    out, _err = run(str(tmp_path / "archive.mbox"))
+
+    assert "created: 3" in out
+    assert Conversation.objects.filter(subject__startswith="From the archive").count() == 3
+    assert RawInbound.objects.filter(source_ref__endswith="archive.mbox#3").exists()
+
+
+def test_single_eml_file(tmp_path, inbox):
+    path = tmp_path / "one.eml"
+    path.write_bytes(email_bytes(to=inbox.email_address, subject="Alone"))
+
+    run(str(path))
+
+    assert Conversation.objects.get().subject == "Alone"
+
+
+def test_importing_twice_reports_duplicates(tmp_path, inbox):
+    (tmp_path / "a.eml").write_bytes(email_bytes(to=inbox.email_address))
+    run(str(tmp_path))
+
+    out, _err = run(str(tmp_path))
+
+    assert "duplicates: 1" in out
+    assert Message.objects.count() == 1
+
+
+def test_bad_files_are_counted_and_do_not_stop_the_import(tmp_path, inbox, monkeypatch):
+    (tmp_path / "0-empty.eml").write_bytes(b"")
+    (tmp_path / "1-garbage.eml").write_bytes(b"\x00\xff\xfe not an email at all \x00")
+    (tmp_path / "2-breaks-storage.eml").write_bytes(email_bytes(to=inbox.email_address))
+    (tmp_path / "3-good.eml").write_bytes(email_bytes(to=inbox.email_address, subject="Good"))
+    real_ingest = mail_import_module.email_ingest
+
+    def ingest(**kwargs):
+        if kwargs["source_ref"].endswith("2-breaks-storage.eml"):
+            raise ConnectionError("database hiccup")
+        return real_ingest(**kwargs)
+
+    monkeypatch.setattr(mail_import_module, "email_ingest", ingest)
+
+    summary = mail_import(path=tmp_path, inbox=inbox)
+
+    assert summary.total == 4
+    assert summary.counts["failed"] == 1
+    assert summary.counts["rejected"] == 1  # the empty file, kept raw with its reason
+    assert Conversation.objects.filter(subject="Good").exists()
+    # The garbage file is stored as it came and shown from what could be recovered.
+    assert RawInbound.objects.filter(source_ref__endswith="1-garbage.eml").exists()
+
+
+def test_failures_are_reported_in_the_summary(tmp_path, inbox, monkeypatch):
+    (tmp_path / "a.eml").write_bytes(email_bytes(to=inbox.email_address))
+
+    def broken(**kwargs):
+        raise ConnectionError("database hiccup")
+
+    monkeypatch.setattr(mail_import_module, "email_ingest", broken)
+
+    out, err = run(str(tmp_path))
+
+    assert "failed: 1" in out
+    assert "Run the import again" in err
+
+
+def test_unknown_inbox_name_is_a_clear_error(tmp_path, inbox):
+    with pytest.raises(CommandError, match="no inbox named 'Nope'"):
+        run(str(tmp_path), "--inbox", "Nope")
+
+
+def test_missing_path_is_a_clear_error(tmp_path, inbox):
+    with pytest.raises(CommandError, match="does not exist"):
+        run(str(tmp_path / "missing"))
+
+
+def test_recipient_picks_the_inbox_when_none_is_given(tmp_path, inbox):
+    from carefront.inboxes.tests.factories import InboxFactory
+
+    other = InboxFactory()
+    (tmp_path / "a.eml").write_bytes(email_bytes(to=other.email_address))
+
+    run(str(tmp_path))
+
+    assert Conversation.objects.get().inbox == other
