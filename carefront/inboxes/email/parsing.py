@@ -48,8 +48,7 @@ _CHARSET_ALIASES = {
     "iso-8859-1": "cp1252",
     "latin1": "cp1252",
     "latin-1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
+    "us-ascii": "ascii",
     "iso-8859-9": "cp1254",
     "gb2312": "gb18030",
     "gbk": "gb18030",
@@ -65,6 +64,8 @@ _CHARSET_ALIASES = {
     "x-user-defined": "",
     "default": "",
 }
+
+_LATIN_CHARSETS = {"ascii", "cp1252", "latin-1", "iso8859-15", "iso8859-1"}
 
 # Outlook/Exchange subjects and the like that mean "nobody wrote this".
 _AUTO_REPLY_SUBJECT_RE = re.compile(
@@ -477,6 +478,14 @@ def _decode_text(data: bytes, charset: str) -> tuple[str, bool]:
     Returns the text and whether the declared charset had to be abandoned.
     """
     declared = _charset(charset)
+    if declared in _LATIN_CHARSETS and not data.isascii():
+        # Valid UTF-8 is almost never Latin text by accident: a UTF-8 body labelled Latin-1 or
+        # ASCII (a common client bug) is read as UTF-8.
+        try:
+            return data.decode("utf-8"), True
+        except UnicodeDecodeError:
+            if declared == "ascii":
+                declared = ""
     if declared:
         try:
             return data.decode(declared), False
