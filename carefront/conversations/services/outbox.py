@@ -33,9 +33,9 @@ def _send(message: Message) -> None:
     # Other channels (api) have nothing to transmit: the reply is read through the API.
 
 
-def outbox_deliver(*, entry_id: int) -> str:
+def outbox_deliver(*, entry_id: int, now: dt.datetime | None = None) -> str:
     """Try to deliver one outbox entry. Returns its status afterwards."""
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         entry = OutboxEntry.objects.select_for_update().filter(pk=entry_id).first()
         if entry is None:
@@ -52,7 +52,15 @@ def outbox_deliver(*, entry_id: int) -> str:
     try:
         _send(message)
     except Exception as exc:
-        return _record_failure(entry=entry, message=message, error=f"{type(exc).__name__}: {exc}")
+        from carefront.inboxes.email.outbound import PermanentDeliveryError
+
+        return _record_failure(
+            entry=entry,
+            message=message,
+            error=f"{type(exc).__name__}: {exc}",
+            permanent=isinstance(exc, PermanentDeliveryError),
+            now=now,
+        )
     with transaction.atomic():
         OutboxEntry.objects.filter(pk=entry.pk).update(
             status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
@@ -63,13 +71,15 @@ def outbox_deliver(*, entry_id: int) -> str:
     return OutboxStatus.SENT
 
 
-def _record_failure(*, entry: OutboxEntry, message: Message, error: str) -> str:
+def _record_failure(
+    *, entry: OutboxEntry, message: Message, error: str, now: dt.datetime, permanent: bool = False
+) -> str:
     max_attempts = settings.CAREFRONT["OUTBOX_MAX_ATTEMPTS"]
     logger.warning(
         "Delivery of message %s failed (attempt %s): %s", message.pk, entry.attempts, error
     )
     with transaction.atomic():
-        if entry.attempts >= max_attempts:
+        if permanent or entry.attempts >= max_attempts:
             OutboxEntry.objects.filter(pk=entry.pk).update(
                 status=OutboxStatus.FAILED, last_error=error
             )
@@ -83,7 +93,7 @@ def _record_failure(*, entry: OutboxEntry, message: Message, error: str) -> str:
                 reason=error[:500],
             )
             return OutboxStatus.FAILED
-        next_attempt_at = timezone.now() + backoff(entry.attempts)
+        next_attempt_at = now + backoff(entry.attempts)
         OutboxEntry.objects.filter(pk=entry.pk).update(
             status=OutboxStatus.PENDING, last_error=error, next_attempt_at=next_attempt_at
         )
@@ -114,5 +124,5 @@ def outbox_flush(*, now: dt.datetime | None = None) -> int:
         .values_list("pk", flat=True)[:500]
     )
     for entry_id in due:
-        outbox_deliver(entry_id=entry_id)
+        outbox_deliver(entry_id=entry_id, now=now)
     return len(due)

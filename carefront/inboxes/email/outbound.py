@@ -1,27 +1,39 @@
 """Turn an outgoing Message into an RFC 5322 email with the headers customers' clients thread on."""
 
+import smtplib
 from email.utils import format_datetime, formataddr
 
+from django.conf import settings
 from django.core.mail import EmailMessage, mailers
+from django.utils.translation import gettext as _
 
+from carefront.conversations.inbound import normalize_message_id
 from carefront.conversations.models import Message
 from carefront.conversations.reply_tokens import reply_address, subject_with_token
+
+
+class PermanentDeliveryError(Exception):
+    """Retrying cannot help: there is no recipient, or every recipient was refused for good."""
 
 
 def build_email(message: Message) -> EmailMessage:
     conversation = message.conversation
     inbox = conversation.inbox
-    address = inbox.email_address or message.from_address
+    # An API-created inbox may have no address; the reply still needs a valid sender.
+    address = inbox.email_address or message.from_address or settings.DEFAULT_FROM_EMAIL
     token = conversation.reply_token
     headers = {
         "Message-ID": f"<{message.message_id}>",
         "Date": format_datetime(message.created_at),
+        # RFC 3834: written by a person, so auto-responders may answer it.
         "Auto-Submitted": "no",
     }
+    # Ids are stored bare, but a channel may have handed them over with brackets: never double.
     if message.in_reply_to:
-        headers["In-Reply-To"] = f"<{message.in_reply_to}>"
-    if message.references:
-        headers["References"] = " ".join(f"<{ref}>" for ref in message.references.split())
+        headers["In-Reply-To"] = f"<{normalize_message_id(message.in_reply_to)}>"
+    references = [normalize_message_id(ref) for ref in message.references.split()]
+    if any(references):
+        headers["References"] = " ".join(f"<{ref}>" for ref in references if ref)
     body = message.body_text
     if message.author and message.author.signature:
         body = f"{body}\n\n-- \n{message.author.signature}"
@@ -37,6 +49,25 @@ def build_email(message: Message) -> EmailMessage:
 
 
 def send_email_message(message: Message) -> None:
-    """Send now; raises on any delivery error so the outbox can retry."""
-    with mailers.default as connection:
-        connection.send_messages([build_email(message)])
+    """Send now. Raises on any delivery error so the outbox can retry;
+    `PermanentDeliveryError` when a retry cannot succeed."""
+    email = build_email(message)
+    if not email.recipients():
+        raise PermanentDeliveryError(_("The reply has no recipient address."))
+    try:
+        with mailers.default as connection:
+            sent = connection.send_messages([email])
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _reply in exc.recipients.values()]
+        if codes and all(code >= 500 for code in codes):
+            refused = ", ".join(
+                f"{address} ({code} {reply.decode(errors='replace')})"
+                for address, (code, reply) in exc.recipients.items()
+            )
+            raise PermanentDeliveryError(
+                _("The mail server refused every recipient: %(refused)s") % {"refused": refused}
+            ) from exc
+        raise
+    if not sent:
+        # A backend that swallows errors (fail_silently) must not make a reply look sent.
+        raise RuntimeError(_("The mail backend did not send the reply."))

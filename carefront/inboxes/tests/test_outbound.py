@@ -1,0 +1,115 @@
+"""What Carefront sends, captured by a real SMTP server on loopback."""
+
+import pytest
+
+from carefront.conversations.models import DeliveryStatus, OutboxStatus
+from carefront.conversations.services import conversation_reply
+from carefront.conversations.tests.factories import receive
+from carefront.inboxes.email.outbound import build_email
+from tests.support.smtp_sink import SmtpSink
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sink(settings):
+    server = SmtpSink().start()
+    settings.MAILERS = server.mailers_setting()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def conversation(inbox):
+    return receive(
+        inbox,
+        from_address="ana@example.com",
+        from_name="Ana Lima",
+        subject="My order is late",
+        message_id="first@example.com",
+        references=["<older@example.com>"],
+    ).conversation
+
+
+def reply(conversation, agent, django_capture_on_commit_callbacks, body="We are on it."):
+    with django_capture_on_commit_callbacks(execute=True):
+        return conversation_reply(conversation=conversation, author=agent, body=body)
+
+
+def test_reply_is_delivered_with_threading_headers(
+    sink, conversation, agent, django_capture_on_commit_callbacks
+):
+    message = reply(conversation, agent, django_capture_on_commit_callbacks)
+
+    [received] = sink.messages
+    mail = received.message
+    assert mail["Message-ID"] == f"<{message.message_id}>"
+    assert mail["In-Reply-To"] == "<first@example.com>"
+    assert mail["References"].split() == ["<older@example.com>", "<first@example.com>"]
+    assert received.rcpt_tos == ["ana@example.com"]
+
+
+def test_reply_to_carries_the_conversation_token(
+    sink, conversation, agent, inbox, django_capture_on_commit_callbacks
+):
+    reply(conversation, agent, django_capture_on_commit_callbacks)
+
+    mail = sink.messages[0].message
+    local, domain = inbox.email_address.split("@")
+    assert mail["Reply-To"] == f"{local}+cf-{conversation.reply_token}@{domain}"
+
+
+def test_subject_is_a_reply_with_the_token(
+    sink, conversation, agent, django_capture_on_commit_callbacks
+):
+    reply(conversation, agent, django_capture_on_commit_callbacks)
+
+    subject = sink.messages[0].message["Subject"]
+    assert subject == f"Re: My order is late [cf:{conversation.reply_token}]"
+
+
+def test_from_is_the_inbox_with_its_sender_name(
+    sink, conversation, agent, inbox, django_capture_on_commit_callbacks
+):
+    reply(conversation, agent, django_capture_on_commit_callbacks)
+
+    received = sink.messages[0]
+    assert received.message["From"] == f"Carefront Support <{inbox.email_address}>"
+    assert received.mail_from == inbox.email_address
+
+
+def test_agent_signature_is_appended_after_the_signature_marker(
+    sink, conversation, agent, django_capture_on_commit_callbacks
+):
+    agent.signature = "Sam\nCustomer Care"
+    agent.save()
+
+    reply(conversation, agent, django_capture_on_commit_callbacks, body="Shipped today.")
+
+    body = sink.messages[0].message.get_content().replace("\r\n", "\n")
+    assert body.startswith("Shipped today.")
+    assert "\n-- \nSam\nCustomer Care" in body
+
+
+def test_delivered_reply_is_marked_sent(
+    sink, conversation, agent, django_capture_on_commit_callbacks
+):
+    message = reply(conversation, agent, django_capture_on_commit_callbacks)
+
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.SENT
+    assert message.outbox_entry.status == OutboxStatus.SENT
+    assert message.outbox_entry.sent_at is not None
+
+
+def test_inbox_without_address_sends_from_the_default_sender(conversation, agent, settings):
+    settings.DEFAULT_FROM_EMAIL = "help@carefront.test"
+    inbox = conversation.inbox
+    inbox.email_address = None
+    inbox.save()
+    message = conversation_reply(conversation=conversation, author=agent, body="Hello")
+
+    email = build_email(message)
+
+    assert email.from_email == "Carefront Support <help@carefront.test>"
+    assert email.reply_to == [f"help+cf-{conversation.reply_token}@carefront.test"]
