@@ -22,6 +22,7 @@ from ..models import (
     OutboxEntry,
     Status,
     Tag,
+    ThreadKey,
 )
 
 MAX_BODY_LENGTH = 100_000
@@ -86,6 +87,8 @@ def conversation_reply(
         delivery_status=DeliveryStatus.QUEUED,
     )
     OutboxEntry.objects.create(message=message, next_attempt_at=now)
+    # A customer's answer may quote only our Message-ID (In-Reply-To, no References).
+    ThreadKey.objects.create(message_id=message.message_id, conversation=conversation)
     fields = {
         "last_message_at": now,
         "message_count": F("message_count") + 1,
