@@ -1,9 +1,11 @@
 """IMAP fetching against a real dovecot on loopback."""
 
+import io
 import threading
 import time
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from carefront.conversations.models import Conversation, Message
 from carefront.inboxes.email.imap import imap_account_fetch, imap_poll_forever
@@ -220,3 +222,20 @@ def test_poller_imports_mail_that_arrives_while_it_runs(account, imap_server):
         stop.set()
         thread.join(timeout=20)
     assert not thread.is_alive()
+
+
+def test_fetch_mail_command_reports_what_it_imported(account, imap_server):
+    imap_server.append(email_bytes())
+    out = io.StringIO()
+
+    call_command("fetch_mail", stdout=out)
+
+    assert "1 new message(s) created: 1" in out.getvalue()
+
+
+def test_fetch_mail_command_exits_non_zero_when_an_account_fails(account, loopback_port):
+    account.port = loopback_port
+    account.save()
+
+    with pytest.raises(CommandError, match="1 IMAP account"):
+        call_command("fetch_mail", stdout=io.StringIO(), stderr=io.StringIO())
