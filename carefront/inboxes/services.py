@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carefront.conversations.inbound import InboundMessage
 from carefront.conversations.models import Conversation, Message
 from carefront.conversations.services import Outcome, message_receive
 from carefront.core.exceptions import InvalidInput, NotFound
@@ -132,36 +133,42 @@ def _process(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> IngestResu
         raw.save(update_fields=["inbox"])
 
     try:
-        result = message_receive(inbox=inbox, inbound=inbound, raw=raw)
+        return _receive_and_mark(raw=raw, inbox=inbox, inbound=inbound)
     except Exception as exc:
         logger.exception("Could not store inbound email %s; retrying as raw text", raw.pk)
         error = f"{type(exc).__name__}: {exc}"
-        try:
-            # The parsed form may hold something the database refuses; the recovered form
-            # (plain text, best-effort headers) still lets the agent see the message.
-            result = message_receive(
-                inbox=inbox, inbound=recover_email(data, reason=error), raw=raw
-            )
-        except Exception as second:
-            logger.exception("Could not store inbound email %s at all", raw.pk)
-            return _finish(
-                raw, RawStatus.FAILED, error=f"{error}\n{type(second).__name__}: {second}"
-            )
+    try:
+        # The parsed form may hold something the database refuses; the recovered form
+        # (plain text, best-effort headers) still lets the agent see the message.
+        return _receive_and_mark(
+            raw=raw, inbox=inbox, inbound=recover_email(data, reason=error), error=error
+        )
+    except Exception as second:
+        logger.exception("Could not store inbound email %s at all", raw.pk)
+        return _finish(raw, RawStatus.FAILED, error=f"{error}\n{type(second).__name__}: {second}")
 
-    if result.outcome == Outcome.DUPLICATE:
-        status = RawStatus.DUPLICATE
-    elif result.outcome == Outcome.REJECTED:
-        status = RawStatus.REJECTED
-    else:
-        status = RawStatus.PROCESSED
-    return _finish(
-        raw,
-        status,
-        error=result.reason,
-        outcome=result.outcome,
-        message=result.message,
-        conversation=result.conversation,
-    )
+
+def _receive_and_mark(
+    *, raw: RawInbound, inbox: Inbox, inbound: InboundMessage, error: str = ""
+) -> IngestResult:
+    """The message and its raw row's new status commit together: one transaction, and no
+    window in which a stored message's raw row still says "received"."""
+    with transaction.atomic():
+        result = message_receive(inbox=inbox, inbound=inbound, raw=raw)
+        if result.outcome == Outcome.DUPLICATE:
+            status = RawStatus.DUPLICATE
+        elif result.outcome == Outcome.REJECTED:
+            status = RawStatus.REJECTED
+        else:
+            status = RawStatus.PROCESSED
+        return _finish(
+            raw,
+            status,
+            error="\n".join(e for e in (error, result.reason) if e),
+            outcome=result.outcome,
+            message=result.message,
+            conversation=result.conversation,
+        )
 
 
 def _finish(
@@ -176,12 +183,7 @@ def _finish(
     raw.status = status
     raw.error = error[:_ERROR_MAX_LENGTH]
     raw.processed_at = timezone.now()
-    try:
-        raw.save(update_fields=["status", "error", "processed_at"])
-    except DatabaseError:
-        # The message itself is stored (or not, per status); a stale status row only means a
-        # later retry finds it as a duplicate.
-        logger.exception("Could not mark raw inbound %s as %s", raw.pk, status)
+    raw.save(update_fields=["status", "error", "processed_at"])
     if status == RawStatus.FAILED:
         logger.error("Inbound email %s failed: %s", raw.pk, error)
     elif status == RawStatus.REJECTED:
