@@ -36,7 +36,7 @@ test-postgres: dev
 	CAREFRONT_DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:cacheprovider
 
 test-e2e: dev
-	CAREFRONT_DATABASE_URL=sqlite:// $(PY) -m pytest -o addopts="-q" -p no:cacheprovider tests/e2e
+	CAREFRONT_DATABASE_URL=sqlite:// $(PY) -m pytest -o addopts="" -p no:cacheprovider tests/e2e
 
 lint: dev
 	$(VENV)/bin/ruff check .

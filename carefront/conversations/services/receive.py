@@ -65,15 +65,14 @@ def message_receive(
     (a parent arriving after its replies) merges them.
     """
     inbound.message_id = normalize_message_id(inbound.message_id)
-    if inbound.message_id and Message.objects.filter(message_id=inbound.message_id).exists():
-        return ReceiveResult(Outcome.DUPLICATE, reason="message id already stored")
     if inbound.is_bounce:
         return _receive_bounce(inbound)
     try:
         with transaction.atomic():
             return _receive(inbox=inbox, inbound=inbound, raw=raw)
     except IntegrityError:
-        # Two deliveries of the same message raced; the other one won.
+        # Duplicates are found by the unique Message-ID when the message row is inserted (no
+        # extra lookup per message on the hot path); everything this call wrote is rolled back.
         if inbound.message_id and Message.objects.filter(message_id=inbound.message_id).exists():
             return ReceiveResult(Outcome.DUPLICATE, reason="message id already stored")
         raise
@@ -146,22 +145,26 @@ def _thread(
     *, inbound: InboundMessage, customer: Customer, referenced: list[str]
 ) -> Conversation | None:
     lookup = [k for k in [inbound.message_id, *referenced] if k]
-    conversation_ids = (
-        set(
-            ThreadKey.objects.filter(message_id__in=lookup).values_list(
-                "conversation_id", flat=True
+    linked = (
+        list(
+            Conversation.objects.select_for_update()
+            .filter(
+                pk__in=ThreadKey.objects.filter(message_id__in=lookup).values("conversation_id")
             )
+            .order_by("pk")
         )
         if lookup
-        else set()
+        else []
     )
-    if conversation_ids:
+    if len(linked) == 1:
+        return linked[0]
+    if linked:
         # The message links several conversations (e.g. their common parent arrived late):
         # they are one thread, so fold them into the oldest.
-        target_id = min(conversation_ids)
-        for other_id in sorted(conversation_ids - {target_id}):
-            conversation_merge(source_id=other_id, target_id=target_id)
-        return Conversation.objects.select_for_update().get(pk=target_id)
+        target = linked[0]
+        for other in linked[1:]:
+            conversation_merge(source_id=other.pk, target_id=target.pk)
+        return Conversation.objects.select_for_update().get(pk=target.pk)
 
     for token in inbound.reply_tokens:
         conversation = Conversation.objects.select_for_update().filter(reply_token=token).first()
