@@ -7,29 +7,58 @@ from .models import Customer, CustomerIdentity, IdentityKind
 
 def customer_get_or_create_by_email(*, email: str, name: str = "") -> tuple[Customer, bool]:
     """Find the customer behind an email address, or create one. Addresses compare lower-cased."""
-    email = email.strip().lower()
-    identity = (
-        CustomerIdentity.objects.select_related("customer")
-        .filter(kind=IdentityKind.EMAIL, value=email)
-        .first()
-    )
-    if identity is not None:
-        customer = identity.customer
-        if name and not customer.name:
-            customer.name = name[:200]
-            customer.save(update_fields=["name", "updated_at"])
-        return customer, False
-    try:
-        with transaction.atomic():
-            customer = Customer.objects.create(name=name[:200], email=email)
-            CustomerIdentity.objects.create(customer=customer, kind=IdentityKind.EMAIL, value=email)
-    except IntegrityError:
-        # Another process created it between our read and write.
-        identity = CustomerIdentity.objects.select_related("customer").get(
-            kind=IdentityKind.EMAIL, value=email
+    email = email.strip().lower()[:320]
+    existed = CustomerIdentity.objects.filter(kind=IdentityKind.EMAIL, value=email).exists()
+    return customers_get_or_create_by_email(senders=[(email, name)])[email], not existed
+
+
+def customers_get_or_create_by_email(
+    *, senders: list[tuple[str, str]], _retry: bool = True
+) -> dict[str, Customer]:
+    """The customers behind many (email, name) pairs at once: one lookup, bulk creation.
+
+    Returns a map from the lower-cased address to its customer. A known customer without a
+    name takes the name the sender gives.
+    """
+    names: dict[str, str] = {}
+    for email, name in senders:
+        email = email.strip().lower()[:320]
+        if not names.get(email):
+            names[email] = (name or "")[:200]
+    found = {
+        identity.value: identity.customer
+        for identity in CustomerIdentity.objects.select_related("customer").filter(
+            kind=IdentityKind.EMAIL, value__in=list(names)
         )
-        return identity.customer, False
-    return customer, True
+    }
+    unnamed = {}
+    for email, customer in found.items():
+        if not customer.name and names[email]:
+            customer.name = names[email]
+            unnamed[customer.pk] = customer
+    if unnamed:
+        Customer.objects.bulk_update(list(unnamed.values()), ["name", "updated_at"])
+    missing = [email for email in names if email not in found]
+    if missing:
+        try:
+            with transaction.atomic():
+                created = Customer.objects.bulk_create(
+                    [Customer(name=names[email], email=email) for email in missing]
+                )
+                CustomerIdentity.objects.bulk_create(
+                    [
+                        CustomerIdentity(customer=c, kind=IdentityKind.EMAIL, value=c.email)
+                        for c in created
+                    ]
+                )
+            found.update(zip(missing, created, strict=True))
+        except IntegrityError:
+            if not _retry:
+                raise
+            # Another process created some of them between our read and write: once more,
+            # now finding theirs.
+            return customers_get_or_create_by_email(senders=senders, _retry=False)
+    return found
 
 
 def customer_add_email(*, customer: Customer, email: str) -> CustomerIdentity:

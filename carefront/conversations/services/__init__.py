@@ -8,10 +8,11 @@ from .actions import (
     conversation_set_tags,
 )
 from .merge import conversation_merge
-from .receive import Outcome, ReceiveResult, message_receive
+from .receive import Outcome, ReceiveItem, ReceiveResult, message_receive, messages_receive
 
 __all__ = [
     "Outcome",
+    "ReceiveItem",
     "ReceiveResult",
     "conversation_add_note",
     "conversation_assign",
@@ -20,4 +21,5 @@ __all__ = [
     "conversation_set_status",
     "conversation_set_tags",
     "message_receive",
+    "messages_receive",
 ]

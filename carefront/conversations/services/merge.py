@@ -1,11 +1,10 @@
 """Folding one conversation into another when they turn out to be one thread."""
 
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max
 
 from .. import events
 from ..models import (
-    SUBJECT_MAX_LENGTH,
     Conversation,
     ConversationEvent,
     Direction,
@@ -13,7 +12,6 @@ from ..models import (
     Message,
     ThreadKey,
 )
-from ..reply_tokens import strip_subject_token
 
 
 @transaction.atomic
@@ -31,7 +29,7 @@ def conversation_merge(*, source_id: int, target_id: int, actor_id: int | None =
     summary = (
         Message.objects.filter(conversation=target)
         .exclude(direction=Direction.NOTE)
-        .aggregate(count=Count("id"), last=Max("created_at"), first=Min("created_at"))
+        .aggregate(count=Count("id"), last=Max("created_at"))
     )
     target.message_count = summary["count"] or 0
     target.last_message_at = summary["last"] or target.last_message_at
@@ -39,11 +37,6 @@ def conversation_merge(*, source_id: int, target_id: int, actor_id: int | None =
         target.waiting_since is None or source.waiting_since < target.waiting_since
     ):
         target.waiting_since = source.waiting_since
-    first = Message.objects.filter(conversation=target).order_by("created_at", "id").first()
-    if first is not None and first.subject:
-        target.subject = strip_subject_token(first.subject)[:SUBJECT_MAX_LENGTH]
-    target.save(
-        update_fields=["message_count", "last_message_at", "waiting_since", "subject", "updated_at"]
-    )
+    target.save(update_fields=["message_count", "last_message_at", "waiting_since", "updated_at"])
     events.record(conversation=target, kind=EventKind.MERGED, actor_id=actor_id, merged=source_id)
     source.delete()

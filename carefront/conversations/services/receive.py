@@ -9,11 +9,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from carefront.core.events import publish
 from carefront.customers.models import Customer
-from carefront.customers.services import customer_get_or_create_by_email
+from carefront.customers.services import customers_get_or_create_by_email
 from carefront.inboxes.models import Inbox, RawInbound
 
 from .. import events
@@ -22,6 +23,7 @@ from ..models import (
     SUBJECT_MAX_LENGTH,
     Attachment,
     Conversation,
+    ConversationEvent,
     DeliveryStatus,
     Direction,
     EventKind,
@@ -31,7 +33,7 @@ from ..models import (
     Status,
     ThreadKey,
 )
-from ..reply_tokens import strip_subject_token
+from ..reply_tokens import conversation_subject
 from .merge import conversation_merge
 
 logger = logging.getLogger(__name__)
@@ -55,48 +57,320 @@ class ReceiveResult:
     reason: str = ""
 
 
+@dataclass(slots=True)
+class ReceiveItem:
+    """One message to receive, for `messages_receive`."""
+
+    inbox: Inbox
+    inbound: InboundMessage
+    raw: RawInbound | None = None
+
+
 def message_receive(
     *, inbox: Inbox, inbound: InboundMessage, raw: RawInbound | None = None
 ) -> ReceiveResult:
-    """Store a customer's message: dedupe, find the customer, thread it, keep it.
+    """Store a customer's message: dedupe, find the customer, thread it, keep it."""
+    return messages_receive(items=[ReceiveItem(inbox=inbox, inbound=inbound, raw=raw)])[0]
 
-    Threading order: Message-ID / In-Reply-To / References, then a reply token (accepted only
-    when the sender is the conversation's customer). A message that links two conversations
-    (a parent arriving after its replies) merges them.
+
+def messages_receive(*, items: list[ReceiveItem]) -> list[ReceiveResult]:
+    """Store customers' messages, in order, as if received one by one, with set-based queries.
+
+    Per message: dedupe on Message-ID, find or create the customer, then thread on
+    Message-ID / In-Reply-To / References, else on a reply token (accepted only when the sender
+    is the conversation's customer), else start a conversation. A message that links two
+    conversations (a parent arriving after its replies) merges them. All of it commits
+    together; results come back in the order of `items`.
     """
-    inbound.message_id = normalize_message_id(inbound.message_id)
-    if inbound.is_bounce:
-        return _receive_bounce(inbound)
-    try:
-        with transaction.atomic():
-            return _receive(inbox=inbox, inbound=inbound, raw=raw)
-    except IntegrityError:
-        # Duplicates are found by the unique Message-ID when the message row is inserted (no
-        # extra lookup per message on the hot path); everything this call wrote is rolled back.
-        if inbound.message_id and Message.objects.filter(message_id=inbound.message_id).exists():
-            return ReceiveResult(Outcome.DUPLICATE, reason="message id already stored")
-        raise
+    for item in items:
+        item.inbound.message_id = normalize_message_id(item.inbound.message_id)
+    results: list[ReceiveResult | None] = [None] * len(items)
+    pending = []
+    for index, item in enumerate(items):
+        if item.inbound.is_bounce:
+            results[index] = _receive_bounce(item.inbound)
+        else:
+            pending.append(index)
+    if pending:
+        try:
+            with transaction.atomic():
+                for index, result in _Batch([items[i] for i in pending]).run():
+                    results[pending[index]] = result
+        except IntegrityError:
+            if len(pending) == 1:
+                # A concurrent delivery stored the same message first; everything this call
+                # wrote is rolled back.
+                inbound = items[pending[0]].inbound
+                if (
+                    inbound.message_id
+                    and Message.objects.filter(message_id=inbound.message_id).exists()
+                ):
+                    results[pending[0]] = ReceiveResult(
+                        Outcome.DUPLICATE, reason="message id already stored"
+                    )
+                    return results  # type: ignore[return-value]
+                raise
+            # Something raced us inside the batch: fall back to one by one.
+            for index in pending:
+                results[index] = message_receive(
+                    inbox=items[index].inbox, inbound=items[index].inbound, raw=items[index].raw
+                )
+    return results  # type: ignore[return-value]
 
 
-def _receive(*, inbox: Inbox, inbound: InboundMessage, raw: RawInbound | None) -> ReceiveResult:
-    customer, _created = customer_get_or_create_by_email(
-        email=inbound.from_address or "unknown@invalid", name=inbound.from_name
-    )
-    referenced = inbound.referenced_ids
-    conversation = _thread(inbound=inbound, customer=customer, referenced=referenced)
-    created = conversation is None
-    if created:
-        if inbound.is_auto_submitted:
-            logger.info(
-                "Auto-reply from %s does not belong to a conversation; not creating one",
+class _New:
+    """A conversation this batch starts; hashable by identity until it has a primary key."""
+
+    __slots__ = ("channel", "conversation", "creator")
+
+    def __init__(self, conversation: Conversation, *, channel: str, creator: int) -> None:
+        self.conversation = conversation
+        self.channel = channel
+        self.creator = creator  # index of the item that started it
+
+
+type _Ref = int | _New  # a stored conversation's pk, or a new one
+
+
+class _Batch:
+    """The work of one `messages_receive` call: read what it needs in a few queries, decide in
+    memory in arrival order, write in bulk."""
+
+    def __init__(self, items: list[ReceiveItem]) -> None:
+        self.items = items
+        self.results: list[tuple[int, ReceiveResult]] = []
+        self.key_owner: dict[str, _Ref] = {}  # Message-ID -> its conversation
+        self.new_keys: list[str] = []
+        self.existing: dict[int, Conversation] = {}
+        self.status_before: dict[int, str] = {}
+        self.by_token: dict[str, Conversation] = {}
+        self.merged_into: dict[_Ref, _Ref] = {}  # union-find for messages that link threads
+        self.new_conversations: list[_New] = []
+        self.placed: list[tuple[int, Message, _Ref, InboundMessage]] = []
+
+    def run(self) -> list[tuple[int, ReceiveResult]]:
+        keep = self._drop_duplicates()
+        customers = customers_get_or_create_by_email(
+            senders=[
+                (_sender(self.items[i].inbound), self.items[i].inbound.from_name) for i in keep
+            ]
+        )
+        self._load_threads(keep)
+        for index in keep:
+            item = self.items[index]
+            self._place(index, item, customers[_sender(item.inbound).strip().lower()[:320]])
+        self._write()
+        return self.results
+
+    def _drop_duplicates(self) -> list[int]:
+        ids = [item.inbound.message_id for item in self.items if item.inbound.message_id]
+        stored = (
+            set(Message.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
+            if ids
+            else set()
+        )
+        keep = []
+        for index, item in enumerate(self.items):
+            message_id = item.inbound.message_id
+            if message_id in stored:
+                duplicate = ReceiveResult(Outcome.DUPLICATE, reason="message id already stored")
+                self.results.append((index, duplicate))
+                continue
+            if message_id:
+                stored.add(message_id)  # a second copy later in this batch is a duplicate too
+            keep.append(index)
+        return keep
+
+    def _load_threads(self, keep: list[int]) -> None:
+        keys = {k for i in keep for k in _thread_keys(self.items[i].inbound)}
+        if keys:
+            self.key_owner.update(
+                ThreadKey.objects.filter(message_id__in=keys).values_list(
+                    "message_id", "conversation_id"
+                )
+            )
+        tokens = {t for i in keep for t in self.items[i].inbound.reply_tokens}
+        linked_ids = set(self.key_owner.values())
+        if not linked_ids and not tokens:
+            return
+        wanted = Q(pk__in=linked_ids) | Q(reply_token__in=tokens)
+        for conversation in Conversation.objects.select_for_update().filter(wanted):
+            self.existing[conversation.pk] = conversation
+            self.by_token[conversation.reply_token] = conversation
+        self.status_before = {pk: c.status for pk, c in self.existing.items()}
+
+    def _find(self, ref: _Ref) -> _Ref:
+        while ref in self.merged_into:
+            ref = self.merged_into[ref]
+        return ref
+
+    def _place(self, index: int, item: ReceiveItem, customer: Customer) -> None:
+        inbound = item.inbound
+        keys = _thread_keys(inbound)
+        linked = list(
+            dict.fromkeys(self._find(self.key_owner[k]) for k in keys if k in self.key_owner)
+        )
+        target = self._join(linked) if linked else self._by_token(inbound, customer)
+        if target is None:
+            if inbound.is_auto_submitted:
+                logger.info(
+                    "Auto-reply from %s does not belong to a conversation; not creating one",
+                    inbound.from_address,
+                )
+                rejected = ReceiveResult(
+                    Outcome.REJECTED, reason="auto-reply without a conversation"
+                )
+                self.results.append((index, rejected))
+                return
+            target = _New(
+                _conversation_new(inbox=item.inbox, inbound=inbound, customer=customer),
+                channel=inbound.channel,
+                creator=index,
+            )
+            self.new_conversations.append(target)
+        for key in keys:
+            if key not in self.key_owner:
+                self.key_owner[key] = target
+                self.new_keys.append(key)
+        message = _message_new(inbound=inbound, customer=customer, raw=item.raw)
+        self.placed.append((index, message, target, inbound))
+
+    def _join(self, linked: list[_Ref]) -> _Ref:
+        """The conversation for a message that links one or more: stored ones win over new
+        ones, the oldest first; the others fold into it."""
+        stored = sorted(ref for ref in linked if isinstance(ref, int))
+        target = stored[0] if stored else linked[0]
+        for other in linked:
+            if other is target:
+                continue
+            if isinstance(other, int):
+                conversation_merge(source_id=other, target_id=target)
+                self.existing[target] = Conversation.objects.select_for_update().get(pk=target)
+                self.existing.pop(other, None)
+            self.merged_into[other] = target
+        return target
+
+    def _by_token(self, inbound: InboundMessage, customer: Customer) -> _Ref | None:
+        for token in inbound.reply_tokens:
+            conversation = self.by_token.get(token)
+            if conversation is None:
+                continue
+            if conversation.customer_id == customer.pk:
+                return self._find(conversation.pk)
+            logger.warning(
+                "Reply token for conversation %s used by %s, who is not its customer; "
+                "starting a new conversation instead",
+                conversation.pk,
                 inbound.from_address,
             )
-            return ReceiveResult(Outcome.REJECTED, reason="auto-reply without a conversation")
-        conversation = _conversation_start(inbox=inbox, inbound=inbound, customer=customer)
+        return None
 
-    received_at = _message_time(inbound)
-    message = Message.objects.create(
-        conversation=conversation,
+    def _conversation(self, ref: _Ref) -> Conversation:
+        ref = self._find(ref)
+        return ref.conversation if isinstance(ref, _New) else self.existing[ref]
+
+    def _write(self) -> None:
+        # New conversations that a later message folded into another never reach the database.
+        started = [new for new in self.new_conversations if new not in self.merged_into]
+        Conversation.objects.bulk_create([new.conversation for new in started])
+        rows = [
+            (index, message, self._conversation(ref), inbound)
+            for index, message, ref, inbound in self.placed
+        ]
+        for _index, message, conversation, _inbound in rows:
+            message.conversation = conversation
+        Message.objects.bulk_create([message for _, message, _, _ in rows])
+
+        reopened_by: dict[int, int] = {}  # conversation pk -> the message that reopened it
+        for _index, message, conversation, inbound in sorted(
+            rows, key=lambda row: (row[1].created_at, row[1].pk)
+        ):
+            if _conversation_touch(conversation=conversation, message=message, inbound=inbound):
+                reopened_by.setdefault(conversation.pk, message.pk)
+        touched = {conversation.pk: conversation for _, _, conversation, _ in rows}
+        Conversation.objects.bulk_update(
+            list(touched.values()),
+            [
+                "message_count",
+                "last_message_at",
+                "preview",
+                "status",
+                "waiting_since",
+                "updated_at",
+            ],
+        )
+        _attachments_store(messages=[(message, inbound) for _, message, _, inbound in rows])
+        ThreadKey.objects.bulk_create(
+            [
+                ThreadKey(message_id=key, conversation=self._conversation(self.key_owner[key]))
+                for key in self.new_keys
+            ],
+            ignore_conflicts=True,
+        )
+
+        new_pks = {new.conversation.pk for new in started}
+        timeline = [
+            ConversationEvent(
+                conversation=new.conversation, kind=EventKind.CREATED, data={"channel": new.channel}
+            )
+            for new in started
+        ]
+        timeline += [
+            ConversationEvent(
+                conversation=touched[pk],
+                kind=EventKind.STATUS_CHANGED,
+                data={
+                    "old": self.status_before[pk],
+                    "new": Status.OPEN,
+                    "reason": "customer replied",
+                },
+            )
+            for pk in reopened_by
+            if pk not in new_pks
+        ]
+        ConversationEvent.objects.bulk_create(timeline)
+
+        creators = {new.creator for new in started}
+        for new in started:
+            publish(events.ConversationCreated(conversation_id=new.conversation.pk))
+        for index, message, conversation, _inbound in rows:
+            reopened = reopened_by.get(conversation.pk) == message.pk
+            publish(
+                events.MessageReceived(
+                    conversation_id=conversation.pk, message_id=message.pk, reopened=reopened
+                )
+            )
+            outcome = Outcome.CREATED if index in creators else Outcome.THREADED
+            self.results.append(
+                (index, ReceiveResult(outcome, message=message, conversation=conversation))
+            )
+
+
+def _sender(inbound: InboundMessage) -> str:
+    return inbound.from_address or "unknown@invalid"
+
+
+def _thread_keys(inbound: InboundMessage) -> list[str]:
+    """The ids that tie a message to a thread: its own Message-ID and every id it references."""
+    return [k for k in [inbound.message_id, *inbound.referenced_ids] if k]
+
+
+def _conversation_new(*, inbox: Inbox, inbound: InboundMessage, customer: Customer) -> Conversation:
+    subject = conversation_subject(inbound.subject)
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        subject = subject[: SUBJECT_MAX_LENGTH - 1] + "…"
+    return Conversation(
+        inbox=inbox,
+        customer=customer,
+        subject=subject,
+        status=Status.OPEN,
+        last_message_at=_message_time(inbound),
+        message_count=0,
+    )
+
+
+def _message_new(*, inbound: InboundMessage, customer: Customer, raw: RawInbound | None) -> Message:
+    return Message(
         direction=Direction.INCOMING,
         channel=inbound.channel,
         customer=customer,
@@ -115,125 +389,27 @@ def _receive(*, inbox: Inbox, inbound: InboundMessage, raw: RawInbound | None) -
         parse_warning=inbound.parse_warning,
         raw=raw,
         sent_at=inbound.sent_at,
-        created_at=received_at,
-    )
-    _store_attachments(message=message, inbound=inbound)
-    keys = [k for k in [inbound.message_id, *referenced] if k]
-    if keys:
-        ThreadKey.objects.bulk_create(
-            [ThreadKey(message_id=k, conversation=conversation) for k in keys],
-            ignore_conflicts=True,
-        )
-    reopened = _conversation_touch(conversation=conversation, message=message, inbound=inbound)
-
-    if created:
-        events.record(conversation=conversation, kind=EventKind.CREATED, channel=inbound.channel)
-        publish(events.ConversationCreated(conversation_id=conversation.pk))
-    publish(
-        events.MessageReceived(
-            conversation_id=conversation.pk, message_id=message.pk, reopened=reopened
-        )
-    )
-    return ReceiveResult(
-        Outcome.CREATED if created else Outcome.THREADED,
-        message=message,
-        conversation=conversation,
-    )
-
-
-def _thread(
-    *, inbound: InboundMessage, customer: Customer, referenced: list[str]
-) -> Conversation | None:
-    lookup = [k for k in [inbound.message_id, *referenced] if k]
-    linked = (
-        list(
-            Conversation.objects.select_for_update()
-            .filter(
-                pk__in=ThreadKey.objects.filter(message_id__in=lookup).values("conversation_id")
-            )
-            .order_by("pk")
-        )
-        if lookup
-        else []
-    )
-    if len(linked) == 1:
-        return linked[0]
-    if linked:
-        # The message links several conversations (e.g. their common parent arrived late):
-        # they are one thread, so fold them into the oldest.
-        target = linked[0]
-        for other in linked[1:]:
-            conversation_merge(source_id=other.pk, target_id=target.pk)
-        return Conversation.objects.select_for_update().get(pk=target.pk)
-
-    for token in inbound.reply_tokens:
-        conversation = Conversation.objects.select_for_update().filter(reply_token=token).first()
-        if conversation is None:
-            continue
-        if conversation.customer_id == customer.pk:
-            return conversation
-        logger.warning(
-            "Reply token for conversation %s used by %s, who is not its customer; "
-            "starting a new conversation instead",
-            conversation.pk,
-            inbound.from_address,
-        )
-    return None
-
-
-def _conversation_start(
-    *, inbox: Inbox, inbound: InboundMessage, customer: Customer
-) -> Conversation:
-    subject = strip_subject_token(inbound.subject)
-    if len(subject) > SUBJECT_MAX_LENGTH:
-        subject = subject[: SUBJECT_MAX_LENGTH - 1] + "…"
-    return Conversation.objects.create(
-        inbox=inbox,
-        customer=customer,
-        subject=subject,
-        status=Status.OPEN,
-        last_message_at=_message_time(inbound),
+        created_at=_message_time(inbound),
     )
 
 
 def _conversation_touch(
     *, conversation: Conversation, message: Message, inbound: InboundMessage
 ) -> bool:
-    """Bring the conversation's summary fields up to date; reopen it if the customer wrote.
-
-    The row is locked (select_for_update, or created in this transaction), so plain
-    read-modify-write is safe.
-    """
-    old_status = conversation.status
+    """Bring the conversation's summary fields up to date for one more customer message, in
+    memory; returns whether the message reopened it. Rows are locked (select_for_update, or new
+    in this transaction), so read-modify-write is safe."""
     conversation.message_count += 1
-    if message.created_at >= conversation.last_message_at:
-        conversation.last_message_at = message.created_at
+    conversation.updated_at = timezone.now()
+    if message.created_at >= conversation.last_message_at or conversation.message_count == 1:
+        conversation.last_message_at = max(conversation.last_message_at, message.created_at)
         conversation.preview = _preview(message)
-    reopened = False
-    if not inbound.is_auto_submitted:
-        if old_status != Status.OPEN:
-            conversation.status = Status.OPEN
-            reopened = True
-        if conversation.waiting_since is None or message.created_at < conversation.waiting_since:
-            conversation.waiting_since = message.created_at
-    conversation.save(
-        update_fields=[
-            "message_count",
-            "last_message_at",
-            "preview",
-            "status",
-            "waiting_since",
-            "updated_at",
-        ]
-    )
-    if reopened:
-        events.record(
-            conversation=conversation,
-            kind=EventKind.STATUS_CHANGED,
-            old=old_status,
-            new=Status.OPEN,
-            reason="customer replied",
-        )
+    if inbound.is_auto_submitted:
+        return False
+    reopened = conversation.status != Status.OPEN
+    conversation.status = Status.OPEN
+    if conversation.waiting_since is None or message.created_at < conversation.waiting_since:
+        conversation.waiting_since = message.created_at
     return reopened
 
 
@@ -249,39 +425,41 @@ def _preview(message: Message) -> str:
     return text[:PREVIEW_LENGTH]
 
 
-def _store_attachments(*, message: Message, inbound: InboundMessage) -> None:
+def _attachments_store(*, messages: list[tuple[Message, InboundMessage]]) -> None:
+    """Write attachment files (content-addressed: one copy per distinct content) and rows."""
     limit = settings.CAREFRONT["MAX_ATTACHMENT_BYTES"]
     rows = []
-    for item in inbound.attachments:
-        if len(item.data) > limit:
-            logger.warning(
-                "Attachment %r of message %s is %s bytes, over the %s limit; kept in raw",
-                item.filename,
-                message.pk,
-                len(item.data),
-                limit,
+    for message, inbound in messages:
+        for item in inbound.attachments:
+            if len(item.data) > limit:
+                logger.warning(
+                    "Attachment %r of message %s is %s bytes, over the %s limit; kept in raw",
+                    item.filename,
+                    message.pk,
+                    len(item.data),
+                    limit,
+                )
+                message.parse_warning = (
+                    f"{message.parse_warning}\nAttachment {item.filename!r} is too large "
+                    f"({len(item.data)} bytes) and is only kept in the original message."
+                ).strip()
+                message.save(update_fields=["parse_warning"])
+                continue
+            digest = hashlib.sha256(item.data).hexdigest()
+            attachment = Attachment(
+                message=message,
+                filename=(item.filename or "attachment")[:255],
+                content_type=item.content_type[:255] or "application/octet-stream",
+                size=len(item.data),
+                sha256=digest,
+                content_id=normalize_message_id(item.content_id),
+                is_inline=item.is_inline,
             )
-            message.parse_warning = (
-                f"{message.parse_warning}\nAttachment {item.filename!r} is too large "
-                f"({len(item.data)} bytes) and is only kept in the original message."
-            ).strip()
-            message.save(update_fields=["parse_warning"])
-            continue
-        digest = hashlib.sha256(item.data).hexdigest()
-        attachment = Attachment(
-            message=message,
-            filename=(item.filename or "attachment")[:255],
-            content_type=item.content_type[:255] or "application/octet-stream",
-            size=len(item.data),
-            sha256=digest,
-            content_id=normalize_message_id(item.content_id),
-            is_inline=item.is_inline,
-        )
-        name = f"attachments/{digest[:2]}/{digest}"
-        if not default_storage.exists(name):
-            name = default_storage.save(name, ContentFile(item.data))
-        attachment.file.name = name
-        rows.append(attachment)
+            name = f"attachments/{digest[:2]}/{digest}"
+            if not default_storage.exists(name):
+                name = default_storage.save(name, ContentFile(item.data))
+            attachment.file.name = name
+            rows.append(attachment)
     if rows:
         Attachment.objects.bulk_create(rows)
 
