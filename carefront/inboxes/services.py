@@ -17,9 +17,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carefront.conversations.inbound import InboundMessage
 from carefront.conversations.models import Conversation, Message
-from carefront.conversations.services import Outcome, message_receive
+from carefront.conversations.services import (
+    Outcome,
+    ReceiveItem,
+    ReceiveResult,
+    message_receive,
+    messages_receive,
+)
 from carefront.core.exceptions import InvalidInput, NotFound
 
 from .email.parsing import parse_email, recover_email
@@ -57,42 +62,89 @@ def email_ingest(
     `+cf-token` plus-addressing ignored), else the first active email inbox. Call it outside
     any transaction: the raw row must be committed on its own before parsing starts.
     """
-    data = bytes(data)
-    size = len(data)
+    raw = _raw_store(inbox=inbox, emails=[(data, source_ref)], source=source)[0]
+    if raw.status == RawStatus.REJECTED:
+        return IngestResult(raw=raw, status=RawStatus.REJECTED, error=raw.error)
+    return _process(raw=raw, data=bytes(raw.data), inbox=inbox)
+
+
+def emails_ingest(
+    *, inbox: Inbox | None, emails: list[tuple[bytes, str]], source: str
+) -> list[IngestResult]:
+    """`email_ingest` for many emails (bytes, source ref) at once, for imports and backfills.
+
+    The raw rows are committed first, in one statement; then all messages are received in one
+    transaction with set-based queries. If that transaction fails, each email goes through the
+    one-by-one path, which isolates the bad one. Results come back in input order.
+    """
+    raws = _raw_store(inbox=inbox, emails=emails, source=source)
+    results: list[IngestResult | None] = [None] * len(raws)
+    batch: list[tuple[int, ReceiveItem]] = []
+    for index, raw in enumerate(raws):
+        if raw.status == RawStatus.REJECTED:
+            results[index] = IngestResult(raw=raw, status=RawStatus.REJECTED, error=raw.error)
+            continue
+        prepared = _prepare(raw=raw, data=bytes(raw.data), inbox=inbox)
+        if isinstance(prepared, IngestResult):
+            results[index] = prepared
+        else:
+            batch.append((index, prepared))
+    try:
+        with transaction.atomic():
+            received = messages_receive(items=[item for _, item in batch])
+            marked = [
+                _mark(item.raw, result) for (_, item), result in zip(batch, received, strict=True)
+            ]
+            RawInbound.objects.bulk_update(
+                [r.raw for r in marked], ["inbox", "status", "error", "processed_at"]
+            )
+    except Exception:
+        logger.exception("Batch of %s emails failed; ingesting them one by one", len(batch))
+        for index, item in batch:
+            results[index] = _process(raw=item.raw, data=bytes(item.raw.data), inbox=item.inbox)
+    else:
+        for (index, _item), result in zip(batch, marked, strict=True):
+            results[index] = result
+    return results  # type: ignore[return-value]
+
+
+def _raw_store(
+    *, inbox: Inbox | None, emails: list[tuple[bytes, str]], source: str
+) -> list[RawInbound]:
+    """Commit the raw bytes before anything parses them. Oversized emails are kept, rejected."""
     limit = settings.CAREFRONT["MAX_MESSAGE_BYTES"]
-    if size > limit:
-        error = _(
-            "The message is %(size)s bytes, over the %(limit)s byte limit; kept unprocessed."
-        ) % {"size": size, "limit": limit}
-        raw = RawInbound.objects.create(
+    now = timezone.now()
+    raws = []
+    for data, source_ref in emails:
+        data = bytes(data)
+        raw = RawInbound(
             inbox=inbox,
             source=source[:32],
             source_ref=source_ref[:500],
             data=data,
-            size=size,
-            status=RawStatus.REJECTED,
-            error=error,
-            processed_at=timezone.now(),
+            size=len(data),
+            status=RawStatus.RECEIVED,
         )
-        logger.warning(
-            "Rejected inbound email %s from %s %r: %s bytes is over MAX_MESSAGE_BYTES (%s)",
-            raw.pk,
-            source,
-            source_ref,
-            size,
-            limit,
-        )
-        return IngestResult(raw=raw, status=RawStatus.REJECTED, error=error)
-
-    raw = RawInbound.objects.create(
-        inbox=inbox,
-        source=source[:32],
-        source_ref=source_ref[:500],
-        data=data,
-        size=size,
-        status=RawStatus.RECEIVED,
-    )
-    return _process(raw=raw, data=data, inbox=inbox)
+        if len(data) > limit:
+            raw.status = RawStatus.REJECTED
+            raw.error = _(
+                "The message is %(size)s bytes, over the %(limit)s byte limit; kept unprocessed."
+            ) % {"size": len(data), "limit": limit}
+            raw.processed_at = now
+        raws.append(raw)
+    with transaction.atomic():
+        RawInbound.objects.bulk_create(raws)
+    for raw in raws:
+        if raw.status == RawStatus.REJECTED:
+            logger.warning(
+                "Rejected inbound email %s from %s %r: %s bytes is over MAX_MESSAGE_BYTES (%s)",
+                raw.pk,
+                source,
+                raw.source_ref,
+                raw.size,
+                limit,
+            )
+    return raws
 
 
 def raw_inbound_retry(*, raw_id: int) -> IngestResult:
@@ -113,7 +165,8 @@ def raw_inbound_retry(*, raw_id: int) -> IngestResult:
     return _process(raw=raw, data=data, inbox=raw.inbox)
 
 
-def _process(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> IngestResult:
+def _prepare(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> ReceiveItem | IngestResult:
+    """Parse a stored raw email and find its inbox; an IngestResult if it goes no further."""
     if not data.strip():
         return _finish(raw, RawStatus.REJECTED, error=_("The message is empty."))
     try:
@@ -122,7 +175,6 @@ def _process(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> IngestResu
         # Whatever broke the parser, the message is still shown, from what can be recovered.
         logger.exception("Could not parse inbound email %s; storing it as raw text", raw.pk)
         inbound = recover_email(data, reason=f"{type(exc).__name__}: {exc}")
-
     if inbox is None:
         inbox = inbox_for_recipients(addresses=[*inbound.to, *inbound.cc, *inbound.delivered_to])
         if inbox is None:
@@ -130,72 +182,76 @@ def _process(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> IngestResu
                 raw, RawStatus.FAILED, error=_("There is no active email inbox to put it in.")
             )
         raw.inbox = inbox
-        raw.save(update_fields=["inbox"])
+    return ReceiveItem(inbox=inbox, inbound=inbound, raw=raw)
 
+
+def _process(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> IngestResult:
+    prepared = _prepare(raw=raw, data=data, inbox=inbox)
+    if isinstance(prepared, IngestResult):
+        return prepared
     try:
-        return _receive_and_mark(raw=raw, inbox=inbox, inbound=inbound)
+        return _receive_and_mark(item=prepared)
     except Exception as exc:
         logger.exception("Could not store inbound email %s; retrying as raw text", raw.pk)
         error = f"{type(exc).__name__}: {exc}"
     try:
         # The parsed form may hold something the database refuses; the recovered form
         # (plain text, best-effort headers) still lets the agent see the message.
-        return _receive_and_mark(
-            raw=raw, inbox=inbox, inbound=recover_email(data, reason=error), error=error
-        )
+        prepared.inbound = recover_email(data, reason=error)
+        return _receive_and_mark(item=prepared, error=error)
     except Exception as second:
         logger.exception("Could not store inbound email %s at all", raw.pk)
         return _finish(raw, RawStatus.FAILED, error=f"{error}\n{type(second).__name__}: {second}")
 
 
-def _receive_and_mark(
-    *, raw: RawInbound, inbox: Inbox, inbound: InboundMessage, error: str = ""
-) -> IngestResult:
+def _receive_and_mark(*, item: ReceiveItem, error: str = "") -> IngestResult:
     """The message and its raw row's new status commit together: one transaction, and no
     window in which a stored message's raw row still says "received"."""
     with transaction.atomic():
-        result = message_receive(inbox=inbox, inbound=inbound, raw=raw)
-        if result.outcome == Outcome.DUPLICATE:
-            status = RawStatus.DUPLICATE
-        elif result.outcome == Outcome.REJECTED:
-            status = RawStatus.REJECTED
-        else:
-            status = RawStatus.PROCESSED
-        return _finish(
-            raw,
-            status,
-            error="\n".join(e for e in (error, result.reason) if e),
-            outcome=result.outcome,
-            message=result.message,
-            conversation=result.conversation,
-        )
+        result = message_receive(inbox=item.inbox, inbound=item.inbound, raw=item.raw)
+        marked = _mark(item.raw, result, error=error)
+        item.raw.save(update_fields=["inbox", "status", "error", "processed_at"])
+    _log(marked)
+    return marked
 
 
-def _finish(
-    raw: RawInbound,
-    status: RawStatus,
-    *,
-    error: str = "",
-    outcome: Outcome | None = None,
-    message: Message | None = None,
-    conversation: Conversation | None = None,
-) -> IngestResult:
+def _mark(raw: RawInbound, result: ReceiveResult, *, error: str = "") -> IngestResult:
+    """Set the raw row's status from what `message_receive` did (the caller saves it)."""
+    if result.outcome == Outcome.DUPLICATE:
+        status = RawStatus.DUPLICATE
+    elif result.outcome == Outcome.REJECTED:
+        status = RawStatus.REJECTED
+    else:
+        status = RawStatus.PROCESSED
     raw.status = status
-    raw.error = error[:_ERROR_MAX_LENGTH]
+    raw.error = "\n".join(e for e in (error, result.reason) if e)[:_ERROR_MAX_LENGTH]
     raw.processed_at = timezone.now()
-    raw.save(update_fields=["status", "error", "processed_at"])
-    if status == RawStatus.FAILED:
-        logger.error("Inbound email %s failed: %s", raw.pk, error)
-    elif status == RawStatus.REJECTED:
-        logger.info("Inbound email %s rejected: %s", raw.pk, error)
     return IngestResult(
         raw=raw,
         status=status,
-        outcome=outcome,
-        message=message,
-        conversation=conversation,
-        error=error,
+        outcome=result.outcome,
+        message=result.message,
+        conversation=result.conversation,
+        error=raw.error,
     )
+
+
+def _log(result: IngestResult) -> None:
+    if result.status == RawStatus.FAILED:
+        logger.error("Inbound email %s failed: %s", result.raw.pk, result.error)
+    elif result.status == RawStatus.REJECTED:
+        logger.info("Inbound email %s rejected: %s", result.raw.pk, result.error)
+
+
+def _finish(raw: RawInbound, status: RawStatus, *, error: str = "") -> IngestResult:
+    """Record that a raw email went no further than this (rejected or failed)."""
+    raw.status = status
+    raw.error = error[:_ERROR_MAX_LENGTH]
+    raw.processed_at = timezone.now()
+    raw.save(update_fields=["inbox", "status", "error", "processed_at"])
+    result = IngestResult(raw=raw, status=status, error=error)
+    _log(result)
+    return result
 
 
 def inbox_for_recipients(*, addresses: list[str]) -> Inbox | None:

@@ -15,12 +15,15 @@ from django.utils.translation import gettext as _
 
 from carefront.core.exceptions import InvalidInput
 from carefront.inboxes.models import Inbox
-from carefront.inboxes.services import IngestResult, email_ingest
+from carefront.inboxes.services import IngestResult, emails_ingest
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "import"
 MAILDIR_SUBDIRS = ("new", "cur")
+# Messages received per transaction: big enough to amortise queries, small enough to keep
+# memory and lock time low.
+BATCH_SIZE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,28 +104,50 @@ def mail_import(
     path: Path,
     inbox: Inbox | None,
     on_progress: Callable[[str], None] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> ImportSummary:
     """Import every message under `path` into `inbox` (None: chosen from each message's
     recipients). Returns counts per outcome; `failed` counts files that could not be read or
-    stored."""
+    stored.
+
+    Messages are ingested in batches (`emails_ingest`): the raw bytes of a batch are committed
+    first, then its messages are received together, which is several times faster than one by
+    one and threads exactly the same.
+    """
     _total, items = mail_items(path)
     summary = ImportSummary()
+    batch: list[tuple[bytes, str]] = []
+
+    def flush() -> None:
+        try:
+            results = emails_ingest(inbox=inbox, emails=batch, source=SOURCE)
+        except Exception:
+            # A database error must not end a long import; the files are still on disk and a
+            # second run imports them (duplicates are dropped).
+            logger.exception("Could not store %s messages from %s", len(batch), batch[0][1])
+            for _data, ref in batch:
+                summary.add("failed")
+                if on_progress is not None:
+                    on_progress(ref)
+        else:
+            for (_data, ref), result in zip(batch, results, strict=True):
+                summary.add(ingest_kind(result))
+                if on_progress is not None:
+                    on_progress(ref)
+        batch.clear()
+
     for item in items:
         try:
             data = item.read()
         except (OSError, KeyError, ValueError) as exc:
             logger.warning("Could not read %s: %s", item.ref, exc)
             summary.add("failed")
-        else:
-            try:
-                result = email_ingest(inbox=inbox, data=data, source=SOURCE, source_ref=item.ref)
-            except Exception:
-                # A database error on one message must not end a long import; the file is
-                # still on disk and a second run imports it (duplicates are dropped).
-                logger.exception("Could not store %s", item.ref)
-                summary.add("failed")
-            else:
-                summary.add(ingest_kind(result))
-        if on_progress is not None:
-            on_progress(item.ref)
+            if on_progress is not None:
+                on_progress(item.ref)
+            continue
+        batch.append((data, item.ref))
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
     return summary

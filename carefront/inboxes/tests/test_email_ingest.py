@@ -5,7 +5,7 @@ import pytest
 from carefront.conversations.models import Conversation, Message
 from carefront.conversations.services import Outcome
 from carefront.inboxes.models import RawInbound, RawStatus
-from carefront.inboxes.services import email_ingest, raw_inbound_retry
+from carefront.inboxes.services import email_ingest, emails_ingest, raw_inbound_retry
 from carefront.inboxes.tests.factories import InboxFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +114,40 @@ def test_oversized_email_is_kept_raw_and_rejected_with_a_log_line(inbox, setting
     assert "big.eml" in caplog.text
     assert "MAX_MESSAGE_BYTES" in caplog.text
     assert not Conversation.objects.exists()
+
+
+def test_emails_ingest_stores_a_batch_in_order_with_raw_statuses(inbox):
+    emails = [
+        (make_email(message_id="<b2@example.com>", extra="In-Reply-To: <b1@example.com>\r\n"), "2"),
+        (make_email(message_id="<b1@example.com>"), "1"),
+        (make_email(message_id="<b1@example.com>"), "1-again"),
+        (b"", "empty"),
+    ]
+    results = emails_ingest(inbox=inbox, emails=emails, source="test")
+    assert [r.status for r in results] == [
+        RawStatus.PROCESSED,
+        RawStatus.PROCESSED,
+        RawStatus.DUPLICATE,
+        RawStatus.REJECTED,
+    ]
+    assert results[0].conversation.pk == results[1].conversation.pk
+    stored = dict(RawInbound.objects.values_list("source_ref", "status"))
+    assert stored == {
+        "2": "processed",
+        "1": "processed",
+        "1-again": "duplicate",
+        "empty": "rejected",
+    }
+
+
+def test_emails_ingest_falls_back_to_one_by_one_when_the_batch_fails(inbox, monkeypatch):
+    from carefront.inboxes import services
+
+    def broken(**kwargs):
+        raise RuntimeError("batch failed")
+
+    monkeypatch.setattr(services, "messages_receive", broken)
+    emails = [(make_email(message_id=f"<f{i}@example.com>"), str(i)) for i in range(3)]
+    results = emails_ingest(inbox=inbox, emails=emails, source="test")
+    assert [r.status for r in results] == [RawStatus.PROCESSED] * 3
+    assert Message.objects.count() == 3

@@ -90,16 +90,17 @@ def test_bad_files_are_counted_and_do_not_stop_the_import(tmp_path, inbox, monke
     (tmp_path / "1-garbage.eml").write_bytes(b"\x00\xff\xfe not an email at all \x00")
     (tmp_path / "2-breaks-storage.eml").write_bytes(email_bytes(to=inbox.email_address))
     (tmp_path / "3-good.eml").write_bytes(email_bytes(to=inbox.email_address, subject="Good"))
-    real_ingest = mail_import_module.email_ingest
+    real_ingest = mail_import_module.emails_ingest
 
     def ingest(**kwargs):
-        if kwargs["source_ref"].endswith("2-breaks-storage.eml"):
+        if any(ref.endswith("2-breaks-storage.eml") for _data, ref in kwargs["emails"]):
             raise ConnectionError("database hiccup")
         return real_ingest(**kwargs)
 
-    monkeypatch.setattr(mail_import_module, "email_ingest", ingest)
+    monkeypatch.setattr(mail_import_module, "emails_ingest", ingest)
 
-    summary = mail_import(path=tmp_path, inbox=inbox)
+    # One message per batch, so the hiccup hits exactly one file.
+    summary = mail_import(path=tmp_path, inbox=inbox, batch_size=1)
 
     assert summary.total == 4
     assert summary.counts["failed"] == 1
@@ -115,7 +116,7 @@ def test_failures_are_reported_in_the_summary(tmp_path, inbox, monkeypatch):
     def broken(**kwargs):
         raise ConnectionError("database hiccup")
 
-    monkeypatch.setattr(mail_import_module, "email_ingest", broken)
+    monkeypatch.setattr(mail_import_module, "emails_ingest", broken)
 
     out, err = run(str(tmp_path))
 
