@@ -25,6 +25,7 @@ from carefront.conversations.services import (
     message_receive,
     messages_receive,
 )
+from carefront.core.db import bulk_update_rows
 from carefront.core.exceptions import InvalidInput, NotFound
 
 from .email.parsing import parse_email, recover_email
@@ -95,9 +96,7 @@ def emails_ingest(
             marked = [
                 _mark(item.raw, result) for (_, item), result in zip(batch, received, strict=True)
             ]
-            RawInbound.objects.bulk_update(
-                [r.raw for r in marked], ["inbox", "status", "error", "processed_at"]
-            )
+            bulk_update_rows([r.raw for r in marked], ["inbox", "status", "error", "processed_at"])
     except Exception:
         logger.exception("Batch of %s emails failed; ingesting them one by one", len(batch))
         for index, item in batch:

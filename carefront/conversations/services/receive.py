@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from carefront.core.db import bulk_update_rows
 from carefront.core.events import publish
 from carefront.customers.models import Customer
 from carefront.customers.services import customers_get_or_create_by_email
@@ -288,7 +289,7 @@ class _Batch:
             if _conversation_touch(conversation=conversation, message=message, inbound=inbound):
                 reopened_by.setdefault(conversation.pk, message.pk)
         touched = {conversation.pk: conversation for _, _, conversation, _ in rows}
-        Conversation.objects.bulk_update(
+        bulk_update_rows(
             list(touched.values()),
             [
                 "message_count",
