@@ -1,0 +1,26 @@
+"""Settings for benchmarks: production-like (DEBUG off), the database from CAREFRONT_DATABASE_URL.
+
+Nothing leaves the machine: mail goes to a backend that sends nothing.
+"""
+
+import os
+from pathlib import Path
+
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
+MEDIA_ROOT = Path(os.environ.get("CAREFRONT_MEDIA_ROOT", Path(__file__).parent / "out" / "media"))
+# Fast hashing: the bench measures pages, not PBKDF2 (one login per run anyway).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "carefront": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django": {"handlers": ["console"], "level": "ERROR"},
+    },
+}

@@ -1,0 +1,384 @@
+"""Web page benchmark: inbox and conversation pages over real HTTP, on a large SQLite database.
+
+    .venv/bin/python bench/web_pages.py build --conversations 100000 --database PATH
+    .venv/bin/python bench/web_pages.py queries --database PATH
+    .venv/bin/python bench/web_pages.py http --database PATH [--requests 200]
+
+`build` writes rows directly with bulk_create (fast; the demo goes through services instead).
+`queries` renders the pages in-process under CaptureQueriesContext and prints the SQL counts.
+`http` starts uvicorn on 127.0.0.1 (a free port), logs in through the login form and times
+GET / and GET /c/<id>/. Each prints one JSON object on its last stdout line; bench/run.py runs
+them and prints the table. (Named web_pages, not http: a bench/http.py would shadow the stdlib.)
+"""
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_AGENT = "bench-agent@carefront.test"
+BENCH_PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway account in a throwaway database
+THREAD_LENGTH = 20
+CUSTOMERS_PER_CONVERSATION = 5  # 100k conversations -> 20k customers
+
+
+def setup_django(database: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["CAREFRONT_DATABASE_URL"] = f"sqlite:///{database}"
+    import django
+
+    django.setup()
+
+
+# --- build ---------------------------------------------------------------------------------------
+
+
+def build(database: Path, conversations: int, seed: int = 7) -> dict:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    setup_django(database)
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from carefront.accounts.models import Agent, Role, Team
+    from carefront.conversations.models import (
+        Conversation,
+        Direction,
+        Message,
+        Status,
+        Tag,
+    )
+    from carefront.customers.models import Customer, CustomerIdentity
+    from carefront.inboxes.models import Inbox
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    rng = random.Random(seed)
+    now = timezone.now()
+    with transaction.atomic():
+        teams = [Team.objects.create(name=n) for n in ("Frontline", "Billing", "Partners")]
+        inboxes = []
+        for i, name in enumerate(["Support", "Billing", "Partners"]):
+            inbox = Inbox.objects.create(name=name, email_address=f"{name.lower()}@bench.test")
+            inbox.teams.set([teams[i]])
+            inboxes.append(inbox)
+        # The measured agent is an ordinary agent (scoped lists: the expensive case) in two teams.
+        agent = Agent.objects.create_user(
+            BENCH_AGENT, BENCH_PASSWORD, name="Bench Agent", role=Role.AGENT
+        )
+        agent.teams.set(teams[:2])
+        colleagues = [
+            Agent.objects.create_user(f"agent{i}@bench.test", None, name=f"Agent {i}")
+            for i in range(8)
+        ]
+        for i, colleague in enumerate(colleagues):
+            colleague.teams.set([teams[i % 3]])
+        assignees = [None, None, agent, *colleagues]
+        tags = Tag.objects.bulk_create([Tag(name=f"tag{i}") for i in range(20)])
+
+        n_customers = max(1, conversations // CUSTOMERS_PER_CONVERSATION)
+        customers = Customer.objects.bulk_create(
+            [
+                Customer(name=f"Customer {i}", email=f"customer{i}@example.com")
+                for i in range(n_customers)
+            ],
+            batch_size=5000,
+        )
+        CustomerIdentity.objects.bulk_create(
+            [CustomerIdentity(customer=c, value=c.email) for c in customers], batch_size=5000
+        )
+        statuses = [Status.OPEN] * 3 + [Status.PENDING] * 2 + [Status.SOLVED] * 4 + [Status.CLOSED]
+        batch = 5000
+        for start in range(0, conversations, batch):
+            rows = []
+            for i in range(start, min(start + batch, conversations)):
+                last = now - dt.timedelta(minutes=rng.randrange(1, 60 * 24 * 90))
+                status = rng.choice(statuses)
+                rows.append(
+                    Conversation(
+                        inbox=rng.choice(inboxes),
+                        customer=rng.choice(customers),
+                        subject=f"Question about order #{100000 + i}",
+                        status=status,
+                        assignee=rng.choice(assignees),
+                        waiting_since=last if status == Status.OPEN else None,
+                        last_message_at=last,
+                        message_count=1,
+                        preview="I ordered a desk lamp last week and it has not arrived yet.",
+                    )
+                )
+            created = Conversation.objects.bulk_create(rows)
+            Message.objects.bulk_create(
+                [
+                    Message(
+                        conversation=c,
+                        direction=Direction.INCOMING,
+                        customer_id=c.customer_id,
+                        from_name="Customer",
+                        from_address=f"customer{c.customer_id}@example.com",
+                        subject=c.subject,
+                        message_id=f"bench.{c.pk}@example.com",
+                        body_text="I ordered a desk lamp last week and it has not arrived yet.",
+                        reply_text="I ordered a desk lamp last week and it has not arrived yet.",
+                        created_at=c.last_message_at,
+                    )
+                    for c in created
+                ]
+            )
+            Conversation.tags.through.objects.bulk_create(
+                [
+                    Conversation.tags.through(conversation_id=c.pk, tag_id=rng.choice(tags).pk)
+                    for c in created
+                    if rng.random() < 0.3
+                ]
+            )
+        # The conversation page target: 20 messages, in the agent's inbox, open, recent.
+        target = Conversation.objects.create(
+            inbox=inboxes[0],
+            customer=customers[0],
+            subject="A long conversation",
+            status=Status.OPEN,
+            assignee=agent,
+            waiting_since=now,
+            last_message_at=now,
+            message_count=THREAD_LENGTH,
+            preview="Thanks, one more question.",
+        )
+        Message.objects.bulk_create(
+            [
+                Message(
+                    conversation=target,
+                    direction=Direction.INCOMING if k % 2 == 0 else Direction.OUTGOING,
+                    customer=customers[0] if k % 2 == 0 else None,
+                    author=None if k % 2 == 0 else agent,
+                    from_name="Customer 0" if k % 2 == 0 else "Bench Agent",
+                    from_address="customer0@example.com" if k % 2 == 0 else "support@bench.test",
+                    subject="Re: A long conversation",
+                    message_id=f"thread.{k}@example.com",
+                    body_text=f"Message {k} of the long conversation.\n\n> quoted text\n" * 5,
+                    reply_text=f"Message {k} of the long conversation.",
+                    created_at=now - dt.timedelta(hours=THREAD_LENGTH - k),
+                )
+                for k in range(THREAD_LENGTH)
+            ]
+        )
+    with connection_cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "bench": "build",
+        "conversations": Conversation.objects.count(),
+        "messages": Message.objects.count(),
+        "customers": Customer.objects.count(),
+        "target_conversation": target.pk,
+        "seconds": round(time.perf_counter() - started, 1),
+        "database_mb": round(database.stat().st_size / 1e6, 1),
+    }
+
+
+def connection_cursor():
+    from django.db import connection
+
+    return connection.cursor()
+
+
+def _target_conversation() -> int:
+    from carefront.conversations.models import Conversation
+
+    return Conversation.objects.get(subject="A long conversation").pk
+
+
+# --- query counts --------------------------------------------------------------------------------
+
+
+def queries(database: Path) -> dict:
+    setup_django(database)
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from carefront.accounts.models import Agent
+    from carefront.conversations.models import Conversation
+
+    setup_test_environment()
+    client = Client()
+    client.force_login(Agent.objects.get(email=BENCH_AGENT))
+    target = _target_conversation()
+    pages = {"inbox": "/", "conversation": f"/c/{target}/"}
+    result = {"bench": "queries", "conversations": Conversation.objects.count()}
+    for name, url in pages.items():
+        client.get(url)  # warm caches (content types, sessions) like a running server
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        result[f"{name}_status"] = response.status_code
+        result[f"{name}_queries"] = len(captured)
+        result[f"{name}_sql"] = [q["sql"][:300] for q in captured.captured_queries]
+    return result
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Browser:
+    """A minimal cookie-keeping HTTP/1.1 client on one keep-alive connection to 127.0.0.1."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, str, dict]:
+        headers = {"Host": "127.0.0.1"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+            headers["Origin"] = f"http://127.0.0.1:{self.port}"
+        self.connection.request(method, path, body=data, headers=headers)
+        response = self.connection.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, text, dict(response.getheaders())
+
+
+def _wait_for_server(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("uvicorn did not start in time")
+
+
+def _login(browser: Browser) -> None:
+    status, page, _ = browser.request("GET", "/login/")
+    if status != 200:
+        raise RuntimeError(f"GET /login/ answered {status}")
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if not match:
+        raise RuntimeError("no CSRF token on the login page")
+    status, _, headers = browser.request(
+        "POST",
+        "/login/",
+        {
+            "csrfmiddlewaretoken": match.group(1),
+            "username": BENCH_AGENT,
+            "password": BENCH_PASSWORD,
+        },
+    )
+    if status != 302 or headers.get("Location", "").startswith("/login"):
+        raise RuntimeError(f"login failed: {status} {headers.get('Location')}")
+
+
+def _percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def http_bench(database: Path, requests: int, warmup: int = 10) -> dict:
+    setup_django(database)
+    target = _target_conversation()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "CAREFRONT_DATABASE_URL": f"sqlite:///{database}",
+        "PYTHONPATH": str(ROOT),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--lifespan",
+            "off",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_for_server(port, server)
+        browser = Browser(port)
+        _login(browser)
+        result = {"bench": "http", "requests": requests, "target_conversation": target}
+        for name, path in {"inbox": "/", "conversation": f"/c/{target}/"}.items():
+            timings = []
+            for i in range(warmup + requests):
+                t0 = time.perf_counter()
+                status, body, _ = browser.request("GET", path)
+                elapsed = (time.perf_counter() - t0) * 1000
+                if status != 200:
+                    raise RuntimeError(f"GET {path} answered {status}")
+                if i >= warmup:
+                    timings.append(elapsed)
+            result[f"{name}_p50_ms"] = round(statistics.median(timings), 1)
+            result[f"{name}_p95_ms"] = round(_percentile(timings, 95), 1)
+            result[f"{name}_max_ms"] = round(max(timings), 1)
+            result[f"{name}_bytes"] = len(body.encode())
+        return result
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["build", "queries", "http"])
+    parser.add_argument("--database", type=Path, required=True)
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    database = args.database.resolve()
+    database.parent.mkdir(parents=True, exist_ok=True)
+    if args.action == "build":
+        result = build(database, args.conversations)
+    elif args.action == "queries":
+        result = queries(database)
+    else:
+        result = http_bench(database, args.requests)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
