@@ -97,7 +97,8 @@
     try {
       var doc = frame.contentDocument;
       if (!doc || !doc.documentElement) return;
-      var height = doc.documentElement.scrollHeight;
+      // The html element's own box: scrollHeight would never shrink below the frame's height.
+      var height = Math.ceil(doc.documentElement.getBoundingClientRect().height);
       // CSSOM changes are allowed by the CSP; only inline style attributes in markup are not.
       if (height > 0) frame.style.height = Math.min(height + 4, 4000) + "px";
     } catch (error) {
