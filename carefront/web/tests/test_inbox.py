@@ -132,3 +132,17 @@ def test_search_box_uses_conversation_search(agent_client, agent, inbox, monkeyp
     assert calls == [(agent, "zipper")]
     assert "Broken zipper" in html
     assert "Something else" not in html
+
+
+def test_search_box_finds_conversations_through_full_text_search(agent_client, inbox):
+    conversation_for(inbox, subject="Broken zipper on my jacket")
+    conversation_for(inbox, subject="Delivery time")
+    html = agent_client.get(INBOX_URL, {"q": "zipper"}).content.decode()
+    assert "Broken zipper on my jacket" in html
+    assert "Delivery time" not in html
+
+
+def test_search_never_shows_conversations_of_other_teams(outsider_client, inbox):
+    conversation_for(inbox, subject="Broken zipper on my jacket")
+    html = outsider_client.get(INBOX_URL, {"q": "zipper"}).content.decode()
+    assert "Broken zipper" not in html
