@@ -13,6 +13,8 @@ SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
 MEDIA_ROOT = Path(os.environ.get("CAREFRONT_MEDIA_ROOT", Path(__file__).parent / "out" / "media"))
+STATIC_ROOT = Path(__file__).parent / "out" / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Fast hashing: the bench measures pages, not PBKDF2 (one login per run anyway).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {

@@ -177,6 +177,7 @@ def build(database: Path, conversations: int, seed: int = 7) -> dict:
         )
     with connection_cursor() as cursor:
         cursor.execute("ANALYZE")
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return {
         "bench": "build",
         "conversations": Conversation.objects.count(),
@@ -224,7 +225,10 @@ def queries(database: Path) -> dict:
             response = client.get(url)
         result[f"{name}_status"] = response.status_code
         result[f"{name}_queries"] = len(captured)
-        result[f"{name}_sql"] = [q["sql"][:300] for q in captured.captured_queries]
+        result[f"{name}_sql"] = [
+            {"ms": round(float(q["time"]) * 1000, 2), "sql": q["sql"][:300]}
+            for q in captured.captured_queries
+        ]
     return result
 
 
@@ -246,7 +250,7 @@ class Browser:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, str, dict]:
-        headers = {"Host": "127.0.0.1"}
+        headers = {"Host": f"127.0.0.1:{self.port}"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = None
