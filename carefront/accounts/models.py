@@ -102,3 +102,45 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A personal API token: acts as its agent, with the agent's access, within its scope.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once, at creation.
+    """
+
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("agent")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # The first characters of the token, so its owner can tell tokens apart.
+    key_prefix = models.CharField(_("prefix"), max_length=16)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(
+        _("scope"), max_length=16, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["agent", "created_at"], name="api_token_agent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.READ_WRITE

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_tokens
 from .views import auth, conversation, customers, files, inbox, manage, profile
 
 app_name = "web"
@@ -52,6 +53,7 @@ urlpatterns = [
         name="customer_add_email",
     ),
     path("profile/", profile.profile, name="profile"),
+    path("profile/tokens/", views_tokens.api_tokens, name="api_tokens"),
     path("profile/password/", profile.PasswordChangeView.as_view(), name="password_change"),
     path("manage/", manage.manage_home, name="manage"),
     path("manage/inboxes/", manage.inbox_index, name="manage_inboxes"),

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "carefront.inboxes",
     "carefront.conversations",
     "carefront.automation",
+    "carefront.api",
     "carefront.web",
     "carefront.demo",
 ]

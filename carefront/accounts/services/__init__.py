@@ -8,6 +8,7 @@ from .agents import (
     agent_update_profile,
 )
 from .teams import team_create, team_update
+from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
 __all__ = [
     "agent_create",
@@ -15,6 +16,9 @@ __all__ = [
     "agent_reactivate",
     "agent_update",
     "agent_update_profile",
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
     "team_create",
     "team_update",
 ]

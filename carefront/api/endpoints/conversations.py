@@ -1,0 +1,225 @@
+"""Conversations: list, read, create from an external system, messages, reply, note, assign,
+status, tags. Thin: parse, call a selector or service, render."""
+
+import re
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router, Status
+
+from carefront.accounts.models import Agent, Team
+from carefront.conversations.inbound import InboundMessage
+from carefront.conversations.models import Attachment, Conversation, Message
+from carefront.conversations.selectors import (
+    ConversationFilters,
+    access_conversation,
+    conversation_list,
+    visible_inboxes,
+)
+from carefront.conversations.services import (
+    Outcome,
+    conversation_add_note,
+    conversation_assign,
+    conversation_reply,
+    conversation_set_status,
+    conversation_set_tags,
+    message_receive,
+)
+from carefront.core.exceptions import InvalidInput, NotFound
+
+from ..auth import caller
+from ..pagination import keyset_page
+from ..schemas import (
+    AssignIn,
+    BodyIn,
+    ConversationCreateIn,
+    ConversationFilterIn,
+    ConversationOut,
+    ConversationPage,
+    ErrorOut,
+    MessageOut,
+    MessagePage,
+    PageIn,
+    ReplyIn,
+    StatusIn,
+    TagsIn,
+    TagsOut,
+)
+from ..serializers import conversations_out, messages_out
+
+router = Router(tags=["conversations"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:\-]+$")
+
+
+def _conversation_out(*, actor: Agent, conversation_id: int) -> dict:
+    """A fresh, permission-checked read, with its tags, for a response."""
+    conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    return conversations_out([conversation])[0]
+
+
+def _message_out(message: Message) -> dict:
+    message = (
+        Message.objects.select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .get(pk=message.pk)
+    )
+    return messages_out([message])[0]
+
+
+@router.get("/conversations", response={200: ConversationPage, **ERRORS})
+def list_conversations(request: HttpRequest, filters: Query[ConversationFilterIn]):
+    """Conversations in the caller's inboxes, one page at a time.
+
+    `folder` works as in the UI (default `all`); the other filters narrow it down. Pass
+    `next_cursor` back as `cursor` for the next page; it is `null` on the last page.
+    """
+    page = conversation_list(
+        actor=caller(request),
+        filters=ConversationFilters(
+            folder=filters.folder,
+            status=filters.status,
+            inbox_id=filters.inbox_id,
+            assignee_id=filters.assignee_id,
+            team_id=filters.team_id,
+            tag=filters.tag.strip().lower() if filters.tag else None,
+            sort=filters.sort,
+        ),
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+    return {"items": conversations_out(page.items), "next_cursor": page.next_cursor}
+
+
+@router.post("/conversations", response={200: ConversationOut, 201: ConversationOut, **ERRORS})
+def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
+    """A customer's message from an external system (channel `api`): starts a conversation.
+
+    With `external_id`, sending the same message again is safe: it is stored once, and the
+    answer is the conversation it started (200 instead of 201).
+    """
+    actor = caller(request)
+    inbox = visible_inboxes(actor=actor).filter(pk=payload.inbox_id).first()
+    if inbox is None:
+        raise NotFound(_("Inbox not found."))
+    if not inbox.is_active:
+        raise InvalidInput(_("This inbox is not active."))
+    email = payload.customer.email.strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise InvalidInput(_("The customer's email address is not valid.")) from exc
+    if payload.external_id and not EXTERNAL_ID.match(payload.external_id):
+        raise InvalidInput(_("external_id may hold only letters, digits and . _ : -"))
+    if not payload.body.strip():
+        raise InvalidInput(_("The message is empty."))
+    domain = settings.CAREFRONT["MAIL_DOMAIN"]
+    if payload.external_id:
+        message_id = f"api.{inbox.pk}.{payload.external_id}@{domain}"
+    else:
+        message_id = f"api.{uuid.uuid4().hex}@{domain}"
+    result = message_receive(
+        inbox=inbox,
+        inbound=InboundMessage(
+            channel="api",
+            from_address=email,
+            from_name=payload.customer.name.strip(),
+            subject=payload.subject.strip(),
+            message_id=message_id,
+            body_text=payload.body,
+        ),
+    )
+    if result.outcome == Outcome.DUPLICATE:
+        conversation_id = (
+            Message.objects.filter(message_id=message_id)
+            .values_list("conversation_id", flat=True)
+            .first()
+        )
+        if conversation_id is None:  # pragma: no cover - deleted between the two statements
+            raise NotFound(_("Conversation not found."))
+        return Status(200, _conversation_out(actor=actor, conversation_id=conversation_id))
+    if result.conversation is None:
+        raise InvalidInput(result.reason or _("The message was not accepted."))
+    return Status(201, _conversation_out(actor=actor, conversation_id=result.conversation.pk))
+
+
+@router.get("/conversations/{conversation_id}", response={200: ConversationOut, **ERRORS})
+def get_conversation(request: HttpRequest, conversation_id: Path[int]):
+    return _conversation_out(actor=caller(request), conversation_id=conversation_id)
+
+
+@router.get("/conversations/{conversation_id}/messages", response={200: MessagePage, **ERRORS})
+def list_messages(request: HttpRequest, conversation_id: Path[int], page: Query[PageIn]):
+    """Messages and private notes, oldest first."""
+    conversation = access_conversation(actor=caller(request), conversation_id=conversation_id)
+    qs = (
+        Message.objects.filter(conversation=conversation)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+    result = keyset_page(
+        qs, key="created_at", kind="datetime", cursor=page.cursor, limit=page.limit
+    )
+    return {"items": messages_out(result.items), "next_cursor": result.next_cursor}
+
+
+@router.post("/conversations/{conversation_id}/replies", response={201: MessageOut, **ERRORS})
+def reply(request: HttpRequest, conversation_id: Path[int], payload: ReplyIn):
+    """A reply to the customer, sent by email (queued, then delivered)."""
+    actor = caller(request)
+    conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    message = conversation_reply(
+        conversation=conversation, author=actor, body=payload.body, status=payload.status
+    )
+    return Status(201, _message_out(message))
+
+
+@router.post("/conversations/{conversation_id}/notes", response={201: MessageOut, **ERRORS})
+def add_note(request: HttpRequest, conversation_id: Path[int], payload: BodyIn):
+    """A private note, seen by agents only."""
+    actor = caller(request)
+    conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    message = conversation_add_note(conversation=conversation, author=actor, body=payload.body)
+    return Status(201, _message_out(message))
+
+
+@router.post("/conversations/{conversation_id}/assign", response={200: ConversationOut, **ERRORS})
+def assign(request: HttpRequest, conversation_id: Path[int], payload: AssignIn):
+    """Give the conversation to an agent (`null`: nobody), and optionally to a team."""
+    actor = caller(request)
+    conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    assignee = None
+    if payload.assignee_id is not None:
+        assignee = Agent.objects.filter(pk=payload.assignee_id).first()
+        if assignee is None:
+            raise InvalidInput(_("That agent does not exist."))
+    team = None
+    if payload.team_id is not None:
+        team = Team.objects.filter(pk=payload.team_id).first()
+        if team is None:
+            raise InvalidInput(_("That team does not exist."))
+    conversation_assign(conversation=conversation, assignee=assignee, team=team, actor=actor)
+    return _conversation_out(actor=actor, conversation_id=conversation.pk)
+
+
+@router.post("/conversations/{conversation_id}/status", response={200: ConversationOut, **ERRORS})
+def set_status(request: HttpRequest, conversation_id: Path[int], payload: StatusIn):
+    actor = caller(request)
+    conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    conversation_set_status(conversation=conversation, status=payload.status, actor=actor)
+    return _conversation_out(actor=actor, conversation_id=conversation.pk)
+
+
+@router.put("/conversations/{conversation_id}/tags", response={200: TagsOut, **ERRORS})
+def set_tags(request: HttpRequest, conversation_id: Path[int], payload: TagsIn):
+    """Replace the conversation's tags; unknown tags are created."""
+    actor = caller(request)
+    conversation: Conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    tags = conversation_set_tags(conversation=conversation, names=payload.tags, actor=actor)
+    return {"tags": [t.name for t in tags]}

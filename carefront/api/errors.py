@@ -1,0 +1,88 @@
+"""The one place where errors become API responses: always `{"detail": ..., "code": ...}`.
+
+Domain errors map by class (NotFound 404, PermissionDenied 403, InvalidInput 400). A request
+that does not match the schema (wrong type, missing field, bad JSON) is a 422 with the list of
+problems under `errors`. No credentials is a 401; anything unexpected is a logged 500 that shows
+nothing internal.
+"""
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from carefront.core.exceptions import ApplicationError, InvalidInput, NotFound, PermissionDenied
+
+logger = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: list[tuple[type[ApplicationError], int]] = [
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (InvalidInput, 400),
+]
+CODE_BY_STATUS = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "throttled",
+}
+
+
+def _error(api: NinjaAPI, request: HttpRequest, status: int, detail: str, code: str, **extra):
+    return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(ApplicationError)
+    def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+        status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 400)
+        return _error(api, request, status, exc.message, exc.code)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [
+            {
+                "loc": [str(part) for part in error.get("loc", ())],
+                "msg": str(error.get("msg", "")),
+                "type": str(error.get("type", "")),
+            }
+            for error in exc.errors
+        ]
+        return _error(
+            api,
+            request,
+            422,
+            _("The request does not match the schema."),
+            "validation_error",
+            errors=errors,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = _error(
+            api,
+            request,
+            401,
+            _("Authentication required: send 'Authorization: Bearer <token>'."),
+            "not_authenticated",
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = CODE_BY_STATUS.get(exc.status_code, "error")
+        return _error(api, request, exc.status_code, str(exc), code)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return _error(api, request, 404, _("Not found."), "not_found")
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error on %s %s", request.method, request.path)
+        return _error(api, request, 500, _("Internal server error."), "server_error")

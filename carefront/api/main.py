@@ -1,0 +1,23 @@
+"""The REST API, version 1, mounted at `/api/v1/`."""
+
+from ninja import NinjaAPI
+
+from . import errors
+from .auth import SessionAuth, TokenAuth
+from .docs import LocalSwagger
+from .endpoints import conversations, customers, inboxes
+
+api = NinjaAPI(
+    title="Carefront API",
+    version="1",
+    description="Everything an agent can do in Carefront, for programs. See docs/api.md.",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs=LocalSwagger(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+api.add_router("", conversations.router)
+api.add_router("", customers.router)
+api.add_router("", inboxes.router)

@@ -1,0 +1,188 @@
+"""Request and response shapes of the API, as they appear in the OpenAPI document."""
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+# Kept equal to the domain choices by a test (tests/test_schemas.py).
+StatusName = Literal["open", "pending", "solved", "closed"]
+FolderName = Literal["mine", "unassigned", "open", "pending", "solved", "all"]
+SortName = Literal["waiting", "newest", "oldest"]
+
+MAX_PAGE_SIZE = 100
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[dict]
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class CustomerRef(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class IdentityOut(Schema):
+    kind: str
+    value: str
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    email: str
+    language: str
+    time_zone: str
+    is_internal: bool
+    attributes: dict
+    identities: list[IdentityOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None
+
+
+class InboxOut(Schema):
+    id: int
+    name: str
+    channel: str
+    email_address: str | None
+    is_active: bool
+
+
+class InboxPage(Schema):
+    items: list[InboxOut]
+    next_cursor: str | None
+
+
+class ConversationOut(Schema):
+    id: int
+    subject: str
+    status: StatusName
+    inbox: Ref
+    customer: CustomerRef
+    assignee: Ref | None
+    team: Ref | None
+    tags: list[str]
+    preview: str
+    message_count: int
+    waiting_since: dt.datetime | None
+    last_message_at: dt.datetime
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ConversationPage(Schema):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class ConversationFilterIn(Schema):
+    folder: FolderName = "all"
+    status: StatusName | None = None
+    inbox_id: int | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+    tag: str | None = Field(None, max_length=64)
+    sort: SortName = "waiting"
+    cursor: str | None = Field(None, max_length=500)
+    limit: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
+
+
+class PageIn(Schema):
+    cursor: str | None = Field(None, max_length=500)
+    limit: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
+
+
+class CustomerFilterIn(PageIn):
+    email: str | None = Field(None, max_length=320)
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    is_inline: bool
+
+
+class MessageOut(Schema):
+    id: int
+    conversation_id: int
+    direction: Literal["incoming", "outgoing", "note"]
+    channel: str
+    author: Ref | None
+    customer_id: int | None
+    from_name: str
+    from_address: str
+    to: list[str]
+    cc: list[str]
+    subject: str
+    body_text: str
+    body_html: str
+    reply_text: str
+    delivery_status: str
+    attachments: list[AttachmentOut]
+    created_at: dt.datetime
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class CustomerIn(Schema):
+    email: str = Field(..., max_length=320)
+    name: str = Field("", max_length=200)
+
+
+class ConversationCreateIn(Schema):
+    inbox_id: int
+    customer: CustomerIn
+    subject: str = Field("", max_length=255)
+    body: str = Field(..., min_length=1, max_length=100_000)
+    external_id: str | None = Field(
+        None,
+        max_length=200,
+        description="Your id for this message. Sending the same id again creates nothing new "
+        "and returns the conversation it created (200 instead of 201).",
+    )
+
+
+class BodyIn(Schema):
+    body: str = Field(..., min_length=1, max_length=100_000)
+
+
+class ReplyIn(BodyIn):
+    status: StatusName | None = Field(None, description="Change the status with the reply.")
+
+
+class AssignIn(Schema):
+    assignee_id: int | None = Field(..., description="An agent id, or null to unassign.")
+    team_id: int | None = Field(None, description="Also give the conversation to this team.")
+
+
+class StatusIn(Schema):
+    status: StatusName
+
+
+class TagsIn(Schema):
+    tags: list[str] = Field(..., max_length=50)
+
+
+class TagsOut(Schema):
+    tags: list[str]

@@ -1,0 +1,7 @@
+"""`/api/v1/`: mounted by `config/urls.py`."""
+
+from django.urls import path
+
+from .main import api
+
+urlpatterns = [path("", api.urls)]
