@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,13 +78,14 @@ def emails_ingest(
     one-by-one path, which isolates the bad one. Results come back in input order.
     """
     raws = _raw_store(inbox=inbox, emails=emails, source=source)
+    inboxes = active_email_inboxes() if inbox is None else None
     results: list[IngestResult | None] = [None] * len(raws)
     batch: list[tuple[int, ReceiveItem]] = []
     for index, raw in enumerate(raws):
         if raw.status == RawStatus.REJECTED:
             results[index] = IngestResult(raw=raw, status=RawStatus.REJECTED, error=raw.error)
             continue
-        prepared = _prepare(raw=raw, data=bytes(raw.data), inbox=inbox)
+        prepared = _prepare(raw=raw, data=bytes(raw.data), inbox=inbox, inboxes=inboxes)
         if isinstance(prepared, IngestResult):
             results[index] = prepared
         else:
@@ -164,7 +164,9 @@ def raw_inbound_retry(*, raw_id: int) -> IngestResult:
     return _process(raw=raw, data=data, inbox=raw.inbox)
 
 
-def _prepare(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> ReceiveItem | IngestResult:
+def _prepare(
+    *, raw: RawInbound, data: bytes, inbox: Inbox | None, inboxes: list[Inbox] | None = None
+) -> ReceiveItem | IngestResult:
     """Parse a stored raw email and find its inbox; an IngestResult if it goes no further."""
     if not data.strip():
         return _finish(raw, RawStatus.REJECTED, error=_("The message is empty."))
@@ -175,7 +177,9 @@ def _prepare(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> ReceiveIte
         logger.exception("Could not parse inbound email %s; storing it as raw text", raw.pk)
         inbound = recover_email(data, reason=f"{type(exc).__name__}: {exc}")
     if inbox is None:
-        inbox = inbox_for_recipients(addresses=[*inbound.to, *inbound.cc, *inbound.delivered_to])
+        inbox = inbox_for_recipients(
+            addresses=[*inbound.to, *inbound.cc, *inbound.delivered_to], inboxes=inboxes
+        )
         if inbox is None:
             return _finish(
                 raw, RawStatus.FAILED, error=_("There is no active email inbox to put it in.")
@@ -253,20 +257,24 @@ def _finish(raw: RawInbound, status: RawStatus, *, error: str = "") -> IngestRes
     return result
 
 
-def inbox_for_recipients(*, addresses: list[str]) -> Inbox | None:
-    """The inbox whose address is among the recipients, else the first active email inbox."""
-    candidates = []
+def inbox_for_recipients(
+    *, addresses: list[str], inboxes: list[Inbox] | None = None
+) -> Inbox | None:
+    """The inbox whose address is among the recipients, else the first active email inbox.
+
+    `inboxes`: the active email inboxes, when the caller already has them (a batch looks them
+    up once instead of once per message).
+    """
+    if inboxes is None:
+        inboxes = active_email_inboxes()
+    by_address = {inbox.email_address.lower(): inbox for inbox in inboxes if inbox.email_address}
     for address in addresses:
         address = address.strip().lower()
-        candidates.append(address)
-        stripped = _PLUS_TOKEN_RE.sub("@", address)
-        if stripped != address:
-            candidates.append(stripped)
-    active = Inbox.objects.filter(is_active=True, channel=Channel.EMAIL)
-    if candidates:
-        matches = active.annotate(address=Lower("email_address")).filter(address__in=candidates)
-        by_address = {inbox.address: inbox for inbox in matches}
-        for candidate in candidates:
+        for candidate in (address, _PLUS_TOKEN_RE.sub("@", address)):
             if candidate in by_address:
                 return by_address[candidate]
-    return active.order_by("pk").first()
+    return inboxes[0] if inboxes else None
+
+
+def active_email_inboxes() -> list[Inbox]:
+    return list(Inbox.objects.filter(is_active=True, channel=Channel.EMAIL).order_by("pk"))
