@@ -65,3 +65,9 @@ def test_unexpected_failure_is_a_json_500_without_internals(api, conversation, m
     response = api.get("/api/v1/conversations")
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error.", "code": "server_error"}
+
+
+def test_unknown_endpoint_is_a_json_404(api):
+    response = api.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such endpoint.", "code": "not_found"}
