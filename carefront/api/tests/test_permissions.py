@@ -84,6 +84,11 @@ def test_another_teams_agent_sees_nothing_and_changes_nothing(outsider_api, conv
     assert _snapshot() == before
 
 
+def test_filtering_on_another_teams_inbox_returns_nothing(outsider_api, conversation):
+    for params in ({"inbox_id": conversation.inbox_id}, {"status": "open"}, {"folder": "all"}):
+        assert outsider_api.get("/api/v1/conversations", params).json()["items"] == []
+
+
 def test_read_only_token_reads_but_gets_403_on_every_write(read_api, conversation):
     before = _snapshot()
     for method, url, payload in endpoints(conversation):

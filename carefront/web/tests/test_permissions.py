@@ -42,6 +42,7 @@ AGENT_ROUTES = [
     Route("web:customer_add_email", ["customer"], "post", {"email": "ana2@example.com"}, 303),
     Route("web:profile", []),
     Route("web:password_change", []),
+    Route("web:api_tokens", []),
 ]
 SCOPED = {
     "web:conversation",
