@@ -30,6 +30,14 @@ def duration_since(value: dt.datetime | None) -> str:
 
 
 @register.filter
+def waiting_for(value: dt.datetime | None) -> str:
+    """ "waiting 3 h": one gettext call instead of a blocktranslate block (hot in list rows)."""
+    if value is None:
+        return ""
+    return _("waiting %(duration)s") % {"duration": duration_since(value)}
+
+
+@register.filter
 def srcdoc(message) -> str:
     return message_srcdoc(message)
 
