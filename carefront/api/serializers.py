@@ -12,8 +12,8 @@ def _ref(obj) -> dict | None:
 
 
 def conversations_out(conversations: list[Conversation]) -> list[dict]:
-    """Expects customer, assignee, inbox selected and tags prefetched (as the selectors do);
-    teams are fetched here in one query."""
+    """Expects customer, assignee, inbox selected and `tag_names` attached (as
+    `conversation_list` and `attach_tag_names` do); teams are fetched here in one query."""
     team_ids = {c.team_id for c in conversations if c.team_id}
     teams = Team.objects.in_bulk(team_ids) if team_ids else {}
     return [
@@ -25,7 +25,7 @@ def conversations_out(conversations: list[Conversation]) -> list[dict]:
             "customer": {"id": c.customer.pk, "name": c.customer.name, "email": c.customer.email},
             "assignee": _ref(c.assignee),
             "team": _ref(teams.get(c.team_id)) if c.team_id else None,
-            "tags": sorted(t.name for t in c.tags.all()),
+            "tags": c.tag_names,
             "preview": c.preview,
             "message_count": c.message_count,
             "waiting_since": c.waiting_since,

@@ -14,6 +14,19 @@ from carefront.inboxes.models import Inbox
 from .models import WAITING_KEY, Attachment, Conversation, ConversationEvent, Message, Status
 
 PAGE_SIZE = 25
+# What list pages and list endpoints show; loading only these keeps a page's cost low.
+LIST_FIELDS = [
+    *(
+        f.name
+        for f in Conversation._meta.concrete_fields
+        if f.name not in {"reply_token", "inbox", "customer", "assignee"}
+    ),
+    "inbox__name",
+    "customer__name",
+    "customer__email",
+    "assignee__name",
+    "assignee__email",
+]
 
 
 def visible_inboxes(*, actor: Agent) -> QuerySet[Inbox]:
@@ -154,16 +167,33 @@ def conversation_list(
     order = [f"-{key}", "-id"] if descending else [key, "id"]
     rows = list(
         qs.select_related("customer", "assignee", "inbox")
-        .prefetch_related("tags")
+        .only(*LIST_FIELDS)
         .annotate(sort_value=sort_expr)
         .order_by(*order)[: limit + 1]
     )
+    attach_tag_names(rows)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
         next_cursor = _encode_cursor([last.sort_value.isoformat(), last.pk])
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def attach_tag_names(conversations: list[Conversation]) -> None:
+    """Set `tag_names` (sorted) on each conversation with one query and no Tag objects.
+
+    `conversation_list` does it for its rows; call it for conversations fetched otherwise.
+    """
+    names: dict[int, list[str]] = {c.pk: [] for c in conversations}
+    if names:
+        pairs = Conversation.tags.through.objects.filter(conversation_id__in=names).values_list(
+            "conversation_id", "tag__name"
+        )
+        for conversation_id, name in pairs:
+            names[conversation_id].append(name)
+    for conversation in conversations:
+        conversation.tag_names = sorted(names[conversation.pk])
 
 
 def conversation_timeline(*, conversation: Conversation) -> list:

@@ -18,6 +18,7 @@ from carefront.conversations.models import Attachment, Conversation, Message
 from carefront.conversations.selectors import (
     ConversationFilters,
     access_conversation,
+    attach_tag_names,
     conversation_list,
     visible_inboxes,
 )
@@ -61,6 +62,7 @@ EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:\-]+$")
 def _conversation_out(*, actor: Agent, conversation_id: int) -> dict:
     """A fresh, permission-checked read, with its tags, for a response."""
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    attach_tag_names([conversation])
     return conversations_out([conversation])[0]
 
 

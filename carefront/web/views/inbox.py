@@ -83,8 +83,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "inboxes": list(visible_inboxes(actor=request.user).order_by("name")),
-            "teams": list(Team.objects.order_by("name")),
-            "agents": list(Agent.objects.filter(is_active=True).order_by("name")),
+            "teams": list(Team.objects.order_by("name").only("id", "name")),
+            "agents": list(
+                Agent.objects.filter(is_active=True).order_by("name").only("id", "name")
+            ),
             "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:200]),
         }
     )
