@@ -180,6 +180,13 @@ def conversation_list(
     return Page(items=rows, next_cursor=next_cursor)
 
 
+TIMELINE_MESSAGE_FIELDS = [
+    *(f.name for f in Message._meta.concrete_fields if f.name != "author"),
+    "author__name",
+    "author__email",
+]
+
+
 def attach_tag_names(conversations: list[Conversation]) -> None:
     """Set `tag_names` (sorted) on each conversation with one query and no Tag objects.
 
@@ -200,13 +207,15 @@ def conversation_timeline(*, conversation: Conversation) -> list:
     """Messages and events of a conversation in time order, with attachments, in 3 queries."""
     messages = list(
         Message.objects.filter(conversation=conversation)
-        .select_related("author", "customer")
+        .select_related("author")
+        .only(*TIMELINE_MESSAGE_FIELDS)
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
     conversation_events = list(
         ConversationEvent.objects.filter(conversation=conversation)
         .select_related("actor")
+        .only("conversation_id", "kind", "data", "created_at", "actor__name")
         .order_by("created_at", "id")
     )
     items = [("message", m.created_at, m) for m in messages]
