@@ -10,6 +10,7 @@ import datetime as dt
 import random
 import struct
 import time
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -239,13 +240,23 @@ def _weighted(rng: random.Random, pairs: list[tuple]) -> object:
     return rng.choices(values, weights=weights)[0]
 
 
+# Letters NFKD does not take apart into a base letter and an accent.
+_FOLD = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "đ": "d"})
+
+
+def _ascii_fold(text: str) -> str:
+    """ "Søren Åström" -> "Soren Astrom", as people spell their names in email addresses."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return decomposed.encode("ascii", "ignore").decode()
+
+
 def _customers(rng: random.Random, *, count: int) -> list[_Person]:
     people = []
     for n in range(count):
         language = _weighted(rng, content.LANGUAGES)
         first, last = rng.choice(content.FIRST_NAMES), rng.choice(content.LAST_NAMES)
         local = "".join(
-            c for c in f"{first}.{last}".lower() if (c.isascii() and c.isalnum()) or c == "."
+            c for c in _ascii_fold(f"{first}.{last}").lower() if c.isalnum() or c == "."
         )
         address = f"{local.strip('.') or 'customer'}{n}@{rng.choice(content.DOMAINS)}"
         customer, _created = customer_get_or_create_by_email(email=address, name=f"{first} {last}")
