@@ -2,24 +2,31 @@
 
 from django.db import IntegrityError, transaction
 
+from carefront.core.db import bulk_update_rows
+
 from .models import Customer, CustomerIdentity, IdentityKind
 
 
 def customer_get_or_create_by_email(*, email: str, name: str = "") -> tuple[Customer, bool]:
     """Find the customer behind an email address, or create one. Addresses compare lower-cased."""
     email = email.strip().lower()[:320]
-    existed = CustomerIdentity.objects.filter(kind=IdentityKind.EMAIL, value=email).exists()
-    return customers_get_or_create_by_email(senders=[(email, name)])[email], not existed
+    customers, created = _customers_by_email(senders=[(email, name)])
+    return customers[email], email in created
 
 
-def customers_get_or_create_by_email(
-    *, senders: list[tuple[str, str]], _retry: bool = True
-) -> dict[str, Customer]:
+def customers_get_or_create_by_email(*, senders: list[tuple[str, str]]) -> dict[str, Customer]:
     """The customers behind many (email, name) pairs at once: one lookup, bulk creation.
 
     Returns a map from the lower-cased address to its customer. A known customer without a
     name takes the name the sender gives.
     """
+    return _customers_by_email(senders=senders)[0]
+
+
+def _customers_by_email(
+    *, senders: list[tuple[str, str]], _retry: bool = True
+) -> tuple[dict[str, Customer], set[str]]:
+    """The work of `customers_get_or_create_by_email`, also telling which addresses are new."""
     names: dict[str, str] = {}
     for email, name in senders:
         email = email.strip().lower()[:320]
@@ -37,7 +44,7 @@ def customers_get_or_create_by_email(
             customer.name = names[email]
             unnamed[customer.pk] = customer
     if unnamed:
-        Customer.objects.bulk_update(list(unnamed.values()), ["name", "updated_at"])
+        bulk_update_rows(list(unnamed.values()), ["name", "updated_at"])
     missing = [email for email in names if email not in found]
     if missing:
         try:
@@ -57,8 +64,8 @@ def customers_get_or_create_by_email(
                 raise
             # Another process created some of them between our read and write: once more,
             # now finding theirs.
-            return customers_get_or_create_by_email(senders=senders, _retry=False)
-    return found
+            return _customers_by_email(senders=senders, _retry=False)
+    return found, set(missing)
 
 
 def customer_add_email(*, customer: Customer, email: str) -> CustomerIdentity:
