@@ -3,7 +3,9 @@
 from django.db import IntegrityError, transaction
 
 from carefront.core.db import bulk_update_rows
+from carefront.core.events import publish
 
+from . import events
 from .models import Customer, CustomerIdentity, IdentityKind
 
 
@@ -45,6 +47,8 @@ def _customers_by_email(
             unnamed[customer.pk] = customer
     if unnamed:
         bulk_update_rows(list(unnamed.values()), ["name", "updated_at"])
+        for customer_id in unnamed:
+            publish(events.CustomerUpdated(customer_id=customer_id, fields=("name",)))
     missing = [email for email in names if email not in found]
     if missing:
         try:
@@ -59,6 +63,8 @@ def _customers_by_email(
                     ]
                 )
             found.update(zip(missing, created, strict=True))
+            for customer in created:
+                publish(events.CustomerCreated(customer_id=customer.pk))
         except IntegrityError:
             if not _retry:
                 raise
@@ -80,4 +86,8 @@ def customer_add_email(*, customer: Customer, email: str) -> CustomerIdentity:
         if existing.customer_id != customer.pk:
             raise InvalidInput(f"{email} already belongs to another customer.")
         return existing
-    return CustomerIdentity.objects.create(customer=customer, kind=IdentityKind.EMAIL, value=email)
+    identity = CustomerIdentity.objects.create(
+        customer=customer, kind=IdentityKind.EMAIL, value=email
+    )
+    publish(events.CustomerUpdated(customer_id=customer.pk, fields=("identities",)))
+    return identity

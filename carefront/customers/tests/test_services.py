@@ -31,3 +31,26 @@ def test_many_senders_in_one_call_share_customers_by_address():
     )
     assert set(found) == {"a@example.com", "b@example.com"}
     assert Customer.objects.count() == 2
+
+
+def test_creating_and_naming_customers_publish_events(django_capture_on_commit_callbacks):
+    from carefront.core.events import _subscribers
+    from carefront.customers import events
+
+    seen: list[object] = []
+    _subscribers[events.CustomerCreated].append(seen.append)
+    _subscribers[events.CustomerUpdated].append(seen.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            customers_get_or_create_by_email(senders=[("cy@example.com", "")])
+        customer = Customer.objects.get(email="cy@example.com")
+        with django_capture_on_commit_callbacks(execute=True):
+            customers_get_or_create_by_email(senders=[("cy@example.com", "Cy Young")])
+            customers_get_or_create_by_email(senders=[("cy@example.com", "Someone Else")])
+    finally:
+        _subscribers[events.CustomerCreated].remove(seen.append)
+        _subscribers[events.CustomerUpdated].remove(seen.append)
+    assert seen == [
+        events.CustomerCreated(customer_id=customer.pk),
+        events.CustomerUpdated(customer_id=customer.pk, fields=("name",)),
+    ]
