@@ -203,15 +203,18 @@ def attach_tag_names(conversations: list[Conversation]) -> None:
         conversation.tag_names = sorted(names[conversation.pk])
 
 
-def conversation_timeline(*, conversation: Conversation) -> list:
-    """Messages and events of a conversation in time order, with attachments, in 3 queries."""
-    messages = list(
-        Message.objects.filter(conversation=conversation)
-        .select_related("author")
-        .only(*TIMELINE_MESSAGE_FIELDS)
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
-        .order_by("created_at", "id")
-    )
+def conversation_timeline(*, conversation: Conversation, with_attachments: bool = True) -> list:
+    """Messages and events of a conversation in time order, with attachments, in 3 queries.
+
+    `with_attachments=False` leaves them to the caller (2 queries), for a caller that needs them
+    for some messages only.
+    """
+    messages = Message.objects.filter(conversation=conversation).select_related("author")
+    if with_attachments:
+        messages = messages.prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+        )
+    messages = list(messages.only(*TIMELINE_MESSAGE_FIELDS).order_by("created_at", "id"))
     conversation_events = list(
         ConversationEvent.objects.filter(conversation=conversation)
         .select_related("actor")

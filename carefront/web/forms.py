@@ -28,7 +28,6 @@ class InboxFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[("", _("Any status")), *Status.choices],
-        widget=forms.Select(attrs={"id": "filter-status"}),
     )
     tag = forms.CharField(label=_("Tag"), required=False, max_length=64)
     sort = forms.ChoiceField(
@@ -39,7 +38,6 @@ class InboxFilterForm(forms.Form):
             (Sort.NEWEST, _("Newest")),
             (Sort.OLDEST, _("Oldest")),
         ],
-        widget=forms.Select(attrs={"id": "filter-sort"}),
     )
     cursor = forms.CharField(required=False, max_length=500)
 

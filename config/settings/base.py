@@ -113,6 +113,13 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# One process (the embedded mode) keeps its cache in memory; production.py switches to Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
 
 AUTH_USER_MODEL = "accounts.Agent"
 LOGIN_URL = "web:login"
@@ -160,6 +167,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the cache (one query saved on every page) and written through to the
+# database. Safe only while every web process shares that cache: the embedded mode runs one
+# process; production.py keeps it only with Redis.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = False
 
 TASKS = {

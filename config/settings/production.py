@@ -19,3 +19,6 @@ if os.environ.get("CAREFRONT_REDIS_URL"):
             "LOCATION": os.environ["CAREFRONT_REDIS_URL"],
         }
     }
+else:
+    # Without a shared cache, a session ended in one process would live on in another's memory.
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -241,3 +243,39 @@ def test_sidebar_lists_other_conversations_only_from_visible_inboxes(
 
 def test_missing_conversation_is_404(agent_client):
     assert agent_client.get(reverse("web:conversation", args=[999999])).status_code == 404
+
+
+def test_a_second_view_serves_cached_messages_without_the_attachments_query(
+    agent_client, conversation
+):
+    first = _count_queries(agent_client, conversation)
+    again = _count_queries(agent_client, conversation)
+    assert again == first - 1
+    assert "Hello, my parcel has not arrived." in _page(agent_client, conversation)
+
+
+def test_cached_messages_follow_a_new_delivery_status(agent_client, agent, conversation):
+    message = conversation_reply(conversation=conversation, author=agent, body="On its way")
+    assert "550 mailbox unknown" not in _page(agent_client, conversation)
+    Message.objects.filter(pk=message.pk).update(
+        delivery_status=DeliveryStatus.FAILED, delivery_error="550 mailbox unknown"
+    )
+    assert "550 mailbox unknown" in _page(agent_client, conversation)
+
+
+def test_cached_messages_follow_the_authors_new_name(agent_client, agent, conversation):
+    conversation_reply(conversation=conversation, author=agent, body="On its way")
+    assert agent.name in _page(agent_client, conversation)
+    agent.name = "Renamed Agent"
+    agent.save(update_fields=["name"])
+    assert "Renamed Agent" in _page(agent_client, conversation)
+
+
+def test_cached_messages_follow_the_viewers_time_zone(agent_client, agent, conversation):
+    Message.objects.filter(conversation=conversation).update(
+        created_at=dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    )
+    assert "1 p.m." in _page(agent_client, conversation)  # the agent is in Europe/Berlin
+    agent.time_zone = "Asia/Tokyo"
+    agent.save(update_fields=["time_zone"])
+    assert "9 p.m." in _page(agent_client, conversation)

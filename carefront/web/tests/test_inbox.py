@@ -146,3 +146,21 @@ def test_search_never_shows_conversations_of_other_teams(outsider_client, inbox)
     conversation_for(inbox, subject="Broken zipper on my jacket")
     html = outsider_client.get(INBOX_URL, {"q": "zipper"}).content.decode()
     assert "Broken zipper" not in html
+
+
+def test_inbox_rows_escape_what_customers_write(agent_client, inbox):
+    conversation_for(
+        inbox, from_name="<b>Eve</b>", subject="<script>alert(1)</script>", body_text="<img>"
+    )
+    html = agent_client.get(INBOX_URL).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in html
+    assert "<script>alert" not in html
+
+
+def test_inbox_rows_show_status_assignee_and_tags(agent_client, agent, inbox):
+    _make(inbox, agent, 1)
+    html = agent_client.get(INBOX_URL).content.decode()
+    assert 'class="badge badge-open">Open<' in html
+    assert f'<span class="row-assignee">{agent.name}</span>' in html
+    assert '<span class="tag">billing</span>' in html

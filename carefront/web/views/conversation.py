@@ -33,6 +33,7 @@ from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TagsForm
 from carefront.web.http import HttpResponseSeeOther
+from carefront.web.timeline import render_timeline_messages
 
 OTHER_CONVERSATIONS_SHOWN = 10
 
@@ -62,7 +63,8 @@ def _render_conversation(
     status: int = 200,
 ) -> HttpResponse:
     actor = request.user
-    timeline = conversation_timeline(conversation=conversation)
+    timeline = conversation_timeline(conversation=conversation, with_attachments=False)
+    render_timeline_messages([item for kind, _when, item in timeline if kind == "message"])
     customer = conversation.customer
     others = list(
         conversations_visible_to(actor=actor)
@@ -71,7 +73,7 @@ def _render_conversation(
         .select_related("inbox")
         .order_by("-last_message_at", "-id")[:OTHER_CONVERSATIONS_SHOWN]
     )
-    teams = list(Team.objects.order_by("name"))
+    teams = list(Team.objects.only("id", "name").order_by("name"))
     context = {
         "conversation": conversation,
         "customer": customer,
@@ -79,7 +81,7 @@ def _render_conversation(
         "timeline": timeline,
         "team_names": {t.pk: t.name for t in teams},
         "teams": teams,
-        "agents": list(assignable_agents(inbox_id=conversation.inbox_id)),
+        "agents": list(assignable_agents(inbox_id=conversation.inbox_id).only("id", "name")),
         "tags": list(conversation.tags.order_by("name")),
         "saved_replies": list(saved_reply_list().only("id", "title")),
         "other_conversations": others,

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Agent, Team
-from carefront.conversations.models import Tag
+from carefront.conversations.models import Status, Tag
 from carefront.conversations.selectors import (
     ConversationFilters,
     Folder,
@@ -17,6 +17,7 @@ from carefront.conversations.selectors import (
 )
 from carefront.web.errors import agent_view
 from carefront.web.forms import InboxFilterForm
+from carefront.web.inbox_rows import conversation_rows
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,13 @@ FOLDER_LABELS = [
     (Folder.PENDING, _("Pending")),
     (Folder.SOLVED, _("Solved")),
     (Folder.ALL, _("Everything")),
+]
+
+
+SORT_LABELS = [
+    (Sort.WAITING, _("Waiting longest")),
+    (Sort.NEWEST, _("Newest")),
+    (Sort.OLDEST, _("Oldest")),
 ]
 
 
@@ -71,6 +79,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "row_html": conversation_rows(page.items),
         "query": query,
         "filters": filters,
         "folder_labels": FOLDER_LABELS,
@@ -87,6 +96,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "agents": list(
                 Agent.objects.filter(is_active=True).order_by("name").only("id", "name")
             ),
+            "statuses": Status.choices,
+            "sorts": SORT_LABELS,
             "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:200]),
         }
     )
