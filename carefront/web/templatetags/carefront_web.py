@@ -38,12 +38,6 @@ def waiting_for(value: dt.datetime | None) -> str:
 
 
 @register.filter
-def isoformat(value: dt.datetime | None) -> str:
-    """For `<time datetime>`: the stored (UTC) instant, without `date:'c'`'s localisation cost."""
-    return value.isoformat() if value else ""
-
-
-@register.filter
 def srcdoc(message) -> str:
     return message_srcdoc(message)
 
