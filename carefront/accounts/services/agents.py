@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from carefront.accounts import events
 from carefront.accounts.models import Agent, Role, Team, validate_time_zone
+from carefront.core.events import publish
 from carefront.core.exceptions import InvalidInput
 
 from .permissions import require_admin
@@ -97,12 +99,16 @@ def agent_update(
 
 @transaction.atomic
 def agent_deactivate(*, actor: Agent, agent: Agent) -> Agent:
-    """Stop an agent from signing in. Their history and authorship stay."""
+    """Stop an agent from signing in. Their history and authorship stay; the conversations they
+    still held go back to their team's queue (a subscriber of `AgentDeactivated` does that)."""
     require_admin(actor)
     if agent.pk == actor.pk:
         raise InvalidInput(_("You cannot deactivate yourself."))
+    if not agent.is_active:
+        return agent
     agent.is_active = False
     agent.save(update_fields=["is_active"])
+    publish(events.AgentDeactivated(agent_id=agent.pk, actor_id=actor.pk))
     return agent
 
 

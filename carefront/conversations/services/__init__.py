@@ -6,6 +6,7 @@ from .actions import (
     conversation_reply,
     conversation_set_status,
     conversation_set_tags,
+    conversations_release_from_agent,
 )
 from .merge import conversation_merge
 from .receive import Outcome, ReceiveItem, ReceiveResult, message_receive, messages_receive
@@ -20,6 +21,7 @@ __all__ = [
     "conversation_reply",
     "conversation_set_status",
     "conversation_set_tags",
+    "conversations_release_from_agent",
     "message_receive",
     "messages_receive",
 ]

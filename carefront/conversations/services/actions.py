@@ -170,6 +170,22 @@ def conversation_assign(
     return conversation
 
 
+def conversations_release_from_agent(*, agent: Agent, actor: Agent) -> int:
+    """Unassign the open and pending conversations an agent holds (they were deactivated), so
+    their team's queue sees them; solved ones keep their assignee for the record.
+
+    One conversation at a time, each with its own timeline row and event. Returns how many.
+    """
+    held = Conversation.objects.filter(
+        assignee=agent, status__in=[Status.OPEN, Status.PENDING]
+    ).order_by("id")
+    released = 0
+    for conversation in held.iterator():
+        conversation_assign(conversation=conversation, assignee=None, actor=actor)
+        released += 1
+    return released
+
+
 @transaction.atomic
 def conversation_set_status(
     *, conversation: Conversation, status: str, actor: Agent | None

@@ -117,3 +117,26 @@ def test_tags_are_normalised_and_replaced(inbox, agent):
     assert sorted(conversation.tags.values_list("name", flat=True)) == ["refund", "shipping"]
     event = ConversationEvent.objects.filter(kind=EventKind.TAGGED).latest("id")
     assert event.data == {"added": ["shipping"], "removed": ["vip customer"]}
+
+
+def test_deactivating_an_agent_releases_their_open_and_pending_conversations(
+    inbox, agent, admin, django_capture_on_commit_callbacks
+):
+    from carefront.accounts.services.agents import agent_deactivate
+
+    held = [conversation_for(inbox, subject=f"Held {i}") for i in range(3)]
+    for conversation in held:
+        conversation_assign(conversation=conversation, assignee=agent, actor=agent)
+    conversation_set_status(conversation=held[1], status=Status.PENDING, actor=agent)
+    conversation_set_status(conversation=held[2], status=Status.SOLVED, actor=agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_deactivate(actor=admin, agent=agent)
+
+    for conversation in held:
+        conversation.refresh_from_db()
+    assert [c.assignee_id for c in held] == [None, None, agent.pk]
+    released = ConversationEvent.objects.filter(
+        conversation=held[0], kind=EventKind.ASSIGNED, actor=admin
+    ).get()
+    assert released.data["assignee"] is None
