@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Team
+from carefront.core.crypto import EncryptedTextField
 
 
 class Channel(models.TextChoices):
@@ -47,7 +48,7 @@ class ImapAccount(models.Model):
     port = models.PositiveIntegerField(_("port"), default=993)
     use_ssl = models.BooleanField(_("use TLS"), default=True)
     username = models.CharField(_("username"), max_length=255)
-    password = models.CharField(_("password"), max_length=255)
+    password = EncryptedTextField(_("password"))
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     delete_after_fetch = models.BooleanField(
         _("delete from server after import"),
