@@ -168,7 +168,11 @@ class AgentCreateForm(forms.Form):
     password = forms.CharField(
         label=_("Initial password"),
         widget=forms.PasswordInput,
-        help_text=_("Give it to the agent; they can change it on their profile page."),
+        required=False,
+        help_text=_(
+            "Leave empty to email the agent an invitation with a link to choose their own "
+            "password. Or give one and tell it to them; they can change it on their profile."
+        ),
     )
 
 

@@ -53,12 +53,13 @@ def agent_create(
     actor: Agent,
     email: str,
     name: str,
-    password: str,
+    password: str = "",
     role: str = Role.AGENT,
     teams: Iterable[Team] = (),
     time_zone: str = "UTC",
 ) -> Agent:
-    """Create an agent who can sign in at once with `password` (tell them to change it)."""
+    """Create an agent who signs in with `password` (tell them to change it) or, without one,
+    who chooses a password through the invitation link the caller sends them."""
     require_admin(actor)
     email = (email or "").strip().lower()
     if "@" not in email:
@@ -73,8 +74,11 @@ def agent_create(
         # The Django admin is back-office: only admins get in.
         is_staff=role == Role.ADMIN,
     )
-    _check_password(password, agent)
-    agent.set_password(password)
+    if password:
+        _check_password(password, agent)
+        agent.set_password(password)
+    else:
+        agent.set_unusable_password()
     agent.save()
     agent.teams.set(list(teams))
     return agent

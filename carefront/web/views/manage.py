@@ -37,6 +37,7 @@ from carefront.web.forms import (
     SavedReplyForm,
     TeamForm,
 )
+from carefront.web.views.auth import send_invitation
 
 
 def _get(model, pk: int, message: str):
@@ -202,7 +203,17 @@ def agent_new(request: HttpRequest) -> HttpResponse:
             except InvalidInput as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, _("%(name)s can now sign in.") % {"name": agent.name})
+                if form.cleaned_data["password"]:
+                    message = _("%(name)s can now sign in.") % {"name": agent.name}
+                else:
+                    send_invitation(request, agent=agent)
+                    message = _(
+                        "%(name)s is invited: a link to choose a password went to %(email)s."
+                    ) % {
+                        "name": agent.name,
+                        "email": agent.email,
+                    }
+                messages.success(request, message)
                 return redirect("web:manage_agents")
         status = 400
     else:
