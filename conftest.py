@@ -7,6 +7,14 @@ from carefront.accounts.tests.factories import AgentFactory, TeamFactory
 from carefront.inboxes.tests.factories import InboxFactory
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids repeat between tests' databases."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory()

@@ -26,3 +26,8 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "ERROR"},
     },
 }
+
+if os.environ.get("BENCH_NO_CACHE"):
+    # Every page as a first view: nothing rendered or listed is reused between requests.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"

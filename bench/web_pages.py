@@ -206,6 +206,7 @@ def _target_conversation() -> int:
 
 def queries(database: Path) -> dict:
     setup_django(database)
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
@@ -220,10 +221,14 @@ def queries(database: Path) -> dict:
     pages = {"inbox": "/", "conversation": f"/c/{target}/"}
     result = {"bench": "queries", "conversations": Conversation.objects.count()}
     for name, url in pages.items():
-        client.get(url)  # warm caches (content types, sessions) like a running server
+        # Cold: nothing cached (rendered messages, sessions, the lists of teams, agents...).
+        cache.clear()
+        with CaptureQueriesContext(connection) as cold:
+            client.get(url)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
         result[f"{name}_status"] = response.status_code
+        result[f"{name}_cold_queries"] = len(cold)
         result[f"{name}_queries"] = len(captured)
         result[f"{name}_sql"] = [
             {"ms": round(float(q["time"]) * 1000, 2), "sql": q["sql"][:300]}
@@ -308,7 +313,8 @@ def _percentile(samples: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def http_bench(database: Path, requests: int, warmup: int = 10) -> dict:
+def http_bench(database: Path, requests: int, warmup: int = 10, no_cache: bool = False) -> dict:
+    """`no_cache` serves with Django's dummy cache: every page as a first view would be."""
     setup_django(database)
     target = _target_conversation()
     port = _free_port()
@@ -317,6 +323,7 @@ def http_bench(database: Path, requests: int, warmup: int = 10) -> dict:
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "CAREFRONT_DATABASE_URL": f"sqlite:///{database}",
         "PYTHONPATH": str(ROOT),
+        "BENCH_NO_CACHE": "1" if no_cache else "",
     }
     server = subprocess.Popen(
         [
@@ -341,7 +348,12 @@ def http_bench(database: Path, requests: int, warmup: int = 10) -> dict:
         _wait_for_server(port, server)
         browser = Browser(port)
         _login(browser)
-        result = {"bench": "http", "requests": requests, "target_conversation": target}
+        result = {
+            "bench": "http",
+            "requests": requests,
+            "target_conversation": target,
+            "no_cache": no_cache,
+        }
         for name, path in {"inbox": "/", "conversation": f"/c/{target}/"}.items():
             timings = []
             for i in range(warmup + requests):
@@ -371,6 +383,7 @@ def main() -> int:
     parser.add_argument("--database", type=Path, required=True)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--no-cache", action="store_true", help="serve with the dummy cache")
     args = parser.parse_args()
     database = args.database.resolve()
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -379,7 +392,7 @@ def main() -> int:
     elif args.action == "queries":
         result = queries(database)
     else:
-        result = http_bench(database, args.requests)
+        result = http_bench(database, args.requests, no_cache=args.no_cache)
     print(json.dumps(result))
     return 0
 

@@ -12,9 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carefront.accounts.models import Agent, Team
-from carefront.accounts.selectors import assignable_agents
 from carefront.automation.models import SavedReply
-from carefront.automation.selectors import saved_reply_list
 from carefront.automation.services import saved_reply_render
 from carefront.conversations.models import Conversation, Status
 from carefront.conversations.selectors import (
@@ -30,6 +28,7 @@ from carefront.conversations.services import (
     conversation_set_tags,
 )
 from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.web import directory
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TagsForm
 from carefront.web.http import HttpResponseSeeOther
@@ -73,7 +72,7 @@ def _render_conversation(
         .select_related("inbox")
         .order_by("-last_message_at", "-id")[:OTHER_CONVERSATIONS_SHOWN]
     )
-    teams = list(Team.objects.only("id", "name").order_by("name"))
+    teams = directory.teams()
     context = {
         "conversation": conversation,
         "customer": customer,
@@ -81,9 +80,9 @@ def _render_conversation(
         "timeline": timeline,
         "team_names": {t.pk: t.name for t in teams},
         "teams": teams,
-        "agents": list(assignable_agents(inbox_id=conversation.inbox_id).only("id", "name")),
+        "agents": directory.assignable_agents(inbox_id=conversation.inbox_id),
         "tags": list(conversation.tags.order_by("name")),
-        "saved_replies": list(saved_reply_list().only("id", "title")),
+        "saved_replies": directory.saved_replies(),
         "other_conversations": others,
         "reply_form": reply_form
         or ReplyForm(initial={"body": _initial_reply(request, conversation)}),

@@ -6,15 +6,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from carefront.accounts.models import Agent, Team
-from carefront.conversations.models import Status, Tag
+from carefront.accounts.models import Agent
+from carefront.conversations.models import Status
 from carefront.conversations.selectors import (
     ConversationFilters,
     Folder,
     Sort,
     conversation_list,
-    visible_inboxes,
 )
+from carefront.web import directory
 from carefront.web.errors import agent_view
 from carefront.web.forms import InboxFilterForm
 from carefront.web.inbox_rows import conversation_rows
@@ -91,14 +91,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return render(request, "web/inbox.html#rows", context)
     context.update(
         {
-            "inboxes": list(visible_inboxes(actor=request.user).order_by("name")),
-            "teams": list(Team.objects.order_by("name").only("id", "name")),
-            "agents": list(
-                Agent.objects.filter(is_active=True).order_by("name").only("id", "name")
-            ),
+            "inboxes": directory.visible_inboxes(actor=request.user),
+            "teams": directory.teams(),
+            "agents": directory.active_agents(),
             "statuses": Status.choices,
             "sorts": SORT_LABELS,
-            "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:200]),
+            "tags": directory.tag_names(),
         }
     )
     return render(request, "web/inbox.html", context)
