@@ -70,6 +70,18 @@ class AssignForm(forms.Form):
     team = forms.IntegerField(required=False, min_value=1)
 
 
+class MergeForm(forms.Form):
+    """The conversation to merge into: its number, with or without the `#`."""
+
+    target = forms.CharField(label=_("Merge into conversation"), max_length=24)
+
+    def clean_target(self) -> int:
+        value = self.cleaned_data["target"].strip().lstrip("#").strip()
+        if not value.isdigit() or not 0 < int(value) < 2**63:
+            raise forms.ValidationError(_("Give the number of a conversation, like #1234."))
+        return int(value)
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
 

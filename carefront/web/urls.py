@@ -38,6 +38,11 @@ urlpatterns = [
         name="conversation_status",
     ),
     path(
+        "c/<int:conversation_id>/merge/",
+        conversation.conversation_merge_view,
+        name="conversation_merge",
+    ),
+    path(
         "c/<int:conversation_id>/tags/",
         conversation.conversation_tags_view,
         name="conversation_tags",

@@ -2,6 +2,9 @@
 
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+
+from carefront.core.exceptions import InvalidInput
 
 from .. import events
 from ..models import (
@@ -20,6 +23,8 @@ def conversation_merge(*, source_id: int, target_id: int, actor_id: int | None =
 
     Outbox rows follow their messages, so nothing pending is lost or sent twice.
     """
+    if source_id == target_id:
+        raise InvalidInput(_("A conversation cannot be merged into itself."))
     target = Conversation.objects.select_for_update().get(pk=target_id)
     source = Conversation.objects.select_for_update().get(pk=source_id)
     Message.objects.filter(conversation=source).update(conversation=target)

@@ -10,6 +10,7 @@ from carefront.automation.models import SavedReply
 from carefront.conversations.inbound import InboundAttachment
 from carefront.conversations.models import (
     Attachment,
+    Conversation,
     DeliveryStatus,
     Direction,
     EventKind,
@@ -301,3 +302,32 @@ def test_cached_messages_follow_the_viewers_time_zone(agent_client, agent, conve
     agent.time_zone = "Asia/Tokyo"
     agent.save(update_fields=["time_zone"])
     assert "9 p.m." in _page(agent_client, conversation)
+
+
+def test_merging_moves_everything_into_the_target(agent_client, agent, inbox, conversation):
+    duplicate = conversation_for(inbox, from_address="ana@example.com", subject="Parcel again")
+    conversation_add_note(conversation=duplicate, author=agent, body="Same parcel")
+    response = agent_client.post(
+        _url("conversation_merge", duplicate), {"target": f"#{conversation.pk}"}
+    )
+    assert response.status_code == 303
+    assert response["Location"] == _url("conversation", conversation)
+    assert not Conversation.objects.filter(pk=duplicate.pk).exists()
+    html = _page(agent_client, conversation)
+    assert "Same parcel" in html
+    assert f"Conversation #{duplicate.pk} was merged into this one" in html
+
+
+def test_merging_into_itself_or_an_unknown_conversation_is_a_clear_400(
+    agent_client, outsider, conversation
+):
+    other_team = conversation_for(InboxFactory(teams=[outsider.teams.first()]))
+    for target, message in (
+        (str(conversation.pk), "cannot be merged into itself"),
+        ("abc", "Give the number of a conversation"),
+        (str(other_team.pk), f"no conversation #{other_team.pk} in your inboxes"),
+    ):
+        response = agent_client.post(_url("conversation_merge", conversation), {"target": target})
+        assert response.status_code == 400
+        assert message in response.content.decode()
+    assert Conversation.objects.filter(pk=other_team.pk).exists()

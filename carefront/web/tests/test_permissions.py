@@ -35,6 +35,8 @@ AGENT_ROUTES = [
     Route("web:conversation_assign", ["conversation"], "post", {"assignee": ""}, 303),
     Route("web:conversation_status", ["conversation"], "post", {"status": "pending"}, 303),
     Route("web:conversation_tags", ["conversation"], "post", {"add": "vip"}, 303),
+    # "@name" in data is the pk of that object of the world.
+    Route("web:conversation_merge", ["conversation"], "post", {"target": "@second"}, 303),
     Route("web:saved_reply_text", ["conversation", "saved_reply"]),
     Route("web:raw_message", ["conversation", "message"]),
     Route("web:attachment", ["attachment"]),
@@ -51,6 +53,7 @@ SCOPED = {
     "web:conversation_assign",
     "web:conversation_status",
     "web:conversation_tags",
+    "web:conversation_merge",
     "web:saved_reply_text",
     "web:raw_message",
     "web:attachment",
@@ -98,12 +101,17 @@ def world(inbox, team, agent, admin):
         "team": team,
         "agent": agent,
         "other_agent": AgentFactory(),
+        "second": receive(inbox, from_address="ana@example.com", subject="Again").conversation,
     }
 
 
 def _call(client: Client, route: Route, world: dict):
     url = reverse(route.name, args=[world[a].pk for a in route.args])
-    return getattr(client, route.method)(url, route.data)
+    data = {
+        key: world[value[1:]].pk if isinstance(value, str) and value.startswith("@") else value
+        for key, value in route.data.items()
+    }
+    return getattr(client, route.method)(url, data)
 
 
 def _client_for(user) -> Client:

@@ -23,6 +23,7 @@ from carefront.conversations.selectors import (
 from carefront.conversations.services import (
     conversation_add_note,
     conversation_assign,
+    conversation_merge,
     conversation_reply,
     conversation_set_status,
     conversation_set_tags,
@@ -30,7 +31,14 @@ from carefront.conversations.services import (
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.web import directory
 from carefront.web.errors import agent_view, form_error
-from carefront.web.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TagsForm
+from carefront.web.forms import (
+    AssignForm,
+    MergeForm,
+    NoteForm,
+    ReplyForm,
+    StatusForm,
+    TagsForm,
+)
 from carefront.web.http import HttpResponseSeeOther
 from carefront.web.timeline import render_timeline_messages
 
@@ -166,6 +174,30 @@ def conversation_assign_view(request: HttpRequest, conversation_id: int) -> Http
     else:
         messages.success(request, _("Assigned to %(name)s.") % {"name": assignee.name})
     return _back(conversation)
+
+
+@require_POST
+@agent_view
+def conversation_merge_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Fold this conversation into another the agent can see; the other one stays."""
+    source = access_conversation(actor=request.user, conversation_id=conversation_id)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(" ".join(form.errors["target"]))
+    try:
+        target = access_conversation(
+            actor=request.user, conversation_id=form.cleaned_data["target"]
+        )
+    except NotFound as exc:
+        raise InvalidInput(
+            _("There is no conversation #%(id)s in your inboxes.")
+            % {"id": form.cleaned_data["target"]}
+        ) from exc
+    conversation_merge(source_id=source.pk, target_id=target.pk, actor_id=request.user.pk)
+    messages.success(
+        request, _("Conversation #%(source)s is merged into this one.") % {"source": source.pk}
+    )
+    return _back(target)
 
 
 @require_POST
