@@ -70,6 +70,28 @@ class AssignForm(forms.Form):
     team = forms.IntegerField(required=False, min_value=1)
 
 
+class BulkForm(forms.Form):
+    """Selected rows of the inbox and what to do with them ("" keeps that part as it is)."""
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    assignee = forms.CharField(required=False, max_length=24)  # "", "me", "none" or an id
+    status = forms.ChoiceField(choices=[("", ""), *Status.choices], required=False)
+    next = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any positive id is a valid choice; the service ignores those the agent cannot see.
+        self.fields["ids"].valid_value = lambda value: (
+            str(value).isdigit() and 0 < int(value) < 2**63
+        )
+
+    def clean_assignee(self) -> str:
+        value = self.cleaned_data["assignee"].strip()
+        if value not in {"", "me", "none"} and not value.isdigit():
+            raise forms.ValidationError(_("Choose an agent."))
+        return value
+
+
 class MergeForm(forms.Form):
     """The conversation to merge into: its number, with or without the `#`."""
 

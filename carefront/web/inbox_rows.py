@@ -21,6 +21,7 @@ from carefront.web.templatetags.carefront_web import waiting_for
 def conversation_rows(conversations: Iterable[Conversation]) -> SafeString:
     labels = {value: str(label) for value, label in Status.choices}
     no_subject = _("(no subject)")
+    select_label = _("Select conversation #%(id)s")
     unassigned = format_html('<span class="muted">{}</span>', _("Unassigned"))
     rows = []
     for c in conversations:
@@ -40,6 +41,8 @@ def conversation_rows(conversations: Iterable[Conversation]) -> SafeString:
         rows.append(
             format_html(
                 '<li class="conversation-row" data-row>'
+                '<input type="checkbox" class="row-select" name="ids" value="{pk}" form="bulk-form"'
+                ' aria-label="{select_label}">'
                 '<a class="row-link" href="{url}">'
                 '<span class="row-main">'
                 '<span class="row-customer">{customer}</span>'
@@ -53,6 +56,8 @@ def conversation_rows(conversations: Iterable[Conversation]) -> SafeString:
                 '<span class="row-inbox muted">{inbox}</span>'
                 "{tags}"
                 "</span></a></li>\n",
+                pk=c.pk,
+                select_label=select_label % {"id": c.pk},
                 url=reverse("web:conversation", args=[c.pk]),
                 customer=c.customer.display_name,
                 subject=c.subject or no_subject,

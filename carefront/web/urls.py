@@ -16,6 +16,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("", inbox.inbox, name="inbox"),
+    path("bulk/", inbox.inbox_bulk, name="inbox_bulk"),
     path("c/<int:conversation_id>/", conversation.conversation_detail, name="conversation"),
     path(
         "c/<int:conversation_id>/reply/",

@@ -144,3 +144,28 @@ def test_inbox_and_conversation_fit_a_phone(live_server, watched_page, workspace
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(screenshot_dir / "conversation-phone.png"), full_page=True)
     assert page_problems(page) == []
+
+
+def test_agent_ticks_rows_with_the_keyboard_and_solves_them_at_once(
+    live_server, watched_page, workspace, screenshot_dir
+):
+    page = watched_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill("grace@carefront.test")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="All open")).to_be_visible()
+
+    # x ticks the selected row: the first two rows (j, x, j, x).
+    for _ in range(2):
+        page.keyboard.press("j")
+        page.keyboard.press("x")
+    assert page.locator(".row-select:checked").count() == 2
+    page.locator("#bulk-status").select_option("solved")
+    page.screenshot(path=str(screenshot_dir / "inbox-bulk.png"), full_page=True)
+    page.get_by_role("button", name="Apply to selected").click()
+
+    expect(page.get_by_text("2 conversations changed.")).to_be_visible()
+    expect(page.locator("[data-row]")).to_have_count(2)  # 4 open, 2 solved
+    assert page_problems(page) == []

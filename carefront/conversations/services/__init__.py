@@ -1,17 +1,20 @@
 """Writes on conversations. Import services from here."""
 
 from .actions import (
+    BulkResult,
     conversation_add_note,
     conversation_assign,
     conversation_reply,
     conversation_set_status,
     conversation_set_tags,
+    conversations_bulk_update,
     conversations_release_from_agent,
 )
 from .merge import conversation_merge
 from .receive import Outcome, ReceiveItem, ReceiveResult, message_receive, messages_receive
 
 __all__ = [
+    "BulkResult",
     "Outcome",
     "ReceiveItem",
     "ReceiveResult",
@@ -21,6 +24,7 @@ __all__ = [
     "conversation_reply",
     "conversation_set_status",
     "conversation_set_tags",
+    "conversations_bulk_update",
     "conversations_release_from_agent",
     "message_receive",
     "messages_receive",

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +27,7 @@ from ..models import (
 )
 
 MAX_BODY_LENGTH = 100_000
+BULK_LIMIT = 100  # conversations per bulk change: one request stays short
 MAX_TAG_LENGTH = 64
 
 
@@ -168,6 +170,48 @@ def conversation_assign(
         )
     )
     return conversation
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    updated: int
+    refused: list[str]  # why some could not be changed, one line each
+
+
+def conversations_bulk_update(
+    *,
+    conversation_ids: Iterable[int],
+    actor: Agent,
+    status: str | None = None,
+    assignee: Agent | None = None,
+    unassign: bool = False,
+) -> BulkResult:
+    """Set the status and/or the assignee of many conversations the actor can see.
+
+    Each change goes through the single-conversation service (its timeline row, its event); one
+    that is refused (an assignee who cannot see that inbox) does not stop the others. Ids the
+    actor cannot see are ignored, as if they did not exist.
+    """
+    from ..selectors import conversations_visible_to
+
+    if status is not None and status not in Status.values:
+        raise InvalidInput(f"{status!r} is not a status.")
+    ids = sorted(set(conversation_ids))[:BULK_LIMIT]
+    visible = conversations_visible_to(actor=actor).filter(pk__in=ids).order_by("id")
+    updated, refused = 0, []
+    for conversation in visible:
+        try:
+            if assignee is not None or unassign:
+                conversation = conversation_assign(
+                    conversation=conversation, assignee=assignee, actor=actor
+                )
+            if status is not None:
+                conversation_set_status(conversation=conversation, status=status, actor=actor)
+        except (PermissionDenied, InvalidInput) as exc:
+            refused.append(f"#{conversation.pk}: {exc}")
+        else:
+            updated += 1
+    return BulkResult(updated=updated, refused=refused)
 
 
 def conversations_release_from_agent(*, agent: Agent, actor: Agent) -> int:

@@ -179,3 +179,75 @@ def test_inbox_rows_show_status_assignee_and_tags(agent_client, agent, inbox):
     assert 'class="badge badge-open">Open<' in html
     assert f'<span class="row-assignee">{agent.name}</span>' in html
     assert '<span class="tag">billing</span>' in html
+
+
+BULK_URL = reverse("web:inbox_bulk")
+
+
+def test_bulk_change_assigns_and_solves_the_ticked_conversations(agent_client, agent, inbox):
+    picked = [conversation_for(inbox, subject=f"Bulk {i}") for i in range(3)]
+    untouched = conversation_for(inbox, subject="Left alone")
+    response = agent_client.post(
+        BULK_URL,
+        {
+            "ids": [c.pk for c in picked],
+            "assignee": "me",
+            "status": "solved",
+            "next": "/?folder=all",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/?folder=all"
+    assert "3 conversations changed." in response.content.decode()
+    for conversation in picked:
+        conversation.refresh_from_db()
+        assert (conversation.assignee_id, conversation.status) == (agent.pk, "solved")
+    untouched.refresh_from_db()
+    assert (untouched.assignee_id, untouched.status) == (None, "open")
+
+
+def test_bulk_change_ignores_conversations_of_other_teams(outsider_client, conversation):
+    response = outsider_client.post(
+        BULK_URL, {"ids": [conversation.pk], "status": "closed"}, follow=True
+    )
+    assert "0 conversations changed." in response.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.status == "open"
+
+
+def test_bulk_assignment_to_an_agent_who_cannot_see_one_inbox_reports_it(
+    agent_client, agent, outsider, inbox, conversation
+):
+    response = agent_client.post(
+        BULK_URL, {"ids": [conversation.pk], "assignee": str(outsider.pk)}, follow=True
+    )
+    html = response.content.decode()
+    assert "0 conversations changed." in html
+    assert f"#{conversation.pk}:" in html
+    conversation.refresh_from_db()
+    assert conversation.assignee_id is None
+
+
+def test_bulk_change_without_a_choice_or_a_tick_changes_nothing(agent_client, conversation):
+    response = agent_client.post(BULK_URL, {"ids": [conversation.pk]}, follow=True)
+    assert "Choose an assignee or a status" in response.content.decode()
+    response = agent_client.post(BULK_URL, {"status": "solved"}, follow=True)
+    assert "Tick the conversations to change first." in response.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.status == "open"
+
+
+def test_bulk_change_refuses_bad_ids_and_foreign_next_urls(agent_client, conversation):
+    response = agent_client.post(BULK_URL, {"ids": ["x"], "status": "solved"})
+    assert response.status_code == 400
+    response = agent_client.post(
+        BULK_URL,
+        {"ids": [conversation.pk], "status": "pending", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("web:inbox")
+
+
+def test_inbox_rows_have_a_tick_box_bound_to_the_bulk_form(agent_client, conversation):
+    html = agent_client.get(INBOX_URL).content.decode()
+    assert f'name="ids" value="{conversation.pk}" form="bulk-form"' in html
+    assert 'id="bulk-form"' in html

@@ -29,6 +29,8 @@ class Route:
 # Routes scoped to a conversation (or its customer, files): outsiders get 404.
 AGENT_ROUTES = [
     Route("web:inbox", []),
+    # Not scoped by URL: the ids an agent cannot see are ignored (see test_inbox.py).
+    Route("web:inbox_bulk", [], "post", {"ids": "@conversation", "status": "pending"}, 303),
     Route("web:conversation", ["conversation"]),
     Route("web:conversation_reply", ["conversation"], "post", {"body": "Hello"}, 303),
     Route("web:conversation_note", ["conversation"], "post", {"body": "Call back"}, 303),

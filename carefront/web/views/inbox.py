@@ -2,9 +2,14 @@
 
 import logging
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from carefront.accounts.models import Agent
 from carefront.conversations.models import Status
@@ -14,9 +19,12 @@ from carefront.conversations.selectors import (
     Sort,
     conversation_list,
 )
+from carefront.conversations.services import conversations_bulk_update
+from carefront.core.exceptions import InvalidInput
 from carefront.web import directory
 from carefront.web.errors import agent_view
-from carefront.web.forms import InboxFilterForm
+from carefront.web.forms import BulkForm, InboxFilterForm
+from carefront.web.http import HttpResponseSeeOther
 from carefront.web.inbox_rows import conversation_rows
 
 logger = logging.getLogger(__name__)
@@ -100,3 +108,45 @@ def inbox(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "web/inbox.html", context)
+
+
+@require_POST
+@agent_view
+def inbox_bulk(request: HttpRequest) -> HttpResponse:
+    """Apply an assignee and/or a status to the conversations ticked in the inbox."""
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(_("Those changes cannot be applied."))
+    data = form.cleaned_data
+    back = data["next"] if url_has_allowed_host_and_scheme(data["next"], allowed_hosts=None) else ""
+    back = back or reverse("web:inbox")
+    if not data["ids"]:
+        messages.warning(request, _("Tick the conversations to change first."))
+        return HttpResponseSeeOther(back)
+    if not data["assignee"] and not data["status"]:
+        messages.warning(request, _("Choose an assignee or a status to apply."))
+        return HttpResponseSeeOther(back)
+    assignee = None
+    if data["assignee"] == "me":
+        assignee = request.user
+    elif data["assignee"].isdigit():
+        assignee = Agent.objects.filter(pk=int(data["assignee"]), is_active=True).first()
+        if assignee is None:
+            raise InvalidInput(_("That agent does not exist."))
+    result = conversations_bulk_update(
+        conversation_ids=data["ids"],
+        actor=request.user,
+        status=data["status"] or None,
+        assignee=assignee,
+        unassign=data["assignee"] == "none",
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s conversation changed.", "%(count)s conversations changed.", result.updated
+        )
+        % {"count": result.updated},
+    )
+    for reason in result.refused:
+        messages.error(request, reason)
+    return HttpResponseSeeOther(back)

@@ -60,6 +60,13 @@
       window.location.assign(l[i].href);
       return true;
     },
+    x: function () {
+      var l = rowLinks(); var i = currentRowIndex(l);
+      if (i === -1) return false;
+      var box = l[i].closest("[data-row]").querySelector(".row-select");
+      if (box) box.checked = !box.checked;
+      return Boolean(box);
+    },
     r: function () { return focusField("reply-body"); },
     n: function () { return focusField("note-body"); },
     a: function () { return clickIfPresent("[data-shortcut-assign-me]"); },
