@@ -1,7 +1,9 @@
 """Who is calling: a personal API token (`Authorization: Bearer …`) or the browser session.
 
 Both resolve to the agent, so every endpoint applies exactly the UI's permissions. A read-only
-token is refused on any write here, in one place, before the endpoint runs.
+token is refused on any write here, in one place, before the endpoint runs; the caller's rate
+limit is counted here too (per token, or per agent for session calls), once it is known who
+is calling.
 """
 
 from dataclasses import dataclass
@@ -16,6 +18,8 @@ from ninja.utils import check_csrf
 from carefront.accounts.models import Agent, ApiToken
 from carefront.accounts.services import api_token_authenticate
 from carefront.core.exceptions import PermissionDenied
+
+from . import ratelimit
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -33,6 +37,7 @@ class TokenAuth(HttpBearer):
         api_token = api_token_authenticate(plain=token.strip())
         if api_token is None:
             return None
+        _count_call(request, f"token:{api_token.pk}")
         if not api_token.can_write and request.method not in SAFE_METHODS:
             raise PermissionDenied(_("This token is read-only."))
         return Caller(agent=api_token.agent, token=api_token)
@@ -55,10 +60,22 @@ class SessionAuth(APIKeyCookie):
             return None
         if check_csrf(request) is not None:
             raise HttpError(403, _("CSRF check failed."))
+        _count_call(request, f"agent:{user.pk}")
         return Caller(agent=user)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
         return self(request)  # pragma: no cover - __call__ does the work
+
+
+def _count_call(request: HttpRequest, ident: str) -> None:
+    """Count the call against the caller's read or write limit; over it, a 429."""
+    bucket = "read" if request.method in SAFE_METHODS else "write"
+    usage = ratelimit.hit(bucket=bucket, ident=ident)
+    if usage is None:
+        return
+    request.rate_limit = usage  # type: ignore[attr-defined] - the middleware sends the headers
+    if usage.exceeded:
+        raise ratelimit.RateLimited(usage)
 
 
 def caller(request: HttpRequest) -> Agent:

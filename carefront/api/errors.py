@@ -2,8 +2,9 @@
 
 Domain errors map by class (NotFound 404, PermissionDenied 403, InvalidInput 400). A request
 that does not match the schema (wrong type, missing field, bad JSON) is a 422 with the list of
-problems under `errors`. No credentials is a 401; anything unexpected is a logged 500 that shows
-nothing internal.
+problems under `errors`. No credentials is a 401 (counted per client IP: too many and it is a
+429); over the caller's rate limit is a 429 with Retry-After; anything unexpected is a logged
+500 that shows nothing internal.
 """
 
 import logging
@@ -14,6 +15,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from carefront.core.exceptions import ApplicationError, InvalidInput, NotFound, PermissionDenied
+
+from . import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +31,28 @@ CODE_BY_STATUS = {
     403: "permission_denied",
     404: "not_found",
     405: "method_not_allowed",
-    429: "throttled",
+    429: "rate_limited",
 }
 
 
 def _error(api: NinjaAPI, request: HttpRequest, status: int, detail: str, code: str, **extra):
     return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+
+def _rate_limited(api: NinjaAPI, request: HttpRequest, usage: ratelimit.Usage) -> HttpResponse:
+    retry_after = usage.retry_after()
+    response = _error(
+        api,
+        request,
+        429,
+        _("Too many requests: at most %(limit)s in this window. Retry in %(seconds)s s.")
+        % {"limit": usage.limit, "seconds": retry_after},
+        "rate_limited",
+    )
+    response["Retry-After"] = str(retry_after)
+    for header, value in usage.headers().items():
+        response[header] = value
+    return response
 
 
 def install(api: NinjaAPI) -> None:
@@ -61,8 +80,19 @@ def install(api: NinjaAPI) -> None:
             errors=errors,
         )
 
+    @api.exception_handler(ratelimit.RateLimited)
+    def rate_limited(request: HttpRequest, exc: ratelimit.RateLimited) -> HttpResponse:
+        return _rate_limited(api, request, exc.usage)
+
     @api.exception_handler(AuthenticationError)
     def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        # Failed authentications are limited per client IP, so a client guessing tokens (or a
+        # misconfigured one hammering) is told to back off.
+        usage = ratelimit.hit(bucket="failed_auth", ident=f"ip:{ratelimit.client_ip(request)}")
+        if usage is not None:
+            request.rate_limit = usage  # type: ignore[attr-defined]
+            if usage.exceeded:
+                return _rate_limited(api, request, usage)
         response = _error(
             api,
             request,
@@ -85,4 +115,5 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
+        request.api_exception = exc  # type: ignore[attr-defined] - kept with the raw input
         return _error(api, request, 500, _("Internal server error."), "server_error")

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "carefront.core.middleware.AgentTimezoneMiddleware",
+    "carefront.api.middleware.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -205,6 +206,15 @@ CAREFRONT = {
     "SMTP_RECEIVER_HOST": os.environ.get("CAREFRONT_SMTP_HOST", "127.0.0.1"),
     "SMTP_RECEIVER_PORT": int(os.environ.get("CAREFRONT_SMTP_PORT", "2525")),
     "OUTBOX_MAX_ATTEMPTS": 8,
+    # API rate limits (docs/api.md): per token (or per agent for session calls) for reads and
+    # writes, and per client IP for calls that fail authentication. "COUNT/PERIOD" or "off".
+    "API_RATE_LIMITS": {
+        "read": os.environ.get("CAREFRONT_API_RATE_READ", "600/min"),
+        "write": os.environ.get("CAREFRONT_API_RATE_WRITE", "120/min"),
+        "failed_auth": os.environ.get("CAREFRONT_API_RATE_FAILED_AUTH", "60/min"),
+    },
+    # How many reverse proxies stand in front (their X-Forwarded-For is trusted), for per-IP limits.
+    "API_TRUSTED_PROXIES": int(os.environ.get("CAREFRONT_API_TRUSTED_PROXIES", "0")),
 }
 
 LOGGING = {

@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import CAREFRONT, DATABASES
 
 SECRET_KEY = "test-secret-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,6 +13,11 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="carefront-test-media-"))
 ALLOWED_HOSTS = ["*"]
+# High enough that no test (nor the schemathesis run) meets them; rate-limit tests set their own.
+CAREFRONT = {
+    **CAREFRONT,
+    "API_RATE_LIMITS": {"read": "100000/min", "write": "100000/min", "failed_auth": "100000/min"},
+}
 
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Unique per run so that parallel test runs on one server never collide.
