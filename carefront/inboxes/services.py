@@ -157,6 +157,9 @@ def raw_inbound_retry(*, raw_id: int) -> IngestResult:
         raise NotFound(_("There is no stored inbound message %(id)s.") % {"id": raw_id})
     if raw.status in {RawStatus.PROCESSED, RawStatus.DUPLICATE}:
         raise InvalidInput(_("Inbound message %(id)s was already processed.") % {"id": raw_id})
+    if raw.source == "api":
+        # The program that sent it got the error in its answer and sends again itself.
+        raise InvalidInput(_("Inbound message %(id)s came through the API.") % {"id": raw_id})
     data = bytes(raw.data)
     limit = settings.CAREFRONT["MAX_MESSAGE_BYTES"]
     if len(data) > limit:

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
+from ninja.decorators import decorate_view
 
 from carefront.accounts.models import Agent, Team
 from carefront.conversations.inbound import InboundMessage
@@ -29,12 +30,13 @@ from carefront.conversations.services import (
     conversation_reply,
     conversation_set_status,
     conversation_set_tags,
-    message_receive,
 )
 from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.inboxes.api_input import api_message_receive
 
 from ..auth import caller
 from ..pagination import keyset_page
+from ..raw_input import keeps_raw_input, raw_input
 from ..schemas import (
     AssignIn,
     BodyIn,
@@ -100,11 +102,13 @@ def list_conversations(request: HttpRequest, filters: Query[ConversationFilterIn
 
 
 @router.post("/conversations", response={200: ConversationOut, 201: ConversationOut, **ERRORS})
+@decorate_view(keeps_raw_input)
 def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
     """A customer's message from an external system (channel `api`): starts a conversation.
 
     With `external_id`, sending the same message again is safe: it is stored once, and the
-    answer is the conversation it started (200 instead of 201).
+    answer is the conversation it started (200 instead of 201). The request is kept as it
+    arrived (accepted or not), like every inbound message.
     """
     actor = caller(request)
     inbox = visible_inboxes(actor=actor).filter(pk=payload.inbox_id).first()
@@ -126,7 +130,8 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
         message_id = f"api.{inbox.pk}.{payload.external_id}@{domain}"
     else:
         message_id = f"api.{uuid.uuid4().hex}@{domain}"
-    result = message_receive(
+    result = api_message_receive(
+        raw=raw_input(request),
         inbox=inbox,
         inbound=InboundMessage(
             channel="api",
@@ -147,7 +152,7 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
             raise NotFound(_("Conversation not found."))
         return Status(200, _conversation_out(actor=actor, conversation_id=conversation_id))
     if result.conversation is None:
-        raise InvalidInput(result.reason or _("The message was not accepted."))
+        raise InvalidInput(result.error or _("The message was not accepted."))
     return Status(201, _conversation_out(actor=actor, conversation_id=result.conversation.pk))
 
 
