@@ -9,6 +9,8 @@ problems under `errors`. No credentials is a 401 (counted per client IP: too man
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -31,6 +33,7 @@ CODE_BY_STATUS = {
     403: "permission_denied",
     404: "not_found",
     405: "method_not_allowed",
+    413: "too_large",
     429: "rate_limited",
 }
 
@@ -105,8 +108,22 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, ApplicationError):
+            # ninja wraps whatever the body parser raised; our parser's refusals say why.
+            return application_error(request, exc.__cause__)
         code = CODE_BY_STATUS.get(exc.status_code, "error")
         return _error(api, request, exc.status_code, str(exc), code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return _error(
+            api,
+            request,
+            413,
+            _("The request body is larger than %(limit)s bytes.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+            "too_large",
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

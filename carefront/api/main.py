@@ -1,13 +1,13 @@
 """The REST API, version 1, mounted at `/api/v1/`."""
 
-from ninja import NinjaAPI
-
 from . import errors
 from .auth import SessionAuth, TokenAuth
 from .docs import LocalSwagger
 from .endpoints import conversations, customers, inboxes
+from .openapi import CarefrontAPI
+from .parser import StrictParser
 
-api = NinjaAPI(
+api = CarefrontAPI(
     title="Carefront API",
     version="1",
     description="Everything an agent can do in Carefront, for programs. See docs/api.md.",
@@ -16,6 +16,7 @@ api = NinjaAPI(
     docs=LocalSwagger(),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=StrictParser(),
 )
 errors.install(api)
 api.add_router("", conversations.router)

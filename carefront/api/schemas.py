@@ -1,7 +1,7 @@
 """Request and response shapes of the API, as they appear in the OpenAPI document."""
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -11,6 +11,9 @@ FolderName = Literal["mine", "unassigned", "open", "pending", "solved", "all"]
 SortName = Literal["waiting", "newest", "oldest"]
 
 MAX_PAGE_SIZE = 100
+# Ids are positive 64-bit integers: a bigger one is refused (422), not sent to the database.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ErrorOut(Schema):
@@ -94,9 +97,9 @@ class ConversationPage(Schema):
 class ConversationFilterIn(Schema):
     folder: FolderName = "all"
     status: StatusName | None = None
-    inbox_id: int | None = None
-    assignee_id: int | None = None
-    team_id: int | None = None
+    inbox_id: Id | None = None
+    assignee_id: Id | None = None
+    team_id: Id | None = None
     tag: str | None = Field(None, max_length=64)
     sort: SortName = "waiting"
     cursor: str | None = Field(None, max_length=500)
@@ -151,7 +154,7 @@ class CustomerIn(Schema):
 
 
 class ConversationCreateIn(Schema):
-    inbox_id: int
+    inbox_id: Id
     customer: CustomerIn
     subject: str = Field("", max_length=255)
     body: str = Field(..., min_length=1, max_length=100_000)
@@ -172,8 +175,8 @@ class ReplyIn(BodyIn):
 
 
 class AssignIn(Schema):
-    assignee_id: int | None = Field(..., description="An agent id, or null to unassign.")
-    team_id: int | None = Field(None, description="Also give the conversation to this team.")
+    assignee_id: Id | None = Field(..., description="An agent id, or null to unassign.")
+    team_id: Id | None = Field(None, description="Also give the conversation to this team.")
 
 
 class StatusIn(Schema):

@@ -45,6 +45,7 @@ from ..schemas import (
     ConversationOut,
     ConversationPage,
     ErrorOut,
+    Id,
     MessageOut,
     MessagePage,
     PageIn,
@@ -157,12 +158,12 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
 
 
 @router.get("/conversations/{conversation_id}", response={200: ConversationOut, **ERRORS})
-def get_conversation(request: HttpRequest, conversation_id: Path[int]):
+def get_conversation(request: HttpRequest, conversation_id: Path[Id]):
     return _conversation_out(actor=caller(request), conversation_id=conversation_id)
 
 
 @router.get("/conversations/{conversation_id}/messages", response={200: MessagePage, **ERRORS})
-def list_messages(request: HttpRequest, conversation_id: Path[int], page: Query[PageIn]):
+def list_messages(request: HttpRequest, conversation_id: Path[Id], page: Query[PageIn]):
     """Messages and private notes, oldest first."""
     conversation = access_conversation(actor=caller(request), conversation_id=conversation_id)
     qs = (
@@ -177,7 +178,7 @@ def list_messages(request: HttpRequest, conversation_id: Path[int], page: Query[
 
 
 @router.post("/conversations/{conversation_id}/replies", response={201: MessageOut, **ERRORS})
-def reply(request: HttpRequest, conversation_id: Path[int], payload: ReplyIn):
+def reply(request: HttpRequest, conversation_id: Path[Id], payload: ReplyIn):
     """A reply to the customer, sent by email (queued, then delivered)."""
     actor = caller(request)
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
@@ -188,7 +189,7 @@ def reply(request: HttpRequest, conversation_id: Path[int], payload: ReplyIn):
 
 
 @router.post("/conversations/{conversation_id}/notes", response={201: MessageOut, **ERRORS})
-def add_note(request: HttpRequest, conversation_id: Path[int], payload: BodyIn):
+def add_note(request: HttpRequest, conversation_id: Path[Id], payload: BodyIn):
     """A private note, seen by agents only."""
     actor = caller(request)
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
@@ -197,7 +198,7 @@ def add_note(request: HttpRequest, conversation_id: Path[int], payload: BodyIn):
 
 
 @router.post("/conversations/{conversation_id}/assign", response={200: ConversationOut, **ERRORS})
-def assign(request: HttpRequest, conversation_id: Path[int], payload: AssignIn):
+def assign(request: HttpRequest, conversation_id: Path[Id], payload: AssignIn):
     """Give the conversation to an agent (`null`: nobody), and optionally to a team."""
     actor = caller(request)
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
@@ -216,7 +217,7 @@ def assign(request: HttpRequest, conversation_id: Path[int], payload: AssignIn):
 
 
 @router.post("/conversations/{conversation_id}/status", response={200: ConversationOut, **ERRORS})
-def set_status(request: HttpRequest, conversation_id: Path[int], payload: StatusIn):
+def set_status(request: HttpRequest, conversation_id: Path[Id], payload: StatusIn):
     actor = caller(request)
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
     conversation_set_status(conversation=conversation, status=payload.status, actor=actor)
@@ -224,7 +225,7 @@ def set_status(request: HttpRequest, conversation_id: Path[int], payload: Status
 
 
 @router.put("/conversations/{conversation_id}/tags", response={200: TagsOut, **ERRORS})
-def set_tags(request: HttpRequest, conversation_id: Path[int], payload: TagsIn):
+def set_tags(request: HttpRequest, conversation_id: Path[Id], payload: TagsIn):
     """Replace the conversation's tags; unknown tags are created."""
     actor = caller(request)
     conversation: Conversation = access_conversation(actor=actor, conversation_id=conversation_id)

@@ -12,7 +12,7 @@ from carefront.customers.models import Customer, CustomerIdentity
 
 from ..auth import caller
 from ..pagination import keyset_page
-from ..schemas import CustomerFilterIn, CustomerOut, CustomerPage, ErrorOut
+from ..schemas import CustomerFilterIn, CustomerOut, CustomerPage, ErrorOut, Id
 from ..serializers import customers_out
 
 router = Router(tags=["customers"])
@@ -43,7 +43,7 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilterIn]):
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
-def get_customer(request: HttpRequest, customer_id: Path[int]):
+def get_customer(request: HttpRequest, customer_id: Path[Id]):
     customer = _customers_visible_to(actor=caller(request)).filter(pk=customer_id).first()
     if customer is None:
         raise NotFound(_("Customer not found."))
