@@ -1,7 +1,8 @@
 """Run Carefront's benchmarks and print a markdown table (`make bench`). See bench/README.md.
 
-    .venv/bin/python bench/run.py [--only ingest|web] [--messages 10000]
+    .venv/bin/python bench/run.py [--only ingest|web|api] [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
+                                  [--creates 2000] [--clients 8] [--workers 2]
 
 Each benchmark runs in its own process (its own database and settings); this script only
 orchestrates and reports. Benchmarks are not tests: nothing here fails on a slow number.
@@ -21,6 +22,8 @@ PYTHON = sys.executable
 TARGET_MSG_PER_S = 400
 TARGET_CPU_MS = 2.5
 TARGET_P95_MS = 50
+TARGET_API_LIST_P95_MS = 30
+TARGET_API_CREATES_PER_S = 200
 
 
 def _run(script: str, *args: str) -> dict:
@@ -72,23 +75,7 @@ def ingest_rows(messages: int) -> list[tuple[str, str, str, str]]:
 
 
 def web_rows(conversations: int, requests: int, reuse: bool) -> list[tuple[str, str, str, str]]:
-    rows = []
-    small, large = OUT / "web-1k.sqlite3", OUT / f"web-{conversations}.sqlite3"
-    for database, count in ((small, 1000), (large, conversations)):
-        if not (reuse and database.exists()):
-            built = _run(
-                "web_pages.py", "build", "--database", str(database), "--conversations", str(count)
-            )
-            if "error" in built:
-                return [("web build", built["error"], "", "")]
-            rows.append(
-                (
-                    f"setup: {built['conversations']} conversations (bulk)",
-                    f"{built['seconds']} s, {built['database_mb']} MB",
-                    "",
-                    "",
-                )
-            )
+    small, large, rows = _ensure_web_databases(conversations, reuse)
     counts = {}
     for database, label in ((small, "1k"), (large, f"{conversations // 1000}k")):
         counts[label] = _run("web_pages.py", "queries", "--database", str(database))
@@ -136,12 +123,97 @@ def web_rows(conversations: int, requests: int, reuse: bool) -> list[tuple[str, 
     return rows
 
 
+def _ensure_web_databases(
+    conversations: int, reuse: bool
+) -> tuple[Path, Path, list[tuple[str, str, str, str]]]:
+    """The 1k and large databases of web_pages.py, built unless `reuse` finds them."""
+    rows = []
+    small, large = OUT / "web-1k.sqlite3", OUT / f"web-{conversations}.sqlite3"
+    for database, count in ((small, 1000), (large, conversations)):
+        if not (reuse and database.exists()):
+            built = _run(
+                "web_pages.py", "build", "--database", str(database), "--conversations", str(count)
+            )
+            if "error" in built:
+                rows.append(("web build", built["error"], "", ""))
+                continue
+            rows.append(
+                (
+                    f"setup: {built['conversations']} conversations (bulk)",
+                    f"{built['seconds']} s, {built['database_mb']} MB",
+                    "",
+                    "",
+                )
+            )
+    return small, large, rows
+
+
+def api_rows(
+    conversations: int, requests: int, creates: int, clients: int, workers: int, reuse: bool
+) -> list[tuple[str, str, str, str]]:
+    small, large, rows = _ensure_web_databases(conversations, reuse)
+    label = f"{conversations // 1000}k"
+    counts = [_run("api.py", "queries", "--database", str(db)) for db in (small, large)]
+    values = [c.get("list_queries") for c in counts]
+    same = None not in values and len(set(values)) == 1
+    same = same and {c.get("list_status") for c in counts} == {200}
+    rows.append(
+        (
+            f"SQL queries, GET /api/v1/conversations (1k vs {label})",
+            " vs ".join(str(v) for v in values),
+            "equal",
+            _mark(same),
+        )
+    )
+    r = _run(
+        "api.py",
+        "http",
+        "--database",
+        str(large),
+        "--requests",
+        str(requests),
+        "--creates",
+        str(creates),
+        "--clients",
+        str(clients),
+        "--workers",
+        str(workers),
+    )
+    if "error" in r:
+        return [*rows, ("api http", r["error"], "", "")]
+    rows += [
+        (
+            f"GET /api/v1/conversations (first page), {label} conv., p50 / p95",
+            f"{r['list_p50_ms']} / {r['list_p95_ms']} ms ({r['list_cpu_ms']} ms CPU/request)",
+            f"p95 <= {TARGET_API_LIST_P95_MS} ms",
+            _mark(r["list_p95_ms"] <= TARGET_API_LIST_P95_MS),
+        ),
+        (
+            f"POST /api/v1/conversations, {clients} clients, {workers} workers",
+            f"{r['create_per_s']} req/s, p95 {r['create_p95_ms']} ms "
+            f"({r['create_cpu_ms']} ms server CPU/request)",
+            f">= {TARGET_API_CREATES_PER_S} req/s",
+            _mark(r["create_per_s"] >= TARGET_API_CREATES_PER_S),
+        ),
+        (
+            "POST /api/v1/conversations errors",
+            f"{r['create_errors']} of {r['create_requests']} ({json.dumps(r['create_statuses'])})",
+            "0",
+            _mark(r["create_errors"] == 0),
+        ),
+    ]
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["ingest", "web"])
+    parser.add_argument("--only", choices=["ingest", "web", "api"])
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--creates", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--reuse", action="store_true", help="reuse the web databases of an earlier run"
     )
@@ -153,6 +225,12 @@ def main() -> int:
         rows += ingest_rows(args.messages)
     if args.only in (None, "web"):
         rows += web_rows(args.conversations, args.requests, args.reuse)
+    if args.only in (None, "api"):
+        # After `web`, whose databases it reuses (`--reuse` or not, they were just built).
+        reuse = args.reuse or args.only is None
+        rows += api_rows(
+            args.conversations, args.requests, args.creates, args.clients, args.workers, reuse
+        )
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

@@ -96,6 +96,10 @@ class Conversation(models.Model):
                 fields=["inbox", "status", "last_message_at", "id"], name="conv_inbox_last_idx"
             ),
             models.Index(fields=["customer", "last_message_at"], name="conv_customer_idx"),
+            # The "all" folder (the API's default list) filters on no status: without these,
+            # its first page sorts every visible row (200 ms at 100k conversations).
+            models.Index(WAITING_KEY, F("id"), name="conv_wait_idx"),
+            models.Index(fields=["last_message_at", "id"], name="conv_last_idx"),
         ]
 
     def __str__(self) -> str:

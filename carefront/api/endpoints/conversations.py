@@ -146,6 +146,7 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
     if result.outcome == Outcome.DUPLICATE:
         conversation_id = (
             Message.objects.filter(message_id=message_id)
+            .exclude(message_id="")  # lets SQLite use the partial unique index
             .values_list("conversation_id", flat=True)
             .first()
         )

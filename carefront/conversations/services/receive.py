@@ -104,7 +104,9 @@ def messages_receive(*, items: list[ReceiveItem]) -> list[ReceiveResult]:
                 inbound = items[pending[0]].inbound
                 if (
                     inbound.message_id
-                    and Message.objects.filter(message_id=inbound.message_id).exists()
+                    and Message.objects.filter(message_id=inbound.message_id)
+                    .exclude(message_id="")
+                    .exists()
                 ):
                     results[pending[0]] = ReceiveResult(
                         Outcome.DUPLICATE, reason="message id already stored"
@@ -166,7 +168,13 @@ class _Batch:
     def _drop_duplicates(self) -> list[int]:
         ids = [item.inbound.message_id for item in self.items if item.inbound.message_id]
         stored = (
-            set(Message.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
+            # The exclude() repeats the unique index's condition: without it SQLite cannot use
+            # that partial index and scans every message.
+            set(
+                Message.objects.filter(message_id__in=ids)
+                .exclude(message_id="")
+                .values_list("message_id", flat=True)
+            )
             if ids
             else set()
         )
@@ -470,7 +478,9 @@ def _receive_bounce(inbound: InboundMessage) -> ReceiveResult:
     ids = [normalize_message_id(m) for m in [*inbound.bounced_message_ids, *inbound.referenced_ids]]
     ids = [m for m in ids if m]
     message = (
-        Message.objects.filter(message_id__in=ids, direction=Direction.OUTGOING).first()
+        Message.objects.filter(message_id__in=ids, direction=Direction.OUTGOING)
+        .exclude(message_id="")  # lets SQLite use the partial unique index
+        .first()
         if ids
         else None
     )
