@@ -1,6 +1,10 @@
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from carefront.core.asgi import PooledThreadASGIHandler  # noqa: E402 - needs django.setup()
+
+application = PooledThreadASGIHandler()

@@ -213,6 +213,8 @@ CAREFRONT = {
         "write": os.environ.get("CAREFRONT_API_RATE_WRITE", "120/min"),
         "failed_auth": os.environ.get("CAREFRONT_API_RATE_FAILED_AUTH", "60/min"),
     },
+    # Threads per web process for the synchronous part of requests (carefront/core/asgi.py).
+    "ASGI_THREADS": int(os.environ.get("CAREFRONT_ASGI_THREADS", "4")),
     # How many reverse proxies stand in front (their X-Forwarded-For is trusted), for per-IP limits.
     "API_TRUSTED_PROXIES": int(os.environ.get("CAREFRONT_API_TRUSTED_PROXIES", "0")),
 }

@@ -1,0 +1,93 @@
+"""The ASGI handler runs requests' synchronous work on a few long-lived threads."""
+
+import asyncio
+import threading
+
+from asgiref.sync import sync_to_async
+
+from carefront.core.asgi import PooledThreadASGIHandler
+
+
+class RecordingHandler(PooledThreadASGIHandler):
+    """Records the thread its synchronous work ran on instead of serving Django views."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+        self.running = 0
+        self.most_at_once = 0
+
+    async def handle(self, scope, receive, send) -> None:
+        def work() -> None:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+            threading.Event().wait(0.05)
+            self.threads.append(threading.current_thread().name)
+            self.running -= 1
+
+        await sync_to_async(work)()
+
+
+def _serve(handler: RecordingHandler, requests: int, *, together: bool) -> None:
+    async def one() -> None:
+        await handler({"type": "http"}, None, None)
+
+    async def main() -> None:
+        if together:
+            await asyncio.gather(*(one() for _ in range(requests)))
+        else:
+            for _ in range(requests):
+                await one()
+
+    asyncio.run(main())
+
+
+def test_sequential_requests_reuse_one_thread(settings):
+    settings.CAREFRONT = {**settings.CAREFRONT, "ASGI_THREADS": 3}
+    handler = RecordingHandler()
+    _serve(handler, 5, together=False)
+    # The same long-lived thread each time, so its database connection is reused.
+    assert len(set(handler.threads)) == 1
+    assert handler.threads[0].startswith("django-sync-")
+
+
+def test_concurrent_requests_share_the_pool(settings):
+    settings.CAREFRONT = {**settings.CAREFRONT, "ASGI_THREADS": 3}
+    handler = RecordingHandler()
+    _serve(handler, 9, together=True)
+    assert len(handler.threads) == 9
+    assert len(set(handler.threads)) == 3
+    assert handler.most_at_once == 3
+
+
+def test_the_real_application_serves_a_request():
+    from config.asgi import application
+
+    assert isinstance(application, PooledThreadASGIHandler)
+    sent: list[dict] = []
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict:
+        if messages:
+            return messages.pop()
+        await asyncio.Event().wait()  # the client stays connected
+        raise AssertionError("unreachable")
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api/v1/no-such-endpoint",
+        "raw_path": b"/api/v1/no-such-endpoint",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1")],
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+        "scheme": "http",
+        "root_path": "",
+    }
+    asyncio.run(application(scope, receive, send))
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] == 404
