@@ -52,7 +52,9 @@ class CarefrontAPI(NinjaAPI):
 
 
 def _add_common_responses(operation: dict) -> None:
-    responses = operation.setdefault("responses", {})
+    # ninja keys responses by int status: use the same keys, or JSON would hold "401" twice.
+    responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+    operation["responses"] = responses
     if operation.get("parameters") or operation.get("requestBody"):
         responses.setdefault(
             "422",

@@ -1,3 +1,4 @@
+import json
 from typing import get_args
 
 from carefront.api.schemas import FolderName, SortName, StatusName
@@ -9,3 +10,18 @@ def test_schema_choices_match_the_domain():
     assert set(get_args(StatusName)) == set(Status.values)
     assert set(get_args(FolderName)) == set(Folder.choices)
     assert set(get_args(SortName)) == set(Sort.choices)
+
+
+def test_the_openapi_document_has_no_duplicate_keys(client):
+    """Swagger UI refuses a document with a key twice (ninja keys statuses by int, JSON by str)."""
+    response = client.get("/api/v1/openapi.json")
+
+    def refuse_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), keys
+        return dict(pairs)
+
+    document = json.loads(response.content, object_pairs_hook=refuse_duplicates)
+    create = document["paths"]["/api/v1/conversations"]["post"]["responses"]
+    assert {"201", "401", "413", "422", "429"} <= set(create)
+    assert "Retry-After" in create["429"]["headers"]
