@@ -7,12 +7,17 @@ of CPU per request before any work was done. Here a request borrows one of a sma
 single-thread executors instead (asgiref's ThreadSensitiveContext with an executor: the
 documented way to choose the thread), so connections are reused as under WSGI, and up to
 `CAREFRONT["ASGI_THREADS"]` requests still run at once in a process.
+
+The middleware chain is also built synchronous, as under WSGI, and run in one hop to that
+thread: Django's async chain, with WhiteNoise and our middleware being synchronous, went from
+the event loop to the thread, back to the loop, and to the thread again for the view. Carefront
+has no async views; an async view would still work (Django runs it with async_to_sync).
 """
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
@@ -20,7 +25,11 @@ from django.core.handlers.asgi import ASGIHandler
 class PooledThreadASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
+        self.load_middleware(is_async=False)
         self._executors: asyncio.LifoQueue[ThreadPoolExecutor] | None = None
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
     def _pool(self) -> asyncio.LifoQueue[ThreadPoolExecutor]:
         if self._executors is None:

@@ -64,6 +64,8 @@ def test_the_real_application_serves_a_request():
     from config.asgi import application
 
     assert isinstance(application, PooledThreadASGIHandler)
+    # One hop to the thread per request: the middleware chain is synchronous, as under WSGI.
+    assert not asyncio.iscoroutinefunction(application._middleware_chain)
     sent: list[dict] = []
     messages = [{"type": "http.request", "body": b"", "more_body": False}]
 
