@@ -6,6 +6,7 @@ is kept too. Only authenticated calls are stored: anonymous traffic must not fil
 """
 
 import json
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -14,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 
 from carefront.inboxes.api_input import api_input_capture, api_input_refuse
 from carefront.inboxes.models import RawInbound, RawStatus
+
+logger = logging.getLogger(__name__)
 
 
 def keeps_raw_input(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -39,7 +42,14 @@ def keeps_raw_input(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if not accepted:
             raw = raw_input(request)
             status = RawStatus.FAILED if response.status_code >= 500 else RawStatus.REJECTED
-            api_input_refuse(raw=raw, status=status, error=_why(request, response))
+            try:
+                api_input_refuse(raw=raw, status=status, error=_why(request, response))
+            except Exception:
+                # The database refused even this (it may be down): the caller still gets the
+                # API's answer, and the log keeps what came in.
+                logger.exception(
+                    "Could not keep the raw API request (%s bytes, %s)", raw.size, raw.source_ref
+                )
         return response
 
     return wrapper

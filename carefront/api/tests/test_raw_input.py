@@ -153,3 +153,20 @@ def test_a_refused_api_request_is_not_retried_as_email(api, inbox):
     _post(api, json.dumps(_payload(inbox, customer={"email": "nope"})))
     with pytest.raises(InvalidInput, match="came through the API"):
         raw_inbound_retry(raw_id=RawInbound.objects.get().pk)
+
+
+def test_when_even_the_raw_row_cannot_be_written_the_answer_is_still_json(
+    api, inbox, monkeypatch, caplog
+):
+    def broken_receive(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    def broken_refuse(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(api_input, "message_receive", broken_receive)
+    monkeypatch.setattr("carefront.api.raw_input.api_input_refuse", broken_refuse)
+    response = _post(api, json.dumps(_payload(inbox)))
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+    assert "Could not keep the raw API request" in caplog.text
