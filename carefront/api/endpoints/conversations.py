@@ -155,7 +155,13 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
         return Status(200, _conversation_out(actor=actor, conversation_id=conversation_id))
     if result.conversation is None:
         raise InvalidInput(result.error or _("The message was not accepted."))
-    return Status(201, _conversation_out(actor=actor, conversation_id=result.conversation.pk))
+    conversation = result.conversation
+    if result.outcome == Outcome.CREATED and conversation.inbox_id == inbox.pk:
+        # Just written, whole, by this request: nobody assigned or tagged it yet.
+        conversation.inbox = inbox
+        conversation.tag_names = []
+        return Status(201, conversations_out([conversation])[0])
+    return Status(201, _conversation_out(actor=actor, conversation_id=conversation.pk))
 
 
 @router.get("/conversations/{conversation_id}", response={200: ConversationOut, **ERRORS})

@@ -281,33 +281,41 @@ class _Batch:
     def _write(self) -> None:
         # New conversations that a later message folded into another never reach the database.
         started = [new for new in self.new_conversations if new not in self.merged_into]
-        Conversation.objects.bulk_create([new.conversation for new in started])
         rows = [
             (index, message, self._conversation(ref), inbound)
             for index, message, ref, inbound in self.placed
         ]
+        # Summaries first, in memory, in the order the messages will get their ids: a new
+        # conversation is then inserted complete, and only existing ones need an UPDATE.
+        reopening: list[tuple[Conversation, Message]] = []
+        for _position, (_index, message, conversation, inbound) in sorted(
+            enumerate(rows), key=lambda item: (item[1][1].created_at, item[0])
+        ):
+            if _conversation_touch(conversation=conversation, message=message, inbound=inbound):
+                reopening.append((conversation, message))
+        Conversation.objects.bulk_create([new.conversation for new in started])
         for _index, message, conversation, _inbound in rows:
             message.conversation = conversation
         Message.objects.bulk_create([message for _, message, _, _ in rows])
 
         reopened_by: dict[int, int] = {}  # conversation pk -> the message that reopened it
-        for _index, message, conversation, inbound in sorted(
-            rows, key=lambda row: (row[1].created_at, row[1].pk)
-        ):
-            if _conversation_touch(conversation=conversation, message=message, inbound=inbound):
-                reopened_by.setdefault(conversation.pk, message.pk)
+        for conversation, message in reopening:
+            reopened_by.setdefault(conversation.pk, message.pk)
         touched = {conversation.pk: conversation for _, _, conversation, _ in rows}
-        bulk_update_rows(
-            list(touched.values()),
-            [
-                "message_count",
-                "last_message_at",
-                "preview",
-                "status",
-                "waiting_since",
-                "updated_at",
-            ],
-        )
+        new_pks = {new.conversation.pk for new in started}
+        existing = [c for pk, c in touched.items() if pk not in new_pks]
+        if existing:
+            bulk_update_rows(
+                existing,
+                [
+                    "message_count",
+                    "last_message_at",
+                    "preview",
+                    "status",
+                    "waiting_since",
+                    "updated_at",
+                ],
+            )
         _attachments_store(messages=[(message, inbound) for _, message, _, inbound in rows])
         ThreadKey.objects.bulk_create(
             [
@@ -317,7 +325,6 @@ class _Batch:
             ignore_conflicts=True,
         )
 
-        new_pks = {new.conversation.pk for new in started}
         timeline = [
             ConversationEvent(
                 conversation=new.conversation, kind=EventKind.CREATED, data={"channel": new.channel}
