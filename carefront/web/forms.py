@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from carefront.accounts.models import Agent, Role, Team
 from carefront.conversations.models import Status
 from carefront.conversations.selectors import Folder, Sort
+from carefront.webhooks.catalogue import event_type_choices
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -232,4 +233,20 @@ class SavedReplyForm(forms.Form):
             "{{ agent.first_name }}, {{ agent.name }}, {{ conversation.id }}, "
             "{{ conversation.subject }}, {{ inbox.name }}."
         ),
+    )
+
+
+class WebhookForm(forms.Form):
+    url = forms.CharField(
+        label=_("URL"),
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/carefront-hook"}),
+        help_text=_("Carefront POSTs each event to this address as JSON, signed with the secret."),
+    )
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    event_types = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=event_type_choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one event.")},
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views_tokens
-from .views import auth, conversation, customers, files, inbox, manage, profile
+from .views import auth, conversation, customers, files, inbox, manage, profile, webhooks
 
 app_name = "web"
 
@@ -94,5 +94,46 @@ urlpatterns = [
         "manage/saved-replies/<int:saved_reply_id>/delete/",
         manage.saved_reply_remove,
         name="manage_saved_reply_delete",
+    ),
+    path("manage/webhooks/", webhooks.webhook_index, name="manage_webhooks"),
+    path("manage/webhooks/new/", webhooks.webhook_edit, name="manage_webhook_new"),
+    path("manage/webhooks/<int:webhook_id>/", webhooks.webhook_detail, name="manage_webhook"),
+    path(
+        "manage/webhooks/<int:webhook_id>/edit/", webhooks.webhook_edit, name="manage_webhook_edit"
+    ),
+    path(
+        "manage/webhooks/<int:webhook_id>/pause/",
+        webhooks.webhook_pause,
+        name="manage_webhook_pause",
+    ),
+    path(
+        "manage/webhooks/<int:webhook_id>/resume/",
+        webhooks.webhook_resume,
+        name="manage_webhook_resume",
+    ),
+    path(
+        "manage/webhooks/<int:webhook_id>/test/",
+        webhooks.webhook_ping_view,
+        name="manage_webhook_ping",
+    ),
+    path(
+        "manage/webhooks/<int:webhook_id>/roll-secret/",
+        webhooks.webhook_roll_secret,
+        name="manage_webhook_roll_secret",
+    ),
+    path(
+        "manage/webhooks/<int:webhook_id>/delete/",
+        webhooks.webhook_delete,
+        name="manage_webhook_delete",
+    ),
+    path(
+        "manage/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/",
+        webhooks.webhook_delivery_detail,
+        name="manage_webhook_delivery",
+    ),
+    path(
+        "manage/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhooks.webhook_redeliver,
+        name="manage_webhook_redeliver",
     ),
 ]

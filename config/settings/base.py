@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "carefront.inboxes",
     "carefront.conversations",
     "carefront.automation",
+    "carefront.webhooks",
     "carefront.api",
     "carefront.web",
     "carefront.demo",
@@ -218,6 +219,14 @@ CAREFRONT = {
     # How many reverse proxies stand in front (their X-Forwarded-For is trusted), for per-IP limits.
     "API_TRUSTED_PROXIES": int(os.environ.get("CAREFRONT_API_TRUSTED_PROXIES", "0")),
 }
+
+# Webhooks (docs/webhooks.md). Private, loopback and link-local receivers are refused unless this is
+# true: a webhook URL must not become a way to reach the servers behind Carefront (SSRF).
+CAREFRONT_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("CAREFRONT_WEBHOOKS_ALLOW_PRIVATE", "") == "1"
+CAREFRONT_WEBHOOKS_MAX_ATTEMPTS = 8
+CAREFRONT_WEBHOOKS_PAUSE_AFTER_FAILURES = 10
+CAREFRONT_WEBHOOKS_TIMEOUT_SECONDS = 10
+CAREFRONT_WEBHOOKS_MAX_RESPONSE_BYTES = 4096
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,8 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR
 
 DEBUG = True
+# Embedded mode runs on a laptop or a private network: receivers there are the usual case.
+CAREFRONT_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("CAREFRONT_WEBHOOKS_ALLOW_PRIVATE", "1") == "1"
 # Replies are written to files instead of being sent, unless an SMTP relay is configured.
 if not os.environ.get("CAREFRONT_EMAIL_HOST"):
     MAILERS = {

@@ -18,6 +18,8 @@ CAREFRONT = {
     **CAREFRONT,
     "API_RATE_LIMITS": {"read": "100000/min", "write": "100000/min", "failed_auth": "100000/min"},
 }
+# Test receivers listen on loopback; the SSRF tests turn this off.
+CAREFRONT_WEBHOOKS_ALLOW_PRIVATE = True
 
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Unique per run so that parallel test runs on one server never collide.

@@ -99,3 +99,14 @@ def describe_event(event, team_names: dict) -> str:
     if event.kind == EventKind.DELIVERY_FAILED:
         return _("A reply could not be delivered: %(reason)s") % {"reason": data.get("reason", "")}
     return event.get_kind_display()
+
+
+@register.simple_tag(takes_context=True)
+def paused_webhook_count(context) -> int:
+    """For the notice at the top of the admin area (admins only; one small query)."""
+    from carefront.webhooks.selectors import webhook_paused_count
+
+    user = context["request"].user
+    if not (user.is_authenticated and user.is_admin):
+        return 0
+    return webhook_paused_count(actor=user)

@@ -1,0 +1,25 @@
+"""The events a webhook subscription may choose from, with a label for the UI and the docs."""
+
+from django.utils.translation import gettext_lazy as _
+
+CONVERSATION_CREATED = "conversation.created"
+CONVERSATION_ASSIGNED = "conversation.assigned"
+CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
+MESSAGE_CREATED = "message.created"
+CUSTOMER_CREATED = "customer.created"
+CUSTOMER_UPDATED = "customer.updated"
+# Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
+PING = "ping"
+
+EVENT_TYPES: dict[str, str] = {
+    CONVERSATION_CREATED: _("A conversation was created"),
+    CONVERSATION_ASSIGNED: _("A conversation was assigned (agent or team)"),
+    CONVERSATION_STATUS_CHANGED: _("A conversation's status changed"),
+    MESSAGE_CREATED: _("A message was received, a reply written, or a private note added"),
+    CUSTOMER_CREATED: _("A customer was created"),
+    CUSTOMER_UPDATED: _("A customer was updated"),
+}
+
+
+def event_type_choices() -> list[tuple[str, str]]:
+    return [(name, f"{name} — {label}") for name, label in EVENT_TYPES.items()]

@@ -1,0 +1,89 @@
+"""Subscribers to the domain events: each turns one event into webhook deliveries.
+
+Registered in `WebhooksConfig.ready()`. They run after the publishing transaction commits; they
+write delivery rows and enqueue tasks, and never make the HTTP call themselves.
+"""
+
+from carefront.conversations import events as conversation_events
+from carefront.core.events import subscribe
+from carefront.customers import events as customer_events
+
+from . import catalogue, payloads
+from .services import webhook_event_record
+
+
+def _conversation(conversation_id: int):
+    def build() -> dict | None:
+        conversation = payloads.conversation_for_payload(conversation_id)
+        return None if conversation is None else payloads.conversation_data(conversation)
+
+    return build
+
+
+def _message(message_id: int):
+    def build() -> dict | None:
+        message = payloads.message_for_payload(message_id)
+        if message is None:
+            return None
+        return payloads.message_data(message, message.conversation)
+
+    return build
+
+
+def _customer(customer_id: int):
+    def build() -> dict | None:
+        customer = payloads.customer_for_payload(customer_id)
+        return None if customer is None else payloads.customer_data(customer)
+
+    return build
+
+
+def on_conversation_created(event: conversation_events.ConversationCreated) -> None:
+    webhook_event_record(
+        event_type=catalogue.CONVERSATION_CREATED, build=_conversation(event.conversation_id)
+    )
+
+
+def on_conversation_assigned(event: conversation_events.ConversationAssigned) -> None:
+    webhook_event_record(
+        event_type=catalogue.CONVERSATION_ASSIGNED, build=_conversation(event.conversation_id)
+    )
+
+
+def on_conversation_status_changed(event: conversation_events.ConversationStatusChanged) -> None:
+    webhook_event_record(
+        event_type=catalogue.CONVERSATION_STATUS_CHANGED,
+        build=_conversation(event.conversation_id),
+        extra={"changes": {"status": {"from": event.old_status, "to": event.new_status}}},
+    )
+
+
+def on_message(
+    event: conversation_events.MessageReceived
+    | conversation_events.MessageSent
+    | conversation_events.NoteAdded,
+) -> None:
+    webhook_event_record(event_type=catalogue.MESSAGE_CREATED, build=_message(event.message_id))
+
+
+def on_customer_created(event: customer_events.CustomerCreated) -> None:
+    webhook_event_record(event_type=catalogue.CUSTOMER_CREATED, build=_customer(event.customer_id))
+
+
+def on_customer_updated(event: customer_events.CustomerUpdated) -> None:
+    webhook_event_record(
+        event_type=catalogue.CUSTOMER_UPDATED,
+        build=_customer(event.customer_id),
+        extra={"changes": {"fields": list(event.fields)}},
+    )
+
+
+def connect() -> None:
+    subscribe(conversation_events.ConversationCreated, on_conversation_created)
+    subscribe(conversation_events.ConversationAssigned, on_conversation_assigned)
+    subscribe(conversation_events.ConversationStatusChanged, on_conversation_status_changed)
+    subscribe(conversation_events.MessageReceived, on_message)
+    subscribe(conversation_events.MessageSent, on_message)
+    subscribe(conversation_events.NoteAdded, on_message)
+    subscribe(customer_events.CustomerCreated, on_customer_created)
+    subscribe(customer_events.CustomerUpdated, on_customer_updated)

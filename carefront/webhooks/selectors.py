@@ -1,0 +1,100 @@
+"""Reads of the webhooks app. Only admins see webhooks: every selector checks the actor."""
+
+import base64
+import json
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from carefront.accounts.models import Agent
+from carefront.accounts.services.permissions import require_admin
+from carefront.core.exceptions import InvalidInput, NotFound
+
+from .models import SubscriptionState, WebhookDelivery, WebhookSubscription
+
+DELIVERY_PAGE_SIZE = 25
+DELIVERY_LIST_FIELDS = [
+    "pk",
+    "subscription_id",
+    "event_type",
+    "event_id",
+    "is_redelivery",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "response_status_code",
+    "error",
+    "duration_ms",
+    "created_at",
+    "last_attempt_at",
+]
+
+
+def webhook_subscription_list(*, actor: Agent) -> QuerySet[WebhookSubscription]:
+    require_admin(actor)
+    return WebhookSubscription.objects.order_by("id")
+
+
+def webhook_subscription_get(*, actor: Agent, subscription_id: int) -> WebhookSubscription:
+    require_admin(actor)
+    subscription = WebhookSubscription.objects.filter(pk=subscription_id).first()
+    if subscription is None:
+        raise NotFound("Webhook not found.")
+    return subscription
+
+
+def webhook_paused_count(*, actor: Agent) -> int:
+    """For the notice in the admin area: how many subscriptions are paused."""
+    require_admin(actor)
+    return WebhookSubscription.objects.filter(state=SubscriptionState.PAUSED).count()
+
+
+@dataclass
+class DeliveryPage:
+    items: list[WebhookDelivery]
+    next_cursor: str | None
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([last_id]).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("The page cursor is not valid.") from exc
+    if not (isinstance(values, list) and len(values) == 1 and isinstance(values[0], int)):
+        raise InvalidInput("The page cursor is not valid.")
+    return values[0]
+
+
+def webhook_delivery_list(
+    *,
+    actor: Agent,
+    subscription: WebhookSubscription,
+    cursor: str | None = None,
+    limit: int = DELIVERY_PAGE_SIZE,
+) -> DeliveryPage:
+    """One page of a subscription's deliveries, newest first, keyset-paginated on the id."""
+    require_admin(actor)
+    qs = WebhookDelivery.objects.filter(subscription=subscription)
+    if cursor:
+        qs = qs.filter(pk__lt=_decode_cursor(cursor))
+    rows = list(qs.only(*DELIVERY_LIST_FIELDS).order_by("-id")[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(rows[-1].pk)
+    return DeliveryPage(items=rows, next_cursor=next_cursor)
+
+
+def webhook_delivery_get(
+    *, actor: Agent, subscription: WebhookSubscription, delivery_id: int
+) -> WebhookDelivery:
+    require_admin(actor)
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id, subscription=subscription).first()
+    if delivery is None:
+        raise NotFound("Delivery not found.")
+    return delivery
