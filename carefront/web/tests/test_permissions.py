@@ -13,6 +13,8 @@ from carefront.conversations.inbound import InboundAttachment
 from carefront.conversations.models import Attachment, Message
 from carefront.conversations.tests.factories import receive
 from carefront.inboxes.models import RawInbound
+from carefront.webhooks.models import WebhookDelivery
+from carefront.webhooks.services import webhook_subscription_create
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +75,17 @@ ADMIN_ROUTES = [
     Route("web:manage_agent_new", []),
     Route("web:manage_agent", ["agent"]),
     Route("web:manage_agent_toggle_active", ["other_agent"], "post", {}, 302),
+    Route("web:manage_webhooks", []),
+    Route("web:manage_webhook_new", []),
+    Route("web:manage_webhook", ["webhook"]),
+    Route("web:manage_webhook_edit", ["webhook"]),
+    Route("web:manage_webhook_pause", ["webhook"], "post", {}, 302),
+    Route("web:manage_webhook_resume", ["webhook"], "post", {}, 302),
+    Route("web:manage_webhook_ping", ["webhook"], "post", {}, 302),
+    Route("web:manage_webhook_roll_secret", ["webhook"], "post", {}, 302),
+    Route("web:manage_webhook_delete", ["webhook"], "post", {}, 302),
+    Route("web:manage_webhook_delivery", ["webhook", "webhook_delivery"]),
+    Route("web:manage_webhook_redeliver", ["webhook", "webhook_delivery"], "post", {}, 302),
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
@@ -85,6 +98,9 @@ LEAD_ROUTES = [
 
 @pytest.fixture
 def world(inbox, team, agent, admin):
+    webhook = webhook_subscription_create(
+        actor=admin, url="https://hooks.example.com/carefront", event_types=["customer.created"]
+    )
     raw = RawInbound.objects.create(inbox=inbox, source="test", data=b"Subject: x\r\n\r\nbody")
     result = receive(
         inbox,
@@ -104,6 +120,10 @@ def world(inbox, team, agent, admin):
         "agent": agent,
         "other_agent": AgentFactory(),
         "second": receive(inbox, from_address="ana@example.com", subject="Again").conversation,
+        "webhook": webhook,
+        "webhook_delivery": WebhookDelivery.objects.create(
+            subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
+        ),
     }
 
 

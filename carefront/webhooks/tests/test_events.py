@@ -1,0 +1,245 @@
+"""Real service calls publish domain events; webhooks turn them into the right deliveries."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from carefront.conversations.events import MessageReceived
+from carefront.conversations.inbound import InboundAttachment
+from carefront.conversations.services import (
+    conversation_add_note,
+    conversation_assign,
+    conversation_reply,
+    conversation_set_status,
+)
+from carefront.conversations.tests.factories import receive
+from carefront.customers.events import CustomerUpdated
+from carefront.customers.services import customer_add_email
+from carefront.webhooks import catalogue
+from carefront.webhooks.handlers import on_customer_updated, on_message
+from carefront.webhooks.models import DeliveryStatus, WebhookDelivery
+from carefront.webhooks.services import webhook_subscription_create, webhook_subscription_pause
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def everything(admin, receiver):
+    return webhook_subscription_create(
+        actor=admin, url=receiver.url, event_types=list(catalogue.EVENT_TYPES)
+    )
+
+
+def sent(receiver) -> list[dict]:
+    return [json.loads(r.body) for r in receiver.requests]
+
+
+def types(receiver) -> list[str]:
+    return [p["type"] for p in sent(receiver)]
+
+
+def test_a_first_email_creates_customer_conversation_and_message_events(
+    everything, receiver, inbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = receive(
+            inbox,
+            from_address="ana@example.com",
+            from_name="Ana Lima",
+            subject="Where is my parcel?",
+            body_text="Hello, my parcel has not arrived.",
+            attachments=[InboundAttachment("invoice.pdf", "application/pdf", b"%PDF-1.4 x")],
+        )
+    assert sorted(types(receiver)) == [
+        "conversation.created",
+        "customer.created",
+        "message.created",
+    ]
+    by_type = {p["type"]: p for p in sent(receiver)}
+    conversation = result.conversation
+    customer = by_type["customer.created"]["data"]
+    assert customer["id"] == conversation.customer_id
+    assert customer["email"] == "ana@example.com"
+    assert customer["name"] == "Ana Lima"
+    assert customer["identities"] == [{"kind": "email", "value": "ana@example.com"}]
+
+    created = by_type["conversation.created"]["data"]
+    assert created["id"] == conversation.pk
+    assert created["subject"] == "Where is my parcel?"
+    assert created["status"] == "open"
+    assert created["inbox"] == {"id": inbox.pk, "name": inbox.name}
+    assert created["customer"] == {
+        "id": conversation.customer_id,
+        "name": "Ana Lima",
+        "email": "ana@example.com",
+    }
+    assert created["assignee"] is None
+    assert created["tags"] == []
+    assert created["message_count"] == 1
+
+    message = by_type["message.created"]["data"]
+    assert message["id"] == result.message.pk
+    assert message["direction"] == "incoming"
+    assert message["private"] is False
+    assert message["from_address"] == "ana@example.com"
+    assert message["body_text"] == "Hello, my parcel has not arrived."
+    assert [a["filename"] for a in message["attachments"]] == ["invoice.pdf"]
+    assert message["conversation"]["id"] == conversation.pk
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == 3
+
+
+def test_assigning_changing_status_replying_and_noting_send_their_events(
+    everything, receiver, inbox, agent, team, django_capture_on_commit_callbacks
+):
+    conversation = receive(inbox, subject="Refund").conversation
+    receiver.requests.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_assign(conversation=conversation, assignee=agent, actor=agent, team=team)
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_add_note(conversation=conversation, author=agent, body="Check the order")
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_reply(conversation=conversation, author=agent, body="Refunded today.")
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_set_status(conversation=conversation, status="solved", actor=agent)
+
+    payloads = sent(receiver)
+    assert types(receiver) == [
+        "conversation.assigned",
+        "message.created",
+        "message.created",
+        "conversation.status_changed",
+    ]
+    assigned, note, reply, solved = payloads
+    assert assigned["data"]["assignee"] == {"id": agent.pk, "name": agent.name}
+    assert assigned["data"]["team"] == {"id": team.pk, "name": team.name}
+    assert note["data"]["direction"] == "note"
+    assert note["data"]["private"] is True
+    assert note["data"]["author"] == {"id": agent.pk, "name": agent.name}
+    assert reply["data"]["direction"] == "outgoing"
+    assert reply["data"]["private"] is False
+    assert reply["data"]["body_text"].startswith("Refunded today.")
+    assert solved["data"]["status"] == "solved"
+    assert solved["changes"] == {"status": {"from": "open", "to": "solved"}}
+
+
+def test_customer_update_sends_the_changed_fields(
+    everything, receiver, inbox, django_capture_on_commit_callbacks
+):
+    customer = receive(inbox, from_address="bo@example.com").conversation.customer
+    receiver.requests.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_add_email(customer=customer, email="bo.work@example.com")
+    [payload] = sent(receiver)
+    assert payload["type"] == "customer.updated"
+    assert payload["changes"] == {"fields": ["identities"]}
+    assert [i["value"] for i in payload["data"]["identities"]] == [
+        "bo@example.com",
+        "bo.work@example.com",
+    ]
+
+
+def test_only_subscribed_events_are_sent(
+    admin, receiver, inbox, django_capture_on_commit_callbacks
+):
+    webhook_subscription_create(
+        actor=admin, url=receiver.url, event_types=[catalogue.CONVERSATION_CREATED]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(inbox)
+    assert types(receiver) == ["conversation.created"]
+
+
+def test_a_paused_subscription_gets_no_deliveries(
+    everything, admin, receiver, inbox, django_capture_on_commit_callbacks
+):
+    webhook_subscription_pause(actor=admin, subscription=everything)
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(inbox)
+    assert receiver.requests == []
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_nothing_is_recorded_when_the_work_is_rolled_back(
+    everything, receiver, inbox, agent, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    conversation = receive(inbox).conversation
+    receiver.requests.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                conversation_set_status(conversation=conversation, status="solved", actor=agent)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert receiver.requests == []
+
+
+# Query counts: the handler runs inside the test's transaction here, so its on_commit (the
+# delivery task) does not run: what is measured is the handler alone.
+
+
+def _handler_queries(handler, event) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        handler(event)
+    return len(ctx.captured_queries)
+
+
+def test_an_event_nobody_subscribes_to_costs_one_query(inbox):
+    result = receive(inbox)
+    event = MessageReceived(
+        conversation_id=result.conversation.pk, message_id=result.message.pk, reopened=False
+    )
+    assert _handler_queries(on_message, event) == 1
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_message_event_queries_do_not_grow_with_subscriptions_or_content(
+    admin, receiver, inbox, agent
+):
+    def new_event(n_attachments: int) -> MessageReceived:
+        result = receive(
+            inbox,
+            attachments=[
+                InboundAttachment(f"f{i}.txt", "text/plain", b"x") for i in range(n_attachments)
+            ],
+        )
+        conversation_assign(conversation=result.conversation, assignee=agent, actor=agent)
+        return MessageReceived(
+            conversation_id=result.conversation.pk, message_id=result.message.pk, reopened=False
+        )
+
+    webhook_subscription_create(
+        actor=admin, url=receiver.url, event_types=[catalogue.MESSAGE_CREATED]
+    )
+    one = _handler_queries(on_message, new_event(1))
+    for _ in range(4):
+        webhook_subscription_create(
+            actor=admin, url=receiver.url, event_types=[catalogue.MESSAGE_CREATED]
+        )
+    five = _handler_queries(on_message, new_event(6))
+    assert one == five
+    # subscriptions, message (+author, conversation...), attachments, tags, savepoint, insert,
+    # release.
+    assert five == 7
+    assert WebhookDelivery.objects.count() == 6
+
+
+def test_customer_event_queries_are_constant(admin, receiver, inbox):
+    webhook_subscription_create(
+        actor=admin, url=receiver.url, event_types=[catalogue.CUSTOMER_UPDATED]
+    )
+    small = receive(inbox).conversation.customer
+    big = receive(inbox).conversation.customer
+    for i in range(5):
+        customer_add_email(customer=big, email=f"alias{i}@example.com")
+    first = _handler_queries(
+        on_customer_updated, CustomerUpdated(customer_id=small.pk, fields=("name",))
+    )
+    second = _handler_queries(
+        on_customer_updated, CustomerUpdated(customer_id=big.pk, fields=("name",))
+    )
+    assert first == second == 6
