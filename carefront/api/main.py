@@ -3,7 +3,7 @@
 from . import errors
 from .auth import SessionAuth, TokenAuth
 from .docs import LocalSwagger
-from .endpoints import conversations, customers, inboxes
+from .endpoints import conversations, customers, inboxes, webhooks
 from .openapi import CarefrontAPI
 from .parser import StrictParser
 
@@ -22,3 +22,4 @@ errors.install(api)
 api.add_router("", conversations.router)
 api.add_router("", customers.router)
 api.add_router("", inboxes.router)
+api.add_router("", webhooks.router)

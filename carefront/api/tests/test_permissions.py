@@ -143,3 +143,89 @@ def test_inactive_agents_token_stops_working(agent, conversation):
     agent.is_active = False
     agent.save(update_fields=["is_active"])
     assert client.get("/api/v1/conversations").status_code == 401
+
+
+# Admin-only endpoints (webhooks): 401 anonymous, 403 for agents and leads, reads for an
+# admin's read-only token, everything for an admin's read-write token.
+
+
+def admin_endpoints(webhook, delivery) -> list[tuple[str, str, dict | None, int]]:
+    w, d = webhook.pk, delivery.pk
+    return [
+        ("get", "/api/v1/webhooks", None, 200),
+        ("post", "/api/v1/webhooks", {"url": "https://x.example/", "event_types": ["ping"]}, 400),
+        ("get", f"/api/v1/webhooks/{w}", None, 200),
+        ("patch", f"/api/v1/webhooks/{w}", {"description": "CRM"}, 200),
+        ("post", f"/api/v1/webhooks/{w}/roll-secret", {}, 200),
+        ("post", f"/api/v1/webhooks/{w}/ping", {}, 202),
+        ("get", f"/api/v1/webhooks/{w}/deliveries", None, 200),
+        ("get", f"/api/v1/webhooks/{w}/deliveries/{d}", None, 200),
+        ("post", f"/api/v1/webhooks/{w}/deliveries/{d}/redeliver", {}, 202),
+        ("delete", f"/api/v1/webhooks/{w}", None, 204),
+    ]
+
+
+@pytest.fixture
+def webhook_world(admin):
+    from carefront.webhooks.models import WebhookDelivery
+    from carefront.webhooks.services import webhook_subscription_create
+
+    webhook = webhook_subscription_create(
+        actor=admin, url="https://hooks.example.com/cf", event_types=["customer.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
+    )
+    return webhook, delivery
+
+
+def _webhook_snapshot() -> tuple:
+    from carefront.webhooks.models import WebhookDelivery, WebhookSubscription
+
+    return (
+        list(
+            WebhookSubscription.objects.values_list("id", "url", "description", "secret", "state")
+        ),
+        WebhookDelivery.objects.count(),
+    )
+
+
+def test_anonymous_gets_401_on_admin_endpoints(client, webhook_world):
+    for method, url, payload, _ok in admin_endpoints(*webhook_world):
+        response = _call(client, method, url, payload)
+        assert response.status_code == 401, (method, url)
+
+
+@pytest.mark.parametrize("role", ["agent", "lead"])
+def test_agents_and_leads_get_403_on_admin_endpoints(role, webhook_world):
+    from carefront.accounts.tests.factories import AgentFactory
+
+    from .conftest import token_client
+
+    client = token_client(AgentFactory(role=role))
+    before = _webhook_snapshot()
+    for method, url, payload, _ok in admin_endpoints(*webhook_world):
+        response = _call(client, method, url, payload)
+        assert response.status_code == 403, (method, url)
+        assert response.json()["code"] == "permission_denied"
+        assert "whsec_" not in response.content.decode()
+    assert _webhook_snapshot() == before
+
+
+def test_admin_read_only_token_reads_webhooks_but_cannot_write(admin, webhook_world):
+    from carefront.accounts.models import TokenScope
+
+    from .conftest import token_client
+
+    client = token_client(admin, TokenScope.READ)
+    before = _webhook_snapshot()
+    for method, url, payload, ok in admin_endpoints(*webhook_world):
+        response = _call(client, method, url, payload)
+        assert response.status_code == (403 if method in WRITES else ok), (method, url)
+    assert _webhook_snapshot() == before
+
+
+def test_admin_reaches_every_webhook_endpoint(admin_api, webhook_world):
+    for method, url, payload, ok in admin_endpoints(*webhook_world):
+        response = _call(admin_api, method, url, payload)
+        assert response.status_code == ok, (method, url, response.content)
