@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
 from carefront.accounts.services.permissions import require_admin
@@ -39,7 +40,7 @@ def webhook_subscription_get(*, actor: Agent, subscription_id: int) -> WebhookSu
     require_admin(actor)
     subscription = WebhookSubscription.objects.filter(pk=subscription_id).first()
     if subscription is None:
-        raise NotFound("Webhook not found.")
+        raise NotFound(_("Webhook not found."))
     return subscription
 
 
@@ -64,9 +65,9 @@ def _decode_cursor(cursor: str) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError) as exc:
-        raise InvalidInput("The page cursor is not valid.") from exc
+        raise InvalidInput(_("The page cursor is not valid.")) from exc
     if not (isinstance(values, list) and len(values) == 1 and isinstance(values[0], int)):
-        raise InvalidInput("The page cursor is not valid.")
+        raise InvalidInput(_("The page cursor is not valid."))
     return values[0]
 
 
@@ -96,5 +97,5 @@ def webhook_delivery_get(
     require_admin(actor)
     delivery = WebhookDelivery.objects.filter(pk=delivery_id, subscription=subscription).first()
     if delivery is None:
-        raise NotFound("Delivery not found.")
+        raise NotFound(_("Delivery not found."))
     return delivery

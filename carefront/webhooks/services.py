@@ -45,6 +45,7 @@ ATTEMPT_LEASE = dt.timedelta(minutes=5)
 # are this late (their task was lost), so it does not race them.
 FLUSH_GRACE_WITH_QUEUE = dt.timedelta(minutes=2)
 FLUSH_BATCH = 100
+PRUNE_BATCH = 1000
 
 
 def _setting(name: str, default):
@@ -488,4 +489,19 @@ def webhook_flush(*, now: dt.datetime | None = None) -> int:
     )
     for delivery_id in due:
         webhook_deliver(delivery_id=delivery_id, now=now)
+    webhook_deliveries_prune(now=now)
     return len(due)
+
+
+def webhook_deliveries_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget finished deliveries older than CAREFRONT_WEBHOOKS_KEEP_DAYS, a batch at a time."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=int(_setting("KEEP_DAYS", 30)))
+    old = list(
+        WebhookDelivery.objects.filter(completed_at__lt=cutoff).values_list("pk", flat=True)[
+            :PRUNE_BATCH
+        ]
+    )
+    if old:
+        WebhookDelivery.objects.filter(pk__in=old).delete()
+    return len(old)

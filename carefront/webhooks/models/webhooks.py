@@ -102,6 +102,8 @@ class WebhookDelivery(models.Model):
             # The deliveries page of one subscription, newest first (keyset on id).
             models.Index(fields=["subscription", "-id"], name="webhook_delivery_list_idx"),
             # The catch-up flush: pending deliveries that are due.
+            # Pruning old history.
+            models.Index(fields=["completed_at"], name="webhook_delivery_done_idx"),
             models.Index(
                 fields=["next_attempt_at"],
                 name="webhook_delivery_due_idx",

@@ -332,3 +332,36 @@ def test_deleting_the_subscription_mid_flight_loses_nothing_else(
     [delivery] = record(django_capture_on_commit_callbacks)
     webhook_subscription_delete(actor=admin, subscription=subscription)
     assert webhook_deliver(delivery_id=delivery.pk) == "missing"
+
+
+def test_finished_deliveries_are_forgotten_after_the_retention(subscription, settings):
+    from carefront.webhooks.services import webhook_deliveries_prune
+
+    settings.CAREFRONT_WEBHOOKS_KEEP_DAYS = 30
+    now = timezone.now()
+    _old, recent, waiting = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                subscription=subscription,
+                event_type="customer.created",
+                payload="{}",
+                status=DeliveryStatus.SUCCEEDED,
+                completed_at=now - dt.timedelta(days=31),
+            ),
+            WebhookDelivery(
+                subscription=subscription,
+                event_type="customer.created",
+                payload="{}",
+                status=DeliveryStatus.FAILED,
+                completed_at=now - dt.timedelta(days=29),
+            ),
+            WebhookDelivery(
+                subscription=subscription,
+                event_type="customer.created",
+                payload="{}",
+                next_attempt_at=now + dt.timedelta(days=1),
+            ),
+        ]
+    )
+    assert webhook_deliveries_prune(now=now) == 1
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
