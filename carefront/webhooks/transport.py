@@ -40,6 +40,8 @@ def url_parse(url: str) -> SplitResult:
         raise InvalidInput(_("Enter the URL to send events to."))
     if len(url) > MAX_URL_LENGTH:
         raise InvalidInput(_("A URL is at most %(n)s characters.") % {"n": MAX_URL_LENGTH})
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise InvalidInput(_("A webhook URL may not contain spaces or control characters."))
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"}:
         raise InvalidInput(_("A webhook URL must start with https:// or http://."))
@@ -157,7 +159,8 @@ def post(
         return result(response.status, _truncate(data, max_body))
     except TimeoutError:
         return result(error=_("No response within %(n)s seconds.") % {"n": timeout})
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        # ValueError: a URL that http.client refuses (saved before a rule existed, say).
         return result(error=f"{type(exc).__name__}: {exc}"[:1000])
     finally:
         connection.close()

@@ -51,6 +51,8 @@ def test_only_admins_manage_webhooks(role):
         ("https://user:pw@example.com/", "no user name or password"),
         ("https://example.com:99999/", "port"),
         ("https://example.com/#frag", "fragment"),
+        ("https://example.com/a b", "spaces or control characters"),
+        ("https://example.com/\r\nX-Injected: 1", "spaces or control characters"),
         ("https://example.com/" + "a" * 2000, "at most"),
     ],
 )
