@@ -45,6 +45,7 @@ ATTEMPT_LEASE = dt.timedelta(minutes=5)
 # are this late (their task was lost), so it does not race them.
 FLUSH_GRACE_WITH_QUEUE = dt.timedelta(minutes=2)
 FLUSH_BATCH = 100
+ROLL_OVERLAP = dt.timedelta(hours=24)
 PRUNE_BATCH = 1000
 
 
@@ -123,12 +124,19 @@ def webhook_subscription_delete(*, actor: Agent, subscription: WebhookSubscripti
 
 
 def webhook_subscription_roll_secret(
-    *, actor: Agent, subscription: WebhookSubscription
+    *, actor: Agent, subscription: WebhookSubscription, expire_previous_now: bool = False
 ) -> WebhookSubscription:
-    """A new signing secret; the old one stops working at once."""
+    """A new signing secret. Requests are signed with the old one too for 24 hours (a second
+    `v1=`), so the receiver can switch without refusing events; unless it leaked:
+    `expire_previous_now`."""
     require_admin(actor)
+    now = timezone.now()
+    subscription.previous_secret = "" if expire_previous_now else subscription.secret
+    subscription.previous_secret_expires_at = None if expire_previous_now else now + ROLL_OVERLAP
     subscription.secret = new_webhook_secret()
-    subscription.save(update_fields=["secret", "updated_at"])
+    subscription.save(
+        update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"]
+    )
     return subscription
 
 
@@ -299,13 +307,15 @@ def _is_manual(delivery: WebhookDelivery) -> bool:
     return delivery.is_redelivery or delivery.event_type == catalogue.PING
 
 
-def _headers(*, delivery: WebhookDelivery, secret: str, body: bytes) -> dict[str, str]:
+def _headers(*, delivery: WebhookDelivery, secrets: list[str], body: bytes) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Carefront-Event": delivery.event_type,
         "Carefront-Delivery": str(delivery.event_id),
-        SIGNATURE_HEADER: signature_header(secret=secret, body=body, timestamp=int(time.time())),
+        SIGNATURE_HEADER: signature_header(
+            secret=secrets[0], also=secrets[1:], body=body, timestamp=int(time.time())
+        ),
     }
 
 
@@ -338,7 +348,9 @@ def webhook_deliver(*, delivery_id: int, now: dt.datetime | None = None) -> str:
             attempts=delivery.attempts, next_attempt_at=now + ATTEMPT_LEASE, last_attempt_at=now
         )
     body = delivery.payload.encode()
-    headers = _headers(delivery=delivery, secret=subscription.secret, body=body)
+    headers = _headers(
+        delivery=delivery, secrets=subscription.signing_secrets(timezone.now()), body=body
+    )
     result = transport.post(
         url=subscription.url,
         body=body,

@@ -17,9 +17,16 @@ def compute_signature(*, secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signature_header(*, secret: str, body: bytes, timestamp: int | None = None) -> str:
+def signature_header(
+    *, secret: str, body: bytes, timestamp: int | None = None, also: list[str] | None = None
+) -> str:
+    """`t=...,v1=...`; one more `v1=` for each secret in `also` (a rolled secret's predecessor)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
-    return f"t={timestamp},v1={compute_signature(secret=secret, timestamp=timestamp, body=body)}"
+    signatures = [
+        f"v1={compute_signature(secret=s, timestamp=timestamp, body=body)}"
+        for s in [secret, *(also or [])]
+    ]
+    return ",".join([f"t={timestamp}", *signatures])
 
 
 def verify_signature(

@@ -57,6 +57,7 @@ class WebhookOut(Schema):
     description: str
     event_types: list[str]
     secret: str
+    previous_secret_expires_at: dt.datetime | None
     state: str
     paused_at: dt.datetime | None
     paused_reason: str
@@ -107,6 +108,9 @@ def _webhook_out(s: WebhookSubscription) -> dict:
         "description": s.description,
         "event_types": s.event_types,
         "secret": s.secret,
+        "previous_secret_expires_at": (
+            s.previous_secret_expires_at if s.previous_secret_active else None
+        ),
         "state": s.state,
         "paused_at": s.paused_at,
         "paused_reason": s.paused_reason,
@@ -207,10 +211,18 @@ def delete_webhook(request: HttpRequest, webhook_id: Path[int]):
 
 
 @router.post("/webhooks/{webhook_id}/roll-secret", response={200: WebhookOut, **ERRORS})
-def roll_webhook_secret(request: HttpRequest, webhook_id: Path[int]):
+def roll_webhook_secret(
+    request: HttpRequest, webhook_id: Path[int], expire_previous_now: Query[bool] = False
+):
+    """A new secret; the old one also signs for 24 hours unless `?expire_previous_now=true`."""
     actor = caller(request)
     subscription = webhook_subscription_get(actor=actor, subscription_id=webhook_id)
-    return _webhook_out(webhook_subscription_roll_secret(actor=actor, subscription=subscription))
+    subscription = webhook_subscription_roll_secret(
+        actor=actor,
+        subscription=subscription,
+        expire_previous_now=expire_previous_now,
+    )
+    return _webhook_out(subscription)
 
 
 @router.post("/webhooks/{webhook_id}/ping", response={202: DeliveryOut, **ERRORS})

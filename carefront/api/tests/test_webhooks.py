@@ -82,8 +82,13 @@ def test_patch_changes_fields_and_pauses_and_resumes(admin_api):
 def test_roll_secret_and_delete(admin_api):
     webhook = _create(admin_api)
     url = f"/api/v1/webhooks/{webhook['id']}"
-    rolled = admin_api.post(f"{url}/roll-secret").json()
+    response = admin_api.post(f"{url}/roll-secret")
+    assert response.status_code == 200, response.content
+    rolled = response.json()
     assert rolled["secret"] != webhook["secret"]
+    assert rolled["previous_secret_expires_at"] is not None
+    leaked = admin_api.post(f"{url}/roll-secret?expire_previous_now=true").json()
+    assert leaked["previous_secret_expires_at"] is None
     assert admin_api.delete(url).status_code == 204
     assert admin_api.get(url).status_code == 404
 

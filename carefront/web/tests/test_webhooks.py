@@ -222,6 +222,15 @@ def test_pause_resume_roll_and_delete(admin_client, admin):
     admin_client.post(reverse("web:manage_webhook_roll_secret", args=[subscription.pk]))
     subscription.refresh_from_db()
     assert subscription.secret != secret
+    assert subscription.previous_secret == secret
+    page = admin_client.get(reverse("web:manage_webhook", args=[subscription.pk]))
+    assert "The previous secret also signs requests until" in page.content.decode()
+    admin_client.post(
+        reverse("web:manage_webhook_roll_secret", args=[subscription.pk]),
+        {"expire_previous_now": "1"},
+    )
+    subscription.refresh_from_db()
+    assert not subscription.previous_secret_active
     admin_client.post(reverse("web:manage_webhook_delete", args=[subscription.pk]))
     assert admin_client.get(LIST_URL).context["subscriptions"] == []
 

@@ -134,10 +134,19 @@ def webhook_ping_view(request: HttpRequest, webhook_id: int) -> HttpResponse:
 @admin_view
 def webhook_roll_secret(request: HttpRequest, webhook_id: int) -> HttpResponse:
     subscription = webhook_subscription_get(actor=request.user, subscription_id=webhook_id)
-    webhook_subscription_roll_secret(actor=request.user, subscription=subscription)
-    messages.success(
-        request, _("The webhook has a new secret; the old one no longer signs anything.")
+    expire_now = request.POST.get("expire_previous_now") == "1"
+    webhook_subscription_roll_secret(
+        actor=request.user, subscription=subscription, expire_previous_now=expire_now
     )
+    if expire_now:
+        messages.success(
+            request, _("The webhook has a new secret; the old one no longer signs anything.")
+        )
+    else:
+        messages.success(
+            request,
+            _("The webhook has a new secret; the old one also signs requests for 24 hours."),
+        )
     return redirect("web:manage_webhook", subscription.pk)
 
 

@@ -1,5 +1,6 @@
 """Webhook subscriptions (a URL and the events it wants) and their deliveries (one per event)."""
 
+import datetime as dt
 import json
 import secrets
 import uuid
@@ -7,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
@@ -28,6 +30,10 @@ class WebhookSubscription(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True)
     event_types = models.JSONField(_("events"), default=list)
     secret = models.CharField(_("signing secret"), max_length=100, default=new_webhook_secret)
+    # After a roll, the old secret keeps signing (a second v1=) until this time, so receivers
+    # can switch without dropping events.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(
         _("state"),
         max_length=16,
@@ -58,6 +64,20 @@ class WebhookSubscription(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state == SubscriptionState.ACTIVE
+
+    def signing_secrets(self, now: dt.datetime) -> list[str]:
+        """The current secret, then the previous one while it is still honoured."""
+        if (
+            self.previous_secret
+            and self.previous_secret_expires_at
+            and self.previous_secret_expires_at > now
+        ):
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
+    @property
+    def previous_secret_active(self) -> bool:
+        return len(self.signing_secrets(timezone.now())) > 1
 
 
 class DeliveryStatus(models.TextChoices):

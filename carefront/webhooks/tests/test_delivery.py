@@ -365,3 +365,51 @@ def test_finished_deliveries_are_forgotten_after_the_retention(subscription, set
     )
     assert webhook_deliveries_prune(now=now) == 1
     assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+
+
+def test_after_a_roll_both_secrets_sign_for_a_day(
+    subscription, receiver, admin, django_capture_on_commit_callbacks
+):
+    from carefront.webhooks.services import webhook_subscription_roll_secret
+
+    old = subscription.secret
+    webhook_subscription_roll_secret(actor=admin, subscription=subscription)
+    subscription.refresh_from_db()
+    new = subscription.secret
+    assert new != old
+    record(django_capture_on_commit_callbacks)
+    header = receiver.requests[-1].headers["Carefront-Signature"]
+    parts = dict(p.split("=", 1) for p in header.split(",") if p.startswith("t="))
+    signatures = [p.split("=", 1)[1] for p in header.split(",") if p.startswith("v1=")]
+    body = receiver.requests[-1].body
+    assert signatures == [
+        independent_signature(new, parts["t"], body),
+        independent_signature(old, parts["t"], body),
+    ]
+    verify = documented_verify()
+    assert verify(old, header, body)
+    assert verify(new, header, body)
+
+    # A day later only the new secret signs.
+    type(subscription).objects.filter(pk=subscription.pk).update(
+        previous_secret_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    record(django_capture_on_commit_callbacks)
+    header = receiver.requests[-1].headers["Carefront-Signature"]
+    assert header.count("v1=") == 1
+    assert not verify(old, header, receiver.requests[-1].body)
+
+
+def test_a_leaked_secret_can_be_dropped_at_once(
+    subscription, receiver, admin, django_capture_on_commit_callbacks
+):
+    from carefront.webhooks.services import webhook_subscription_roll_secret
+
+    old = subscription.secret
+    webhook_subscription_roll_secret(
+        actor=admin, subscription=subscription, expire_previous_now=True
+    )
+    record(django_capture_on_commit_callbacks)
+    request = receiver.requests[-1]
+    assert request.headers["Carefront-Signature"].count("v1=") == 1
+    assert not documented_verify()(old, request.headers["Carefront-Signature"], request.body)
