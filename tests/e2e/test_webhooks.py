@@ -51,4 +51,14 @@ def test_admin_creates_a_webhook_and_sends_a_test_event(
     assert json.loads(request.body)["type"] == "ping"
     timestamp, signature = parse_signature_header(request.headers["Carefront-Signature"])
     assert signature == independent_signature(secret, timestamp, request.body)
+
+    # Paused by hand: the notice shows across the admin area.
+    page.get_by_role("link", name=re.compile("127.0.0.1")).click()
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_text("This webhook is paused")).to_be_visible()
+    page.goto(live_server.url + "/manage/teams/")
+    expect(page.get_by_text("A webhook is paused")).to_be_visible()
+    page.goto(live_server.url + "/manage/webhooks/")
+    expect(page.get_by_text("Paused by Ada Admin.")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "webhooks-paused.png"), full_page=True)
     assert page_problems(page) == []
