@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -67,6 +67,45 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=base * (1 + random.random() * BACKOFF_JITTER))  # noqa: S311
 
 
+# Which subscriptions are active, cached per process ------------------------------------------
+# Every message received publishes up to three events; asking the database each time whether
+# anyone subscribes cost about a third of the ingest CPU (bench/ingest.py). The list is kept for
+# CAREFRONT_WEBHOOKS_SUBSCRIPTION_CACHE_SECONDS: this process forgets it as soon as it changes a
+# subscription, other processes (scale-out) see the change within that time.
+
+_active_cache: tuple[float, list[tuple[int, tuple[str, ...]]]] | None = None
+
+
+def _active_subscriptions(*, fresh: bool = False) -> list[tuple[int, tuple[str, ...]]]:
+    global _active_cache
+    ttl = float(_setting("SUBSCRIPTION_CACHE_SECONDS", 10))
+    now = time.monotonic()
+    cached = _active_cache
+    if not fresh and ttl > 0 and cached is not None and cached[0] > now:
+        return cached[1]
+    rows = [
+        (pk, tuple(event_types))
+        for pk, event_types in WebhookSubscription.objects.filter(
+            state=SubscriptionState.ACTIVE
+        ).values_list("pk", "event_types")
+    ]
+    _active_cache = (now + ttl, rows)
+    return rows
+
+
+def _subscriptions_changed() -> None:
+    """Forget the cached list now, and again after commit (a reader in between may have cached
+    the old rows)."""
+    global _active_cache
+    _active_cache = None
+
+    def forget() -> None:
+        global _active_cache
+        _active_cache = None
+
+    transaction.on_commit(forget)
+
+
 # Managing subscriptions ---------------------------------------------------------------------
 
 
@@ -93,9 +132,11 @@ def webhook_subscription_create(
     url, event_types, description = _clean(
         url=url, event_types=event_types, description=description
     )
-    return WebhookSubscription.objects.create(
+    subscription = WebhookSubscription.objects.create(
         url=url, event_types=event_types, description=description, created_by=actor
     )
+    _subscriptions_changed()
+    return subscription
 
 
 def webhook_subscription_update(
@@ -114,6 +155,7 @@ def webhook_subscription_update(
     subscription.event_types = event_types
     subscription.description = description
     subscription.save(update_fields=["url", "event_types", "description", "updated_at"])
+    _subscriptions_changed()
     return subscription
 
 
@@ -121,6 +163,7 @@ def webhook_subscription_delete(*, actor: Agent, subscription: WebhookSubscripti
     """Delete the subscription and its delivery history."""
     require_admin(actor)
     subscription.delete()
+    _subscriptions_changed()
 
 
 def webhook_subscription_roll_secret(
@@ -165,6 +208,7 @@ def webhook_subscription_resume(
             consecutive_failures=0,
             updated_at=now,
         )
+        _subscriptions_changed()
         pending = list(
             WebhookDelivery.objects.filter(
                 subscription=subscription, status=DeliveryStatus.PENDING
@@ -183,6 +227,7 @@ def _pause(subscription: WebhookSubscription, *, reason: str) -> None:
         paused_reason=reason,
         updated_at=timezone.now(),
     )
+    _subscriptions_changed()
 
 
 # Recording events ---------------------------------------------------------------------------
@@ -205,34 +250,42 @@ def webhook_event_record(
     """One delivery per active subscription to `event_type`, then a task for each after commit.
 
     `build` returns the event's data (or None if the object is gone); it is called only when
-    somebody subscribes. Costs one query without subscribers, and a fixed number with any.
+    somebody subscribes. Costs at most one query without subscribers (none while the list of
+    active subscriptions is cached), and a fixed number with any.
     """
-    subscriptions = [
-        s
-        for s in WebhookSubscription.objects.filter(state=SubscriptionState.ACTIVE).only(
-            "pk", "event_types"
-        )
-        if event_type in s.event_types
-    ]
-    if not subscriptions:
+    wanted = [pk for pk, types in _active_subscriptions() if event_type in types]
+    if not wanted:
         return []
     data = build()
     if data is None:
         return []
     event_id = uuid.uuid4()
     body = _body(event_id=event_id, event_type=event_type, data=data, extra=extra)
+    try:
+        return _deliveries_create(wanted, event_type=event_type, event_id=event_id, body=body)
+    except IntegrityError:
+        # A subscription deleted by another process while this one still had it cached.
+        wanted = [pk for pk, types in _active_subscriptions(fresh=True) if event_type in types]
+        return _deliveries_create(wanted, event_type=event_type, event_id=event_id, body=body)
+
+
+def _deliveries_create(
+    subscription_ids: list[int], *, event_type: str, event_id: uuid.UUID, body: str
+) -> list[WebhookDelivery]:
+    if not subscription_ids:
+        return []
     now = timezone.now()
     with transaction.atomic():
         deliveries = WebhookDelivery.objects.bulk_create(
             [
                 WebhookDelivery(
-                    subscription_id=s.pk,
+                    subscription_id=pk,
                     event_type=event_type,
                     event_id=event_id,
                     payload=body,
                     next_attempt_at=now,
                 )
-                for s in subscriptions
+                for pk in subscription_ids
             ]
         )
         ids = [d.pk for d in deliveries]

@@ -20,6 +20,8 @@ CAREFRONT = {
 }
 # Test receivers listen on loopback; the SSRF tests turn this off.
 CAREFRONT_WEBHOOKS_ALLOW_PRIVATE = True
+# Each test rolls its data back, which no cache would notice; webhooks' own tests turn it on.
+CAREFRONT_WEBHOOKS_SUBSCRIPTION_CACHE_SECONDS = 0
 
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Unique per run so that parallel test runs on one server never collide.
