@@ -68,6 +68,7 @@ class Agent(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("agent")
         verbose_name_plural = _("agents")
         ordering = ["name"]
+        indexes = [models.Index(fields=["name", "id"], name="agent_name_idx")]
 
     def __str__(self) -> str:
         return self.name or self.email

@@ -1,6 +1,6 @@
 """Reads on agents and teams."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from carefront.accounts.models import Agent, Role, Team
 
@@ -22,3 +22,23 @@ def assignable_agents(*, inbox_id: int) -> QuerySet[Agent]:
         .distinct()
         .order_by("name", "id")
     )
+
+
+def teams_visible_to(*, actor: Agent) -> QuerySet[Team]:
+    """Leads and admins see every team; an agent sees the teams they belong to."""
+    if actor.sees_all_inboxes:
+        return Team.objects.all()
+    member = Team.members.through.objects.filter(team_id=OuterRef("pk"), agent_id=actor.pk)
+    return Team.objects.filter(Exists(member))
+
+
+def agents_visible_to(*, actor: Agent) -> QuerySet[Agent]:
+    """Leads and admins see every agent; an agent sees themselves and their teammates."""
+    if actor.sees_all_inboxes:
+        return Agent.objects.all()
+    membership = Team.members.through.objects
+    shared = membership.filter(
+        agent_id=OuterRef("pk"),
+        team_id__in=membership.filter(agent_id=actor.pk).values("team_id"),
+    )
+    return Agent.objects.filter(Q(pk=actor.pk) | Exists(shared))

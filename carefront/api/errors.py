@@ -1,30 +1,46 @@
 """The one place where errors become API responses: always `{"detail": ..., "code": ...}`.
 
-Domain errors map by class (NotFound 404, PermissionDenied 403, InvalidInput 400). A request
-that does not match the schema (wrong type, missing field, bad JSON) is a 422 with the list of
-problems under `errors`. No credentials is a 401 (counted per client IP: too many and it is a
-429); over the caller's rate limit is a 429 with Retry-After; anything unexpected is a logged
-500 that shows nothing internal.
+Domain errors map by class (NotFound 404, PermissionDenied 403, Conflict 409, InvalidInput 400,
+RequestTooLarge 413). A request that does not match the schema (wrong type, missing field) is a
+422 with the list of problems under `errors`. No credentials is a 401 (counted per client IP: too
+many and it is a 429); over the caller's rate limit is a 429 with Retry-After; anything
+unexpected is a logged 500 that shows nothing internal.
 """
 
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from carefront.core.exceptions import ApplicationError, InvalidInput, NotFound, PermissionDenied
+from carefront.core.exceptions import (
+    ApplicationError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 from . import ratelimit
 
 logger = logging.getLogger(__name__)
 
+
+class RequestTooLarge(ApplicationError):  # noqa: N818 - reads like the other domain errors
+    """The request body is over a size limit (413)."""
+
+    code = "too_large"
+
+
 STATUS_BY_ERROR: list[tuple[type[ApplicationError], int]] = [
+    (RequestTooLarge, 413),
     (NotFound, 404),
     (PermissionDenied, 403),
+    (Conflict, 409),
     (InvalidInput, 400),
 ]
 CODE_BY_STATUS = {
@@ -33,6 +49,7 @@ CODE_BY_STATUS = {
     403: "permission_denied",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "too_large",
     429: "rate_limited",
 }
@@ -124,6 +141,15 @@ def install(api: NinjaAPI) -> None:
             % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
             "too_large",
         )
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Too many form fields or files, a malformed multipart body...: the client's fault.
+        return _error(api, request, 400, _("The request could not be read."), "invalid")
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return _error(api, request, 400, _("The multipart body is malformed."), "invalid")
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

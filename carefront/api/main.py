@@ -3,7 +3,18 @@
 from . import errors
 from .auth import SessionAuth, TokenAuth
 from .docs import LocalSwagger
-from .endpoints import conversations, customers, inboxes, webhooks
+from .endpoints import (
+    agents,
+    attachments,
+    conversations,
+    customers,
+    inboxes,
+    saved_replies,
+    search,
+    tags,
+    teams,
+    webhooks,
+)
 from .openapi import CarefrontAPI
 from .parser import StrictParser
 
@@ -23,3 +34,9 @@ api.add_router("", conversations.router)
 api.add_router("", customers.router)
 api.add_router("", inboxes.router)
 api.add_router("", webhooks.router)
+api.add_router("", teams.router)
+api.add_router("", agents.router)
+api.add_router("", tags.router)
+api.add_router("", saved_replies.router)
+api.add_router("", search.router)
+api.add_router("", attachments.router)

@@ -1,7 +1,8 @@
-"""Keyset pagination for the API's own lists (messages, customers, inboxes).
+"""Keyset pagination for the API's own lists (messages, customers, inboxes, teams, ...).
 
-Conversations page through their selector; these lists order on `(key, id)` ascending and use
-the same opaque cursor format: the page costs the same wherever it starts.
+Conversations page through their selector; these lists order on `(key, id)`, ascending or
+descending, with the same opaque cursor format: the page costs the same wherever it starts. A
+cursor names the order it was made for, and is refused (400) by a list sorted another way.
 """
 
 import base64
@@ -11,10 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
+from carefront.conversations.selectors import after_keyset
 from carefront.core.exceptions import InvalidInput
+
+MAX_ID = 2**63 - 1
 
 
 @dataclass
@@ -23,34 +27,50 @@ class Page:
     next_cursor: str | None
 
 
-def _encode(values: list) -> str:
+def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> list:
+def decode_cursor(cursor: str, *, order: str) -> tuple[Any, int]:
+    """`(value, id)` of a cursor made for `order`; InvalidInput for anything else."""
     try:
         values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("The page cursor is not valid.")) from exc
-    if not isinstance(values, list) or len(values) != 2 or not isinstance(values[1], int):
+    if (
+        not isinstance(values, list)
+        or len(values) != 3
+        or not isinstance(values[0], str)
+        or not isinstance(values[2], int)
+        or isinstance(values[2], bool)
+        or not 0 <= values[2] <= MAX_ID
+    ):
         raise InvalidInput(_("The page cursor is not valid."))
-    return values
+    if values[0] != order:
+        raise InvalidInput(_("The page cursor belongs to another sort order."))
+    return values[1], values[2]
 
 
 def _as_datetime(value: Any) -> dt.datetime:
     if not isinstance(value, str):
         raise TypeError(value)
-    return dt.datetime.fromisoformat(value)
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(value)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError(value) from exc
 
 
 def _as_text(value: Any) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:
         raise TypeError(value)
     return value
 
 
 def _as_int(value: Any) -> int:
-    if not isinstance(value, int):
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_ID:
         raise TypeError(value)
     return value
 
@@ -62,23 +82,37 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def keyset_page(qs: QuerySet, *, key: str, kind: str, cursor: str | None, limit: int) -> Page:
-    """One page of `qs` ordered by `(key, id)`; `kind` says how to read the key from a cursor."""
+def keyset_page(
+    qs: QuerySet,
+    *,
+    key: str,
+    kind: str,
+    cursor: str | None,
+    limit: int,
+    descending: bool = False,
+    order: str | None = None,
+) -> Page:
+    """One page of `qs` ordered by `(key, id)`; `kind` says how to read the key from a cursor,
+    `order` names the order in cursors (default: the key, with `-` when descending)."""
+    order = order or (f"-{key}" if descending else key)
     if cursor:
-        raw_value, last_id = _decode(cursor)
+        raw_value, last_id = decode_cursor(cursor, order=order)
         try:
             value = PARSERS[kind](raw_value)
         except (TypeError, ValueError) as exc:
             raise InvalidInput(_("The page cursor is not valid.")) from exc
         if key == "id":
-            qs = qs.filter(id__gt=last_id)
+            qs = qs.filter(**{"id__lt" if descending else "id__gt": last_id})
         else:
-            qs = qs.filter(Q(**{f"{key}__gt": value}) | Q(**{key: value, "id__gt": last_id}))
-    rows = list(qs.order_by(key, "id")[: limit + 1])
+            qs = qs.filter(after_keyset(key, value, last_id, descending=descending))
+    ordering = [f"-{key}", "-id"] if descending else [key, "id"]
+    if key == "id":
+        ordering = ordering[1:]
+    rows = list(qs.order_by(*ordering)[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode(_cursor_values(rows[-1], key))
+        next_cursor = encode_cursor([order, *_cursor_values(rows[-1], key)])
     return Page(items=rows, next_cursor=next_cursor)
 
 

@@ -4,16 +4,28 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator, AwareDatetime
 
 # Kept equal to the domain choices by a test (tests/test_schemas.py).
 StatusName = Literal["open", "pending", "solved", "closed"]
 FolderName = Literal["mine", "unassigned", "open", "pending", "solved", "all"]
-SortName = Literal["waiting", "newest", "oldest"]
+SortName = Literal["waiting", "newest", "oldest", "updated"]
 
 MAX_PAGE_SIZE = 100
 # Ids are positive 64-bit integers: a bigger one is refused (422), not sent to the database.
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError("The date is out of range.") from exc
+
+
+# A point in time with an offset, compared in UTC (the database's zone, and every offset works).
+Since = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class ErrorOut(Schema):
@@ -47,8 +59,9 @@ class CustomerOut(Schema):
     email: str
     language: str
     time_zone: str
+    notes: str
     is_internal: bool
-    attributes: dict
+    attributes: dict[str, str | int | float | bool]
     identities: list[IdentityOut]
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -98,10 +111,25 @@ class ConversationFilterIn(Schema):
     folder: FolderName = "all"
     status: StatusName | None = None
     inbox_id: Id | None = None
-    assignee_id: Id | None = None
+    assignee_id: Id | Literal["me", "none"] | None = Field(
+        None, description="An agent id, `me` (you) or `none` (unassigned)."
+    )
     team_id: Id | None = None
     tag: str | None = Field(None, max_length=64)
-    sort: SortName = "waiting"
+    customer_id: Id | None = None
+    created_since: Since | None = Field(
+        None,
+        description="Only conversations created at or after this time (ISO 8601, with offset).",
+    )
+    updated_since: Since | None = Field(
+        None,
+        description="Only conversations changed at or after this time (ISO 8601, with offset).",
+    )
+    sort: SortName = Field(
+        "waiting",
+        description="`waiting` (longest waiting first), `newest` / `oldest` (last message), "
+        "`updated` (most recently changed first). A cursor only works with the sort it came from.",
+    )
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
 
@@ -111,8 +139,35 @@ class PageIn(Schema):
     limit: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
 
 
+CustomerSortName = Literal["name", "created", "-created", "updated", "-updated"]
+
+
 class CustomerFilterIn(PageIn):
     email: str | None = Field(None, max_length=320)
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Names starting with this (any case).",
+    )
+    updated_since: Since | None = None
+    sort: CustomerSortName = Field(
+        "name", description="`name`, `created` or `updated`; a leading `-` for newest first."
+    )
+
+
+class InboxFilterIn(PageIn):
+    channel: Literal["email", "api"] | None = None
+    is_active: bool | None = None
+
+
+MessageDirection = Literal["incoming", "outgoing", "note"]
+
+
+class MessageFilterIn(PageIn):
+    direction: MessageDirection | None = Field(
+        None, description="`incoming` (customer), `outgoing` (replies) or `note`."
+    )
 
 
 class AttachmentOut(Schema):
@@ -121,6 +176,7 @@ class AttachmentOut(Schema):
     content_type: str
     size: int
     is_inline: bool
+    download_url: str
 
 
 class MessageOut(Schema):

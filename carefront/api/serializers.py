@@ -1,6 +1,8 @@
 """Models to response dicts. Each function takes a whole page and fetches what it needs in bulk,
 so a list costs the same number of queries for 3 items as for 100."""
 
+from django.urls import reverse
+
 from carefront.accounts.models import Team
 from carefront.conversations.models import Conversation, Message
 from carefront.customers.models import Customer
@@ -63,6 +65,7 @@ def messages_out(messages: list[Message]) -> list[dict]:
                     "content_type": a.content_type,
                     "size": a.size,
                     "is_inline": a.is_inline,
+                    "download_url": reverse("api:attachment_download", args=[a.pk]),
                 }
                 for a in m.attachments.all()
             ],
@@ -81,6 +84,7 @@ def customers_out(customers: list[Customer]) -> list[dict]:
             "email": c.email,
             "language": c.language,
             "time_zone": c.time_zone,
+            "notes": c.notes,
             "is_internal": c.is_internal,
             "attributes": c.attributes,
             "identities": [

@@ -20,6 +20,7 @@ class SavedReply(models.Model):
         verbose_name = _("saved reply")
         verbose_name_plural = _("saved replies")
         ordering = ["title"]
+        indexes = [models.Index(fields=["title", "id"], name="saved_reply_title_idx")]
 
     def __str__(self) -> str:
         return self.title

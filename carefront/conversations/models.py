@@ -100,6 +100,9 @@ class Conversation(models.Model):
             # its first page sorts every visible row (200 ms at 100k conversations).
             models.Index(WAITING_KEY, F("id"), name="conv_wait_idx"),
             models.Index(fields=["last_message_at", "id"], name="conv_last_idx"),
+            # API: `sort=updated` and `updated_since` / `created_since` (syncing integrations).
+            models.Index(fields=["updated_at", "id"], name="conv_updated_idx"),
+            models.Index(fields=["created_at", "id"], name="conv_created_idx"),
         ]
 
     def __str__(self) -> str:

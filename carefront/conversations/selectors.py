@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
 from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.customers.models import Customer
 from carefront.inboxes.models import Inbox
 
 from .models import WAITING_KEY, Attachment, Conversation, ConversationEvent, Message, Status
@@ -78,8 +80,13 @@ class Sort:
     WAITING = "waiting"  # longest waiting first
     NEWEST = "newest"  # most recent activity first
     OLDEST = "oldest"
+    UPDATED = "updated"  # most recently changed first (any change: message, status, tags...)
 
-    choices = [WAITING, NEWEST, OLDEST]
+    choices = [WAITING, NEWEST, OLDEST, UPDATED]
+
+
+# A filter value for `assignee_id`: conversations nobody is assigned to.
+UNASSIGNED = 0
 
 
 @dataclass
@@ -87,12 +94,28 @@ class ConversationFilters:
     folder: str = Folder.OPEN
     inbox_id: int | None = None
     team_id: int | None = None
-    assignee_id: int | None = None
+    assignee_id: int | None = None  # UNASSIGNED (0): nobody
     status: str | None = None
     tag: str | None = None
+    customer_id: int | None = None
+    created_since: dt.datetime | None = None
+    updated_since: dt.datetime | None = None
     sort: str = Sort.WAITING
     ids: list[int] | None = None  # from a search
     extra: dict = field(default_factory=dict)
+
+
+def after_keyset(key: str, value: object, last_id: int, *, descending: bool) -> Q:
+    """Rows after `(value, last_id)` in `(key, id)` order.
+
+    Written `key >= v AND (key > v OR id > last)` rather than `key > v OR (key = v AND id > last)`:
+    the same rows, but the leading range keeps the planner walking the sort index. With the bare
+    OR (and another range on the key, such as `updated_since`), SQLite split it into two index
+    searches and sorted the union: 100 ms instead of 0.5 ms on a deep page of 100k rows.
+    """
+    if descending:
+        return Q(**{f"{key}__lte": value}) & (Q(**{f"{key}__lt": value}) | Q(id__lt=last_id))
+    return Q(**{f"{key}__gte": value}) & (Q(**{f"{key}__gt": value}) | Q(id__gt=last_id))
 
 
 @dataclass
@@ -105,15 +128,33 @@ def _encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> list:
+def _decode_cursor(cursor: str, *, sort: str) -> tuple[dt.datetime, int]:
+    """The position a cursor points at. A cursor remembers its sort: one made for another
+    order would silently skip or repeat rows, so it is refused."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError) as exc:
-        raise InvalidInput("The page cursor is not valid.") from exc
-    if not isinstance(values, list) or len(values) != 2:
-        raise InvalidInput("The page cursor is not valid.")
-    return values
+        raise InvalidInput(_("The page cursor is not valid.")) from exc
+    if (
+        not isinstance(values, list)
+        or len(values) != 3
+        or not isinstance(values[1], str)
+        or not isinstance(values[2], int)
+        or isinstance(values[2], bool)
+        or not 0 <= values[2] < 2**63
+    ):
+        raise InvalidInput(_("The page cursor is not valid."))
+    if values[0] != sort:
+        raise InvalidInput(_("The page cursor belongs to another sort order."))
+    try:
+        value = dt.datetime.fromisoformat(values[1])
+        if value.tzinfo is None:
+            raise ValueError(values[1])
+        value = value.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(_("The page cursor is not valid.")) from exc
+    return value, values[2]
 
 
 def _folder_filter(folder: str, actor: Agent) -> Q:
@@ -137,33 +178,37 @@ def conversation_list(
         qs = qs.filter(inbox_id=filters.inbox_id)
     if filters.team_id:
         qs = qs.filter(team_id=filters.team_id)
-    if filters.assignee_id:
+    if filters.assignee_id == UNASSIGNED:
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee_id:
         qs = qs.filter(assignee_id=filters.assignee_id)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.tag:
         qs = qs.filter(tags__name=filters.tag)
+    if filters.customer_id:
+        qs = qs.filter(customer_id=filters.customer_id)
+    if filters.created_since:
+        qs = qs.filter(created_at__gte=filters.created_since)
+    if filters.updated_since:
+        qs = qs.filter(updated_at__gte=filters.updated_since)
     if filters.ids is not None:
         qs = qs.filter(pk__in=filters.ids)
 
-    if filters.sort == Sort.NEWEST:
+    sort = filters.sort if filters.sort in Sort.choices else Sort.WAITING
+    if sort == Sort.NEWEST:
         sort_expr, descending = F("last_message_at"), True
-    elif filters.sort == Sort.OLDEST:
+    elif sort == Sort.OLDEST:
         sort_expr, descending = F("last_message_at"), False
+    elif sort == Sort.UPDATED:
+        sort_expr, descending = F("updated_at"), True
     else:
         sort_expr, descending = WAITING_KEY, False
     qs = qs.alias(sort_value=sort_expr)
     key = "sort_value"
     if cursor:
-        value, last_id = _decode_cursor(cursor)
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput("The page cursor is not valid.") from exc
-        if descending:
-            qs = qs.filter(Q(**{f"{key}__lt": value}) | Q(**{key: value, "id__lt": last_id}))
-        else:
-            qs = qs.filter(Q(**{f"{key}__gt": value}) | Q(**{key: value, "id__gt": last_id}))
+        value, last_id = _decode_cursor(cursor, sort=sort)
+        qs = qs.filter(after_keyset(key, value, last_id, descending=descending))
     order = [f"-{key}", "-id"] if descending else [key, "id"]
     rows = list(
         qs.select_related("customer", "assignee", "inbox")
@@ -176,7 +221,7 @@ def conversation_list(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode_cursor([last.sort_value.isoformat(), last.pk])
+        next_cursor = _encode_cursor([sort, last.sort_value.isoformat(), last.pk])
     return Page(items=rows, next_cursor=next_cursor)
 
 
@@ -225,3 +270,47 @@ def conversation_timeline(*, conversation: Conversation, with_attachments: bool 
     items += [("event", e.created_at, e) for e in conversation_events]
     items.sort(key=lambda item: item[1])
     return items
+
+
+def customers_visible_to(*, actor: Agent) -> QuerySet[Customer]:
+    """As in the UI: an agent sees a customer who wrote to one of the agent's inboxes;
+    leads and admins see every customer."""
+    qs = Customer.objects.all()
+    if actor.sees_all_inboxes:
+        return qs
+    visible = conversations_visible_to(actor=actor).filter(customer_id=OuterRef("pk"))
+    return qs.filter(Exists(visible))
+
+
+def access_customer(*, actor: Agent, customer_id: int) -> Customer:
+    """The customer, if the actor may see (and so edit) them; NotFound otherwise."""
+    customer = customers_visible_to(actor=actor).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(_("Customer not found."))
+    return customer
+
+
+def access_attachment(*, actor: Agent, attachment_id: int) -> Attachment:
+    """An attachment of a message in a conversation the actor may see; NotFound otherwise."""
+    attachment = (
+        Attachment.objects.filter(
+            pk=attachment_id,
+            message__conversation__in=conversations_visible_to(actor=actor),
+        )
+        .select_related("message")
+        .only(
+            "filename",
+            "content_type",
+            "file",
+            "size",
+            "sha256",
+            "is_inline",
+            "message__id",
+            "message__conversation_id",
+            "message__direction",
+        )
+        .first()
+    )
+    if attachment is None:
+        raise NotFound(_("Attachment not found."))
+    return attachment

@@ -22,3 +22,12 @@ class PermissionDenied(ApplicationError):  # noqa: N818
 
 class InvalidInput(ApplicationError):  # noqa: N818
     code = "invalid"
+
+
+class Conflict(InvalidInput):
+    """The input is valid but clashes with what exists (an address owned by someone else).
+
+    A kind of InvalidInput, so forms show it like any other rule; the API answers 409.
+    """
+
+    code = "conflict"

@@ -1,7 +1,10 @@
 """Customer profiles and the identities (email addresses, ...) that lead to them."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from carefront.core.exceptions import InvalidInput
 
 
 class Customer(models.Model):
@@ -22,10 +25,23 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["name", "id"], name="customer_name_idx")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="customer_name_idx"),
+            # API lists sorted by creation or last change, and `updated_since` syncs.
+            models.Index(fields=["created_at", "id"], name="customer_created_idx"),
+            models.Index(fields=["updated_at", "id"], name="customer_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        from .attributes import check_attributes
+
+        try:
+            check_attributes(self.attributes)
+        except InvalidInput as exc:
+            raise ValidationError({"attributes": exc.message}) from exc
 
     @property
     def display_name(self) -> str:

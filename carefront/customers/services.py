@@ -1,11 +1,21 @@
 """Writes on customer profiles."""
 
+import re
+import zoneinfo
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from carefront.core.db import bulk_update_rows
 from carefront.core.events import publish
+from carefront.core.exceptions import Conflict, InvalidInput
 
 from . import events
+from .attributes import merge_attributes
 from .models import Customer, CustomerIdentity, IdentityKind
 
 
@@ -75,19 +85,149 @@ def _customers_by_email(
 
 
 def customer_add_email(*, customer: Customer, email: str) -> CustomerIdentity:
-    """Attach another email address to a customer (one person, several addresses)."""
-    from carefront.core.exceptions import InvalidInput
+    """Attach another email address to a customer (one person, several addresses).
 
-    email = email.strip().lower()
-    if "@" not in email:
-        raise InvalidInput(f"{email!r} is not an email address.")
+    Adding an address the customer already has returns it; one that belongs to another
+    customer is a Conflict."""
+    email = _clean_email(email)
     existing = CustomerIdentity.objects.filter(kind=IdentityKind.EMAIL, value=email).first()
     if existing is not None:
         if existing.customer_id != customer.pk:
-            raise InvalidInput(f"{email} already belongs to another customer.")
+            raise Conflict(_("%(email)s already belongs to another customer.") % {"email": email})
         return existing
     identity = CustomerIdentity.objects.create(
         customer=customer, kind=IdentityKind.EMAIL, value=email
     )
     publish(events.CustomerUpdated(customer_id=customer.pk, fields=("identities",)))
     return identity
+
+
+# --- Profile fields ------------------------------------------------------------------------------
+
+MAX_NAME_LENGTH = 200
+MAX_NOTES_LENGTH = 20_000
+# BCP 47 in its common shapes: en, pt-BR, zh-Hant-TW, es-419.
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
+PROFILE_FIELDS = ("name", "language", "time_zone", "notes", "is_internal")
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvalidInput(_("%(email)r is not an email address.") % {"email": email}) from exc
+    if len(email) > 320:
+        raise InvalidInput(_("An email address is at most 320 characters."))
+    return email
+
+
+def _clean_profile(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated profile fields; raises InvalidInput naming the first bad one."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown field: %(name)s.") % {"name": sorted(unknown)[0]})
+    clean: dict[str, Any] = {}
+    for name in ("name", "language", "time_zone", "notes"):
+        if name not in changes:
+            continue
+        value = changes[name]
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise InvalidInput(_("%(field)s must be text.") % {"field": name})
+        clean[name] = value.replace("\x00", "")
+    if "name" in clean:
+        clean["name"] = " ".join(clean["name"].split())
+        if len(clean["name"]) > MAX_NAME_LENGTH:
+            raise InvalidInput(_("A name is at most %(n)s characters.") % {"n": MAX_NAME_LENGTH})
+    if clean.get("language"):
+        clean["language"] = clean["language"].strip()
+        if not LANGUAGE_TAG.match(clean["language"]):
+            raise InvalidInput(
+                _("%(value)r is not a language tag such as en or pt-BR.")
+                % {"value": clean["language"]}
+            )
+    if clean.get("time_zone"):
+        clean["time_zone"] = clean["time_zone"].strip()
+        try:
+            zoneinfo.ZoneInfo(clean["time_zone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidInput(
+                _("%(value)r is not a known time zone.") % {"value": clean["time_zone"]}
+            ) from exc
+        if len(clean["time_zone"]) > 64:  # pragma: no cover - no real zone name is this long
+            raise InvalidInput(_("A time zone name is at most 64 characters."))
+    if "notes" in clean:
+        clean["notes"] = clean["notes"].replace("\r\n", "\n").strip()
+        if len(clean["notes"]) > MAX_NOTES_LENGTH:
+            raise InvalidInput(_("Notes are at most %(n)s characters.") % {"n": MAX_NOTES_LENGTH})
+    if "is_internal" in changes:
+        if not isinstance(changes["is_internal"], bool):
+            raise InvalidInput(_("is_internal must be true or false."))
+        clean["is_internal"] = changes["is_internal"]
+    return clean
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    changes: Mapping[str, Any],
+    attributes: Mapping[str, Any] | None = None,
+) -> Customer:
+    """Change profile fields (`name`, `language`, `time_zone`, `notes`, `is_internal`; only
+    those given) and merge `attributes` key by key (`None` removes a key).
+
+    Publishes CustomerUpdated with the fields that really changed (none: no event)."""
+    clean = _clean_profile(changes)
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    changed = [name for name, value in clean.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, clean[name])
+    if attributes is not None:
+        merged = merge_attributes(locked.attributes or {}, attributes)
+        if merged != locked.attributes:
+            locked.attributes = merged
+            changed.append("attributes")
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+        publish(events.CustomerUpdated(customer_id=locked.pk, fields=tuple(changed)))
+    return locked
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    email: str,
+    name: str = "",
+    language: str = "",
+    time_zone: str = "",
+    notes: str = "",
+    is_internal: bool = False,
+    attributes: Mapping[str, Any] | None = None,
+) -> Customer:
+    """A new customer with `email` as their first identity. The address must be free: one that
+    belongs to a customer already is a Conflict (update that customer instead)."""
+    email = _clean_email(email)
+    clean = _clean_profile(
+        {
+            "name": name,
+            "language": language,
+            "time_zone": time_zone,
+            "notes": notes,
+            "is_internal": is_internal,
+        }
+    )
+    merged = merge_attributes({}, attributes or {})
+    if CustomerIdentity.objects.filter(kind=IdentityKind.EMAIL, value=email).exists():
+        raise Conflict(_("%(email)s already belongs to a customer.") % {"email": email})
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(email=email, attributes=merged, **clean)
+            CustomerIdentity.objects.create(customer=customer, kind=IdentityKind.EMAIL, value=email)
+    except IntegrityError as exc:
+        # Created by someone else between the check and the insert.
+        raise Conflict(_("%(email)s already belongs to a customer.") % {"email": email}) from exc
+    publish(events.CustomerCreated(customer_id=customer.pk))
+    return customer

@@ -38,9 +38,28 @@ class InboxFilterForm(forms.Form):
             (Sort.WAITING, _("Waiting longest")),
             (Sort.NEWEST, _("Newest")),
             (Sort.OLDEST, _("Oldest")),
+            (Sort.UPDATED, _("Recently updated")),
         ],
     )
     cursor = forms.CharField(required=False, max_length=500)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files in one input (`<input type=file multiple>`)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
 
 
 class ReplyForm(forms.Form):
@@ -56,6 +75,9 @@ class ReplyForm(forms.Form):
         max_length=100_000,
     )
     then = forms.ChoiceField(choices=THEN_CHOICES, required=False)
+    files = MultipleFileField(
+        label=_("Attach files"), widget=MultipleFileInput(attrs={"id": "reply-files"})
+    )
 
 
 class NoteForm(forms.Form):
@@ -63,6 +85,9 @@ class NoteForm(forms.Form):
         label=_("Private note (only agents see it)"),
         widget=forms.Textarea(attrs={"rows": 4, "id": "note-body"}),
         max_length=100_000,
+    )
+    files = MultipleFileField(
+        label=_("Attach files"), widget=MultipleFileInput(attrs={"id": "note-files"})
     )
 
 

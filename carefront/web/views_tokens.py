@@ -44,11 +44,27 @@ def _render(
     return response
 
 
+# The new token waits in the session between the POST and the GET that shows it, and is popped
+# there: reloading the page neither shows it again nor creates a second token.
+NEW_TOKEN_SESSION_KEY = "carefront_new_api_token"  # noqa: S105 - a session key, not a secret
+
+
+def _pop_new_token(request: HttpRequest) -> str:
+    pending = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    if not isinstance(pending, dict):
+        return ""
+    still_live = ApiToken.objects.filter(
+        pk=pending.get("id"), agent=request.user, revoked_at__isnull=True
+    ).exists()
+    return str(pending.get("plain", "")) if still_live else ""
+
+
 @agent_view
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """GET lists the tokens; POST creates one (`action=create`) or revokes one (`action=revoke`)."""
+    """GET lists the tokens (and, once, a token just created); POST creates one
+    (`action=create`) or revokes one (`action=revoke`), then redirects (POST-redirect-GET)."""
     if request.method != "POST":
-        return _render(request, ApiTokenForm())
+        return _render(request, ApiTokenForm(), new_token=_pop_new_token(request))
     if request.POST.get("action") == "revoke":
         token_id = request.POST.get("token", "")
         if not token_id.isdigit():
@@ -59,7 +75,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
-            _token, plain = api_token_create(
+            token, plain = api_token_create(
                 agent=request.user,
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
@@ -67,6 +83,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             form_error(form, exc)
         else:
-            # Rendered, not redirected: the token exists in this response and nowhere else.
-            return _render(request, ApiTokenForm(), new_token=plain, status=201)
+            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "plain": plain}
+            messages.success(request, _("The token “%(name)s” is created.") % {"name": token.name})
+            return HttpResponseSeeOther(reverse("web:api_tokens"))
     return _render(request, form, status=400)

@@ -169,3 +169,26 @@ def test_agent_ticks_rows_with_the_keyboard_and_solves_them_at_once(
     expect(page.get_by_text("2 conversations changed.")).to_be_visible()
     expect(page.locator("[data-row]")).to_have_count(2)  # 4 open, 2 solved
     assert page_problems(page) == []
+
+
+def test_agent_attaches_a_file_to_a_reply(live_server, watched_page, workspace, tmp_path):
+    """The reply form posts through htmx as multipart: the file arrives and is listed."""
+    page = watched_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill("grace@carefront.test")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + f"/c/{workspace['parcel'].pk}/")
+    label = tmp_path / "return-label.pdf"
+    label.write_bytes(b"%PDF-1.4 label")
+    page.locator("#reply-body").fill("Your return label is attached.")
+    page.locator("#reply-files").set_input_files(str(label))
+    page.get_by_role("button", name="Send", exact=True).click()
+
+    expect(page.get_by_text("Your reply is on its way.")).to_be_visible()
+    reply = page.locator(".message-outgoing").last
+    expect(reply).to_contain_text("return-label.pdf")
+    message = Message.objects.get(conversation=workspace["parcel"], direction=Direction.OUTGOING)
+    assert list(message.attachments.values_list("filename", "size")) == [("return-label.pdf", 14)]
+    assert page_problems(page) == []

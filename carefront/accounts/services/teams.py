@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent, Team
-from carefront.core.exceptions import InvalidInput
+from carefront.core.exceptions import Conflict, InvalidInput
 
 from .permissions import require_admin
 
@@ -21,7 +21,7 @@ def _clean_name(name: str, *, exclude_pk: int | None = None) -> str:
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        raise InvalidInput(_("A team called %(name)s exists.") % {"name": name})
+        raise Conflict(_("A team called %(name)s exists.") % {"name": name})
     return name
 
 

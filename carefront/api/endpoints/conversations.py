@@ -17,6 +17,7 @@ from carefront.accounts.models import Agent, Team
 from carefront.conversations.inbound import InboundMessage
 from carefront.conversations.models import Attachment, Conversation, Message
 from carefront.conversations.selectors import (
+    UNASSIGNED,
     ConversationFilters,
     access_conversation,
     attach_tag_names,
@@ -46,19 +47,21 @@ from ..schemas import (
     ConversationPage,
     ErrorOut,
     Id,
+    MessageFilterIn,
     MessageOut,
     MessagePage,
-    PageIn,
     ReplyIn,
     StatusIn,
     TagsIn,
     TagsOut,
+    ValidationErrorOut,
 )
 from ..serializers import conversations_out, messages_out
+from ..uploads import message_request_body, parse_message_request
 
 router = Router(tags=["conversations"])
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:\-]+$")
 
 
@@ -83,17 +86,27 @@ def list_conversations(request: HttpRequest, filters: Query[ConversationFilterIn
     """Conversations in the caller's inboxes, one page at a time.
 
     `folder` works as in the UI (default `all`); the other filters narrow it down. Pass
-    `next_cursor` back as `cursor` for the next page; it is `null` on the last page.
+    `next_cursor` back as `cursor` (with the same `sort`) for the next page; it is `null` on
+    the last page.
     """
+    actor = caller(request)
+    assignee_id = filters.assignee_id
+    if assignee_id == "me":
+        assignee_id = actor.pk
+    elif assignee_id == "none":
+        assignee_id = UNASSIGNED
     page = conversation_list(
-        actor=caller(request),
+        actor=actor,
         filters=ConversationFilters(
             folder=filters.folder,
             status=filters.status,
             inbox_id=filters.inbox_id,
-            assignee_id=filters.assignee_id,
+            assignee_id=assignee_id,
             team_id=filters.team_id,
             tag=filters.tag.strip().lower() if filters.tag else None,
+            customer_id=filters.customer_id,
+            created_since=filters.created_since,
+            updated_since=filters.updated_since,
             sort=filters.sort,
         ),
         cursor=filters.cursor,
@@ -170,13 +183,14 @@ def get_conversation(request: HttpRequest, conversation_id: Path[Id]):
 
 
 @router.get("/conversations/{conversation_id}/messages", response={200: MessagePage, **ERRORS})
-def list_messages(request: HttpRequest, conversation_id: Path[Id], page: Query[PageIn]):
-    """Messages and private notes, oldest first."""
+def list_messages(request: HttpRequest, conversation_id: Path[Id], page: Query[MessageFilterIn]):
+    """Messages and private notes, oldest first; `direction` keeps one kind."""
     conversation = access_conversation(actor=caller(request), conversation_id=conversation_id)
-    qs = (
-        Message.objects.filter(conversation=conversation)
-        .select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    qs = Message.objects.filter(conversation=conversation)
+    if page.direction:
+        qs = qs.filter(direction=page.direction)
+    qs = qs.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
     result = keyset_page(
         qs, key="created_at", kind="datetime", cursor=page.cursor, limit=page.limit
@@ -184,23 +198,46 @@ def list_messages(request: HttpRequest, conversation_id: Path[Id], page: Query[P
     return {"items": messages_out(result.items), "next_cursor": result.next_cursor}
 
 
-@router.post("/conversations/{conversation_id}/replies", response={201: MessageOut, **ERRORS})
-def reply(request: HttpRequest, conversation_id: Path[Id], payload: ReplyIn):
-    """A reply to the customer, sent by email (queued, then delivered)."""
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut}
+
+
+@router.post(
+    "/conversations/{conversation_id}/replies",
+    response={201: MessageOut, **UPLOAD_ERRORS},
+    openapi_extra=message_request_body(ReplyIn),
+)
+def reply(request: HttpRequest, conversation_id: Path[Id]):
+    """A reply to the customer, sent by email (queued, then delivered).
+
+    JSON for text only; multipart/form-data (`body`, `status`, any number of `files`) to attach
+    files, which are sent with the email. Limits: 20 files, each within the attachment size
+    limit, all within the message size limit (413 / 400 beyond)."""
     actor = caller(request)
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    payload, files = parse_message_request(request, ReplyIn)
     message = conversation_reply(
-        conversation=conversation, author=actor, body=payload.body, status=payload.status
+        conversation=conversation,
+        author=actor,
+        body=payload.body,
+        status=payload.status,
+        attachments=files,
     )
     return Status(201, _message_out(message))
 
 
-@router.post("/conversations/{conversation_id}/notes", response={201: MessageOut, **ERRORS})
-def add_note(request: HttpRequest, conversation_id: Path[Id], payload: BodyIn):
-    """A private note, seen by agents only."""
+@router.post(
+    "/conversations/{conversation_id}/notes",
+    response={201: MessageOut, **UPLOAD_ERRORS},
+    openapi_extra=message_request_body(BodyIn),
+)
+def add_note(request: HttpRequest, conversation_id: Path[Id]):
+    """A private note, seen by agents only; JSON, or multipart/form-data with `files`."""
     actor = caller(request)
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
-    message = conversation_add_note(conversation=conversation, author=actor, body=payload.body)
+    payload, files = parse_message_request(request, BodyIn)
+    message = conversation_add_note(
+        conversation=conversation, author=actor, body=payload.body, attachments=files
+    )
     return Status(201, _message_out(message))
 
 

@@ -52,3 +52,18 @@ def test_admin_sees_every_inbox(admin_api, inbox):
     other = InboxFactory()
     ids = {i["id"] for i in admin_api.get("/api/v1/inboxes").json()["items"]}
     assert ids == {inbox.pk, other.pk}
+
+
+def test_inboxes_filter_by_channel_and_active(admin_api, inbox):
+    from carefront.inboxes.models import Channel
+
+    api_inbox = InboxFactory(channel=Channel.API, email_address=None)
+    closed = InboxFactory(is_active=False)
+
+    def ids(**params):
+        return {i["id"] for i in admin_api.get("/api/v1/inboxes", params).json()["items"]}
+
+    assert ids(channel="api") == {api_inbox.pk}
+    assert ids(is_active="false") == {closed.pk}
+    assert ids(channel="email", is_active="true") == {inbox.pk}
+    assert admin_api.get("/api/v1/inboxes", {"channel": "fax"}).status_code == 422

@@ -1,30 +1,139 @@
 """Every endpoint against every kind of caller: anonymous, another team's agent, a read-only
 token. None of them may read or change what is not theirs."""
 
+import itertools
+import re
+
 import pytest
 from django.test import Client
 
-from carefront.conversations.models import Conversation, Message
+from carefront.accounts.models import Role, Team
+from carefront.accounts.tests.factories import AgentFactory
+from carefront.automation.models import SavedReply
+from carefront.automation.services import saved_reply_create
+from carefront.conversations.inbound import InboundAttachment
+from carefront.conversations.models import Attachment, Conversation, Message
+from carefront.conversations.services import conversation_set_tags
+from carefront.conversations.tests.factories import receive
+from carefront.customers.models import Customer, CustomerIdentity
 
 pytestmark = pytest.mark.django_db
 
+SECRETS = ("Where is my parcel", "ana@example.com", "Ana Lima", "parcel-photo.jpg")
+
+
+@pytest.fixture
+def conversation(inbox, agent, team):
+    """The agent's team's conversation, with an attachment, a tag and a saved reply around."""
+    conversation = receive(
+        inbox,
+        from_address="ana@example.com",
+        from_name="Ana Lima",
+        subject="Where is my parcel?",
+        body_text="Hello, my parcel has not arrived.",
+        attachments=[
+            InboundAttachment(filename="parcel-photo.jpg", content_type="image/jpeg", data=b"jpg")
+        ],
+    ).conversation
+    conversation_set_tags(conversation=conversation, names=["shipping"], actor=agent)
+    saved_reply_create(
+        actor=AgentFactory(role=Role.LEAD), title="Hello", body="Hi {{ customer.name }}"
+    )
+    return conversation
+
+
+# How an agent of another team must fare on each endpoint:
+#   "object": 404 (another team's object, not told apart from a missing one)
+#   "list":   200 with none of the other team's rows
+#   "own":    200 about themselves (/me, their own team and teammates, customers they create)
+#   "shared": 200, the shared vocabulary every agent uses in the UI (tags, saved replies)
+#   "admin":  403 (admins only; leads too for saved replies)
+#   "admin object": 404 (as "object"; the team's own members get 403, admins only)
+OBJECT, LIST, OWN, SHARED, ADMIN = "object", "list", "own", "shared", "admin"
+ADMIN_OBJECT = "admin object"
+_emails = itertools.count()
+
 
 def endpoints(conversation) -> list[tuple[str, str, dict | None]]:
+    return [(method, url, payload) for method, url, payload, _kind in matrix(conversation)]
+
+
+def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
     c = conversation.pk
+    customer = conversation.customer_id
+    team = conversation.inbox.teams.first().pk
+    member = conversation.inbox.teams.first().members.first().pk
+    attachment = Attachment.objects.filter(message__conversation=conversation).first().pk
+    saved_reply = SavedReply.objects.first().pk
     return [
-        ("get", "/api/v1/conversations", None),
-        ("get", f"/api/v1/conversations/{c}", None),
-        ("get", f"/api/v1/conversations/{c}/messages", None),
-        ("post", "/api/v1/conversations", _create_payload(conversation)),
-        ("post", f"/api/v1/conversations/{c}/replies", {"body": "Hello"}),
-        ("post", f"/api/v1/conversations/{c}/notes", {"body": "Psst"}),
-        ("post", f"/api/v1/conversations/{c}/assign", {"assignee_id": None}),
-        ("post", f"/api/v1/conversations/{c}/status", {"status": "solved"}),
-        ("put", f"/api/v1/conversations/{c}/tags", {"tags": ["x"]}),
-        ("get", "/api/v1/customers", None),
-        ("get", f"/api/v1/customers/{conversation.customer_id}", None),
-        ("get", "/api/v1/inboxes", None),
+        ("get", "/api/v1/conversations", None, LIST),
+        ("get", f"/api/v1/conversations?customer_id={customer}", None, LIST),
+        ("get", f"/api/v1/conversations/{c}", None, OBJECT),
+        ("get", f"/api/v1/conversations/{c}/messages", None, OBJECT),
+        ("post", "/api/v1/conversations", _create_payload(conversation), OBJECT),
+        ("post", f"/api/v1/conversations/{c}/replies", {"body": "Hello"}, OBJECT),
+        ("post", f"/api/v1/conversations/{c}/notes", {"body": "Psst"}, OBJECT),
+        ("post", f"/api/v1/conversations/{c}/assign", {"assignee_id": None}, OBJECT),
+        ("post", f"/api/v1/conversations/{c}/status", {"status": "solved"}, OBJECT),
+        ("put", f"/api/v1/conversations/{c}/tags", {"tags": ["x"]}, OBJECT),
+        ("get", "/api/v1/customers", None, LIST),
+        ("get", "/api/v1/customers?email=ana@example.com", None, LIST),
+        ("post", "/api/v1/customers", {"email": f"new{next(_emails)}@example.com"}, OWN),
+        ("get", f"/api/v1/customers/{customer}", None, OBJECT),
+        ("patch", f"/api/v1/customers/{customer}", {"notes": "x", "attributes": {"a": 1}}, OBJECT),
+        (
+            "post",
+            f"/api/v1/customers/{customer}/identities",
+            {"value": f"alias{next(_emails)}@example.com"},
+            OBJECT,
+        ),
+        ("get", "/api/v1/inboxes", None, LIST),
+        ("get", "/api/v1/teams", None, OWN),
+        ("get", f"/api/v1/teams/{team}", None, OBJECT),
+        ("post", "/api/v1/teams", {"name": f"Team x{next(_emails)}"}, ADMIN),
+        ("patch", f"/api/v1/teams/{team}", {"description": "changed"}, ADMIN_OBJECT),
+        ("get", "/api/v1/agents", None, OWN),
+        ("get", f"/api/v1/agents?team_id={team}", None, LIST),
+        ("get", f"/api/v1/agents/{member}", None, OBJECT),
+        ("get", "/api/v1/me", None, OWN),
+        ("get", "/api/v1/tags", None, SHARED),
+        ("get", "/api/v1/saved-replies", None, SHARED),
+        ("get", f"/api/v1/saved-replies/{saved_reply}", None, SHARED),
+        (
+            "get",
+            f"/api/v1/saved-replies/{saved_reply}/render?conversation_id={c}",
+            None,
+            OBJECT,
+        ),
+        ("get", "/api/v1/search?q=parcel", None, LIST),
+        ("get", f"/api/v1/search?q=%23{c}", None, LIST),
+        ("get", "/api/v1/search?q=ana@example.com", None, LIST),
+        ("get", f"/api/v1/attachments/{attachment}", None, OBJECT),
+        ("get", f"/api/v1/attachments/{attachment}/download", None, OBJECT),
+        ("post", "/api/v1/saved-replies", {"title": "New", "body": "Hi"}, ADMIN),
+        ("patch", f"/api/v1/saved-replies/{saved_reply}", {"title": "Renamed"}, ADMIN),
+        # Last: the rows above use the saved reply.
+        ("delete", f"/api/v1/saved-replies/{saved_reply}", None, ADMIN),
     ]
+
+
+def test_the_matrix_covers_every_endpoint_of_the_api(conversation):
+    from carefront.api.main import api
+
+    declared = {
+        (method.lower(), path.removeprefix("/api/v1"))
+        for path, operations in api.get_openapi_schema()["paths"].items()
+        for method in operations
+    }
+    covered = set()
+    for method, url, _payload, _kind in matrix(conversation):
+        path = url.split("?")[0].removeprefix("/api/v1")
+        covered |= {(m, p) for m, p in declared if m == method and _matches(p, path)}
+    assert declared - covered == set()
+
+
+def _matches(template: str, path: str) -> bool:
+    return re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path) is not None
 
 
 WRITES = {"post", "put", "patch", "delete"}
@@ -44,7 +153,21 @@ def _snapshot() -> tuple:
     return (
         list(Conversation.objects.values_list("id", "status", "assignee_id").order_by("id")),
         Message.objects.count(),
+        Attachment.objects.count(),
         sorted(Conversation.tags.through.objects.values_list("conversation_id", "tag_id")),
+        list(
+            Customer.objects.filter(email="ana@example.com").values_list(
+                "name", "notes", "attributes", "updated_at"
+            )
+        ),
+        sorted(
+            CustomerIdentity.objects.filter(customer__email="ana@example.com").values_list(
+                "value", flat=True
+            )
+        ),
+        list(Team.objects.values_list("id", "name", "description").order_by("id")),
+        sorted(Team.members.through.objects.values_list("team_id", "agent_id")),
+        list(SavedReply.objects.values_list("id", "title", "body").order_by("id")),
     )
 
 
@@ -70,18 +193,35 @@ def test_a_wrong_or_revoked_token_gets_401(agent, conversation):
 
 def test_another_teams_agent_sees_nothing_and_changes_nothing(outsider_api, conversation):
     before = _snapshot()
-    for method, url, payload in endpoints(conversation):
+    customers_before = Customer.objects.count()
+    team = conversation.inbox.teams.first()
+    member_emails = list(team.members.values_list("email", flat=True))
+    for method, url, payload, kind in matrix(conversation):
         response = _call(outsider_api, method, url, payload)
         body = response.json()
-        if url.endswith(("/conversations", "/customers", "/inboxes")) and method == "get":
-            assert response.status_code == 200, url
+        expected = {OBJECT: 404, ADMIN_OBJECT: 404, ADMIN: 403}.get(
+            kind, 201 if method == "post" else 200
+        )
+        assert response.status_code == expected, (method, url, response.content)
+        if kind == LIST:
             assert body["items"] == [], url
-        else:
-            assert response.status_code == 404, (method, url)
-            assert body["code"] == "not_found"
-        assert "Where is my parcel" not in response.content.decode()
-        assert "ana@example.com" not in response.content.decode()
+        if kind in {OBJECT, ADMIN_OBJECT}:
+            assert body["code"] == "not_found", url
+        content = response.content.decode()
+        for secret in (*SECRETS, conversation.inbox.name, team.name, *member_emails):
+            assert secret not in content, (method, url, secret)
     assert _snapshot() == before
+    # Only the customer the outsider created themselves is new.
+    assert Customer.objects.count() == customers_before + 1
+
+
+def test_another_teams_agent_sees_no_team_or_colleague_of_theirs(outsider_api, conversation):
+    team = conversation.inbox.teams.first()
+    member = team.members.first()
+    for url in ("/api/v1/teams", "/api/v1/agents", f"/api/v1/agents?team_id={team.pk}"):
+        content = outsider_api.get(url).content.decode()
+        assert team.name not in content, url
+        assert member.email not in content, url
 
 
 def test_filtering_on_another_teams_inbox_returns_nothing(outsider_api, conversation):
@@ -91,6 +231,7 @@ def test_filtering_on_another_teams_inbox_returns_nothing(outsider_api, conversa
 
 def test_read_only_token_reads_but_gets_403_on_every_write(read_api, conversation):
     before = _snapshot()
+    customers_before = Customer.objects.count()
     for method, url, payload in endpoints(conversation):
         response = _call(read_api, method, url, payload)
         if method in WRITES:
@@ -102,12 +243,23 @@ def test_read_only_token_reads_but_gets_403_on_every_write(read_api, conversatio
         else:
             assert response.status_code == 200, (method, url)
     assert _snapshot() == before
+    assert Customer.objects.count() == customers_before
 
 
 def test_read_write_token_reaches_every_endpoint(api, conversation):
-    for method, url, payload in endpoints(conversation):
+    for method, url, payload, kind in matrix(conversation):
         response = _call(api, method, url, payload)
-        assert response.status_code in {200, 201}, (method, url, response.content)
+        if kind in {ADMIN, ADMIN_OBJECT}:
+            assert response.status_code == 403, (method, url)
+        else:
+            assert response.status_code in {200, 201}, (method, url, response.content)
+
+
+def test_an_admin_reaches_the_admin_endpoints(admin_api, conversation):
+    for method, url, payload, kind in matrix(conversation):
+        if kind in {ADMIN, ADMIN_OBJECT}:
+            response = _call(admin_api, method, url, payload)
+            assert response.status_code in {200, 201, 204}, (method, url, response.content)
 
 
 def test_lead_sees_every_inbox(db, conversation):

@@ -10,11 +10,13 @@ from .actions import (
     conversations_bulk_update,
     conversations_release_from_agent,
 )
+from .attachments import NewAttachment
 from .merge import conversation_merge
 from .receive import Outcome, ReceiveItem, ReceiveResult, message_receive, messages_receive
 
 __all__ = [
     "BulkResult",
+    "NewAttachment",
     "Outcome",
     "ReceiveItem",
     "ReceiveResult",

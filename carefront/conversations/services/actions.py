@@ -1,7 +1,7 @@
 """What agents do to a conversation: reply, note, assign, change status, tag."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from ..models import (
     Tag,
     ThreadKey,
 )
+from .attachments import NewAttachment, attachments_store, check_attachments
 
 MAX_BODY_LENGTH = 100_000
 BULK_LIMIT = 100  # conversations per bulk change: one request stays short
@@ -36,7 +37,8 @@ def new_message_id() -> str:
 
 
 def _clean_body(body: str) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
+    # NUL is meaningless in text and PostgreSQL cannot store it.
+    body = (body or "").replace("\x00", "").replace("\r\n", "\n").strip()
     if not body:
         raise InvalidInput("The message is empty.")
     if len(body) > MAX_BODY_LENGTH:
@@ -46,13 +48,21 @@ def _clean_body(body: str) -> str:
 
 @transaction.atomic
 def conversation_reply(
-    *, conversation: Conversation, author: Agent, body: str, status: str | None = None
+    *,
+    conversation: Conversation,
+    author: Agent,
+    body: str,
+    status: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Message:
-    """Write a reply to the customer, optionally changing the status ("send and solve").
+    """Write a reply to the customer, optionally changing the status ("send and solve"), with
+    files attached (sent with the email).
 
-    The message and its outbox row commit together; a task delivers it after commit.
+    The message, its attachments and its outbox row commit together; a task delivers it after
+    commit.
     """
     body = _clean_body(body)
+    check_attachments(attachments)
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     now = timezone.now()
     last_incoming = (
@@ -88,6 +98,7 @@ def conversation_reply(
         created_at=now,
         delivery_status=DeliveryStatus.QUEUED,
     )
+    attachments_store(message=message, files=attachments)
     OutboxEntry.objects.create(message=message, next_attempt_at=now)
     # A customer's answer may quote only our Message-ID (In-Reply-To, no References).
     ThreadKey.objects.create(message_id=message.message_id, conversation=conversation)
@@ -111,9 +122,16 @@ def conversation_reply(
 
 
 @transaction.atomic
-def conversation_add_note(*, conversation: Conversation, author: Agent, body: str) -> Message:
-    """A private note: seen by agents only, never sent."""
+def conversation_add_note(
+    *,
+    conversation: Conversation,
+    author: Agent,
+    body: str,
+    attachments: Sequence[NewAttachment] = (),
+) -> Message:
+    """A private note, optionally with files: seen by agents only, never sent."""
     body = _clean_body(body)
+    check_attachments(attachments)
     now = timezone.now()
     message = Message.objects.create(
         conversation=conversation,
@@ -125,6 +143,7 @@ def conversation_add_note(*, conversation: Conversation, author: Agent, body: st
         reply_text=body,
         created_at=now,
     )
+    attachments_store(message=message, files=attachments)
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
     publish(events.NoteAdded(conversation_id=conversation.pk, message_id=message.pk))
     return message

@@ -37,7 +37,7 @@ def build_email(message: Message) -> EmailMessage:
     body = message.body_text
     if message.author and message.author.signature:
         body = f"{body}\n\n-- \n{message.author.signature}"
-    return EmailMessage(
+    email = EmailMessage(
         subject=subject_with_token(message.subject or conversation.subject, token),
         body=body,
         from_email=formataddr((message.from_name, address)),
@@ -46,6 +46,17 @@ def build_email(message: Message) -> EmailMessage:
         reply_to=[reply_address(address, token)],
         headers=headers,
     )
+    for attachment in message.attachments.order_by("id"):
+        # A missing file raises: the outbox retries, then shows the reply as failed, rather
+        # than sending it without the file the agent attached.
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+        # Django parses message/* content as an email; send such files as opaque bytes.
+        content_type = attachment.content_type
+        if content_type.startswith("message/") or "/" not in content_type:
+            content_type = "application/octet-stream"
+        email.attach(attachment.filename, content, content_type)
+    return email
 
 
 def send_email_message(message: Message) -> None:

@@ -113,3 +113,65 @@ def test_inbox_without_address_sends_from_the_default_sender(conversation, agent
 
     assert email.from_email == "Carefront Support <help@carefront.test>"
     assert email.reply_to == [f"help+cf-{conversation.reply_token}@carefront.test"]
+
+
+def test_reply_attachments_are_sent_with_the_email(
+    sink, conversation, agent, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from carefront.conversations.services import NewAttachment
+
+    pdf = b"%PDF-1.4 invoice"
+    with django_capture_on_commit_callbacks(execute=True):
+        message = conversation_reply(
+            conversation=conversation,
+            author=agent,
+            body="Your invoice is attached.",
+            attachments=[
+                NewAttachment(
+                    filename="invoice.pdf",
+                    content_type="application/pdf",
+                    file=ContentFile(pdf),
+                    size=len(pdf),
+                ),
+                NewAttachment(
+                    filename="notes.txt",
+                    content_type="text/plain",
+                    file=ContentFile(b"line one\n"),
+                    size=9,
+                ),
+            ],
+        )
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.SENT
+    mail = sink.messages[0].message
+    parts = {part.get_filename(): part for part in mail.iter_attachments()}
+    assert set(parts) == {"invoice.pdf", "notes.txt"}
+    assert parts["invoice.pdf"].get_content_type() == "application/pdf"
+    assert parts["invoice.pdf"].get_content() == pdf
+    assert "Your invoice is attached." in mail.get_body(("plain",)).get_content()
+
+
+def test_a_reply_whose_file_vanished_is_retried_not_sent_without_it(
+    sink, conversation, agent, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from carefront.conversations.services import NewAttachment
+
+    data = b"only copy " * 10
+    upload = NewAttachment(
+        filename="gone.bin", content_type="", file=ContentFile(data), size=len(data)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        # The file is deleted before the task runs (after commit).
+        message = conversation_reply(
+            conversation=conversation, author=agent, body="Here.", attachments=[upload]
+        )
+        default_storage.delete(message.attachments.get().file.name)
+    message.refresh_from_db()
+    assert sink.messages == []
+    assert message.delivery_status == DeliveryStatus.RETRYING
+    assert message.outbox_entry.status == OutboxStatus.PENDING

@@ -331,3 +331,51 @@ def test_merging_into_itself_or_an_unknown_conversation_is_a_clear_400(
         assert response.status_code == 400
         assert message in response.content.decode()
     assert Conversation.objects.filter(pk=other_team.pk).exists()
+
+
+def test_reply_with_files_attaches_them_and_lists_them(agent_client, conversation):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = agent_client.post(
+        _url("conversation_reply", conversation),
+        {
+            "body": "Label attached",
+            "files": [
+                SimpleUploadedFile("label.pdf", b"%PDF", "application/pdf"),
+                SimpleUploadedFile("steps.txt", b"1. print", "text/plain"),
+            ],
+        },
+    )
+    assert response.status_code == 303
+    message = conversation.messages.get(direction=Direction.OUTGOING)
+    assert sorted(message.attachments.values_list("filename", flat=True)) == [
+        "label.pdf",
+        "steps.txt",
+    ]
+    page = _page(agent_client, conversation)
+    assert 'enctype="multipart/form-data"' in page
+    assert "label.pdf" in page
+
+
+def test_note_with_a_file(agent_client, conversation):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    agent_client.post(
+        _url("conversation_note", conversation),
+        {"body": "Photo", "files": SimpleUploadedFile("dmg.jpg", b"\xff\xd8", "image/jpeg")},
+    )
+    note = conversation.messages.get(direction=Direction.NOTE)
+    assert note.attachments.get().filename == "dmg.jpg"
+
+
+def test_a_file_over_the_limit_is_a_400_in_the_form(agent_client, conversation, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.CAREFRONT = {**settings.CAREFRONT, "MAX_ATTACHMENT_BYTES": 3}
+    response = agent_client.post(
+        _url("conversation_reply", conversation),
+        {"body": "Big", "files": SimpleUploadedFile("big.bin", b"1234")},
+    )
+    assert response.status_code == 400
+    assert "at most 3 bytes" in response.content.decode()
+    assert not conversation.messages.filter(direction=Direction.OUTGOING).exists()

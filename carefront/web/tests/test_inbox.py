@@ -251,3 +251,13 @@ def test_inbox_rows_have_a_tick_box_bound_to_the_bulk_form(agent_client, convers
     html = agent_client.get(INBOX_URL).content.decode()
     assert f'name="ids" value="{conversation.pk}" form="bulk-form"' in html
     assert 'id="bulk-form"' in html
+
+
+def test_recently_updated_sort_is_offered_and_pages(agent_client, inbox):
+    from carefront.conversations.tests.factories import conversation_for
+
+    made = [conversation_for(inbox) for _ in range(3)]
+    page = agent_client.get("/", {"sort": "updated", "folder": "all"}).content.decode()
+    assert 'value="updated"' in page
+    positions = [page.index(c.subject) for c in reversed(made)]
+    assert positions == sorted(positions)

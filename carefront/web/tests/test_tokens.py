@@ -22,8 +22,12 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def test_creating_shows_the_token_once(agent_client, agent):
-    response = agent_client.post(URL, {"action": "create", "name": "Shop", "scope": "read_write"})
-    assert response.status_code == 201
+    created = agent_client.post(URL, {"action": "create", "name": "Shop", "scope": "read_write"})
+    # POST-redirect-GET: reloading the page that shows the token creates nothing.
+    assert created.status_code == 303
+    assert created["Location"] == URL
+    response = agent_client.get(URL)
+    assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     token = ApiToken.objects.get(agent=agent)
     html = response.content.decode()
@@ -58,3 +62,22 @@ def test_cannot_revoke_or_see_another_agents_token(outsider_client, agent):
 
 def test_profile_links_to_tokens(agent_client):
     assert URL in agent_client.get(reverse("web:profile")).content.decode()
+
+
+def test_reloading_after_creating_neither_creates_nor_shows_another_token(agent_client, agent):
+    response = agent_client.post(
+        URL, {"action": "create", "name": "Shop", "scope": "read"}, follow=True
+    )
+    assert 'id="new-token"' in response.content.decode()
+    reloaded = agent_client.get(URL)
+    assert ApiToken.objects.filter(agent=agent).count() == 1
+    assert 'id="new-token"' not in reloaded.content.decode()
+
+
+def test_a_token_revoked_before_the_redirect_is_not_shown(agent_client, agent):
+    from carefront.web.views_tokens import NEW_TOKEN_SESSION_KEY
+
+    agent_client.post(URL, {"action": "create", "name": "Shop", "scope": "read"})
+    ApiToken.objects.update(revoked_at="2026-01-01T00:00:00Z")
+    assert 'id="new-token"' not in agent_client.get(URL).content.decode()
+    assert NEW_TOKEN_SESSION_KEY not in agent_client.session

@@ -5,6 +5,7 @@ same form posts in the background and the page's main area is swapped with the a
 """
 
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from carefront.conversations.selectors import (
     conversations_visible_to,
 )
 from carefront.conversations.services import (
+    NewAttachment,
     conversation_add_note,
     conversation_assign,
     conversation_merge,
@@ -101,6 +103,15 @@ def _render_conversation(
     return render(request, "web/conversation.html", context, status=status)
 
 
+def _uploads(files: list[UploadedFile]) -> list[NewAttachment]:
+    return [
+        NewAttachment(
+            filename=f.name or "", content_type=f.content_type or "", file=f, size=f.size or 0
+        )
+        for f in files
+    ]
+
+
 def _back(conversation: Conversation, anchor: str = "") -> HttpResponse:
     return HttpResponseSeeOther(reverse("web:conversation", args=[conversation.pk]) + anchor)
 
@@ -116,7 +127,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 @agent_view
 def conversation_reply_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             conversation_reply(
@@ -124,6 +135,7 @@ def conversation_reply_view(request: HttpRequest, conversation_id: int) -> HttpR
                 author=request.user,
                 body=form.cleaned_data["body"],
                 status=form.cleaned_data["then"] or None,
+                attachments=_uploads(form.cleaned_data["files"]),
             )
         except InvalidInput as exc:
             form_error(form, exc)
@@ -137,11 +149,14 @@ def conversation_reply_view(request: HttpRequest, conversation_id: int) -> HttpR
 @agent_view
 def conversation_note_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             conversation_add_note(
-                conversation=conversation, author=request.user, body=form.cleaned_data["body"]
+                conversation=conversation,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                attachments=_uploads(form.cleaned_data["files"]),
             )
         except InvalidInput as exc:
             form_error(form, exc)

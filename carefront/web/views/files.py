@@ -4,8 +4,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from carefront.conversations.models import Attachment, Message
-from carefront.conversations.selectors import conversations_visible_to
+from carefront.conversations.models import Message
+from carefront.conversations.selectors import access_attachment, conversations_visible_to
 from carefront.core.exceptions import NotFound
 from carefront.web.errors import agent_view
 
@@ -24,16 +24,7 @@ def _harden(response: HttpResponse) -> HttpResponse:
 @require_GET
 @agent_view
 def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment = (
-        Attachment.objects.filter(
-            pk=attachment_id,
-            message__conversation__in=conversations_visible_to(actor=request.user),
-        )
-        .only("filename", "content_type", "file", "size")
-        .first()
-    )
-    if attachment is None:
-        raise NotFound(_("Attachment not found."))
+    attachment = access_attachment(actor=request.user, attachment_id=attachment_id)
     content_type = attachment.content_type.lower().split(";")[0].strip()
     inline = content_type in INLINE_CONTENT_TYPES
     try:

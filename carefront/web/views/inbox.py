@@ -46,6 +46,7 @@ SORT_LABELS = [
     (Sort.WAITING, _("Waiting longest")),
     (Sort.NEWEST, _("Newest")),
     (Sort.OLDEST, _("Oldest")),
+    (Sort.UPDATED, _("Recently updated")),
 ]
 
 

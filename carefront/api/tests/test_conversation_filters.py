@@ -1,0 +1,128 @@
+"""Conversation list filters and sorts, and the messages' direction filter."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from carefront.conversations.models import Conversation
+from carefront.conversations.services import conversation_add_note, conversation_assign
+from carefront.conversations.tests.factories import conversation_for
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/conversations"
+
+
+def ids(client, **params) -> list[int]:
+    response = client.get(URL, params)
+    assert response.status_code == 200, response.content
+    return [item["id"] for item in response.json()["items"]]
+
+
+def test_assignee_me_none_and_id(api, inbox, agent, team):
+    mine = conversation_for(inbox)
+    theirs = conversation_for(inbox)
+    nobodys = conversation_for(inbox)
+    mate = team.members.create(email="mate@carefront.test", name="Mate")
+    conversation_assign(conversation=mine, assignee=agent, actor=agent)
+    conversation_assign(conversation=theirs, assignee=mate, actor=agent)
+    assert ids(api, assignee_id="me") == [mine.pk]
+    assert ids(api, assignee_id="none") == [nobodys.pk]
+    assert ids(api, assignee_id=mate.pk) == [theirs.pk]
+    assert api.get(URL, {"assignee_id": "someone"}).status_code == 422
+
+
+def test_customer_filter(api, inbox):
+    ana = conversation_for(inbox, from_address="ana@example.com")
+    again = conversation_for(inbox, from_address="ana@example.com")
+    conversation_for(inbox, from_address="bo@example.com")
+    assert set(ids(api, customer_id=ana.customer_id)) == {ana.pk, again.pk}
+
+
+def test_created_and_updated_since(api, inbox, agent):
+    old = conversation_for(inbox)
+    changed = conversation_for(inbox)
+    past = timezone.now() - dt.timedelta(days=3)
+    Conversation.objects.filter(pk__in=[old.pk, changed.pk]).update(
+        created_at=past, updated_at=past
+    )
+    new = conversation_for(inbox)
+    cut = timezone.now() - dt.timedelta(days=1)
+    conversation_add_note(conversation=changed, author=agent, body="touch")
+    assert ids(api, created_since=cut.isoformat()) == [new.pk]
+    assert set(ids(api, updated_since=cut.isoformat())) == {new.pk, changed.pk}
+
+
+def test_sort_updated_pages_most_recent_change_first(api, inbox, agent):
+    made = [conversation_for(inbox) for _ in range(5)]
+    base = timezone.now() - dt.timedelta(hours=1)
+    for i, conversation in enumerate(made):
+        Conversation.objects.filter(pk=conversation.pk).update(
+            updated_at=base + dt.timedelta(minutes=i)
+        )
+    seen, cursor = [], None
+    while True:
+        params = {"sort": "updated", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = api.get(URL, params).json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [c.pk for c in reversed(made)]
+
+
+@pytest.mark.parametrize("sort", ["waiting", "newest", "oldest", "updated"])
+def test_every_sort_pages_without_gaps_or_repeats(api, inbox, sort):
+    made = {conversation_for(inbox).pk for _ in range(5)}
+    seen, cursor = [], None
+    while True:
+        params = {"sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = api.get(URL, params).json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(made)
+
+
+def test_a_cursor_from_another_sort_is_400(api, inbox):
+    for _ in range(3):
+        conversation_for(inbox)
+    cursor = api.get(URL, {"limit": 1, "sort": "newest"}).json()["next_cursor"]
+    response = api.get(URL, {"limit": 1, "sort": "oldest", "cursor": cursor})
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The page cursor belongs to another sort order.",
+        "code": "invalid",
+    }
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "loudest"},
+        {"status": "done"},
+        {"folder": "spam"},
+        {"inbox_id": "abc"},
+        {"team_id": 0},
+        {"customer_id": -1},
+        {"created_since": "yesterday"},
+        {"updated_since": "2026-01-01T00:00:00"},
+        {"limit": 101},
+    ],
+)
+def test_invalid_filters_are_422(api, params):
+    response = api.get(URL, params)
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+def test_messages_filter_by_direction(api, conversation, agent):
+    conversation_add_note(conversation=conversation, author=agent, body="psst")
+    url = f"{URL}/{conversation.pk}/messages"
+    notes = api.get(url, {"direction": "note"}).json()["items"]
+    assert [m["body_text"] for m in notes] == ["psst"]
+    incoming = api.get(url, {"direction": "incoming"}).json()["items"]
+    assert [m["direction"] for m in incoming] == ["incoming"]
+    assert api.get(url, {"direction": "sideways"}).status_code == 422
