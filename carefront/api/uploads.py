@@ -5,7 +5,6 @@ come along. Ninja parses one content type per operation, so these endpoints read
 and describe both shapes in the OpenAPI document themselves.
 """
 
-import json
 from typing import Any
 
 import pydantic
@@ -19,7 +18,9 @@ from carefront.conversations.services import NewAttachment
 from carefront.core.exceptions import InvalidInput
 
 from .errors import RequestTooLarge
+from .parser import StrictParser
 
+PARSER = StrictParser()
 FILES_FIELD = "files"
 # Room for the form fields and multipart boundaries around the files themselves.
 MULTIPART_OVERHEAD = 1024 * 1024
@@ -53,10 +54,9 @@ def parse_message_request[S: Schema](
                 _("The request is %(size)s bytes; at most %(limit)s are accepted.")
                 % {"size": length, "limit": limit}
             )
+        posted = PARSER.parse_querydict(request.POST, [], request)  # refuses NUL, as for JSON
         fields = {
-            name: request.POST.get(name)
-            for name in schema.model_fields
-            if request.POST.get(name) not in (None, "")
+            name: posted[name] for name in schema.model_fields if posted.get(name) not in (None, "")
         }
         payload = _validate(schema, fields, ("form",))
         files = [
@@ -76,7 +76,7 @@ def parse_message_request[S: Schema](
             )
         return payload, files
     try:
-        data = json.loads(request.body or b"null")
+        data = PARSER.parse_body(request) if request.body else None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(_("The request body is not valid JSON.")) from exc
     return _validate(schema, data, ("body", "payload")), []

@@ -22,10 +22,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from carefront.accounts.models import TokenScope
+from carefront.accounts.models import Role, TokenScope
 from carefront.accounts.services import api_token_create
+from carefront.accounts.tests.factories import AgentFactory
+from carefront.automation.services import saved_reply_create
+from carefront.conversations.inbound import InboundAttachment
 from carefront.conversations.services import conversation_add_note, conversation_set_tags
-from carefront.conversations.tests.factories import conversation_for
+from carefront.conversations.tests.factories import conversation_for, receive
 
 pytestmark = [pytest.mark.django_db, pytest.mark.schemathesis]
 
@@ -68,6 +71,20 @@ def world(agent, inbox, team) -> dict[str, str]:
     ]
     conversation_set_tags(conversation=conversations[0], names=["vip"], actor=agent)
     note = conversation_add_note(conversation=conversations[0], author=agent, body="A note")
+    attachment = (
+        receive(
+            inbox,
+            from_address="c0@example.com",
+            attachments=[
+                InboundAttachment(filename="a.pdf", content_type="application/pdf", data=b"%")
+            ],
+        )
+        .conversation.messages.get(attachments__isnull=False)
+        .attachments.get()
+    )
+    saved_reply = saved_reply_create(
+        actor=AgentFactory(role=Role.LEAD), title="Hello", body="Hi {{ customer.first_name }}"
+    )
     KNOWN_IDS.clear()
     KNOWN_IDS.update(
         conversation_id=[c.pk for c in conversations],
@@ -77,6 +94,8 @@ def world(agent, inbox, team) -> dict[str, str]:
         agent_id=[agent.pk],
         assignee_id=[agent.pk],
         message_id=[note.pk],
+        attachment_id=[attachment.pk],
+        saved_reply_id=[saved_reply.pk],
     )
     _token, plain = api_token_create(agent=agent, name="schemathesis", scope=TokenScope.READ_WRITE)
     # The requests go through the plain WSGI handler, whose request signals would close the
