@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carefront.core.crypto import EncryptedTextField
+
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 
 
@@ -29,10 +31,11 @@ class WebhookSubscription(models.Model):
     url = models.URLField(_("URL"), max_length=2000)
     description = models.CharField(_("description"), max_length=200, blank=True)
     event_types = models.JSONField(_("events"), default=list)
-    secret = models.CharField(_("signing secret"), max_length=100, default=new_webhook_secret)
+    # Encrypted at rest: we must read it back to sign, so it cannot be hashed.
+    secret = EncryptedTextField(_("signing secret"), default=new_webhook_secret)
     # After a roll, the old secret keeps signing (a second v1=) until this time, so receivers
     # can switch without dropping events.
-    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret = EncryptedTextField(blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(
         _("state"),

@@ -149,3 +149,23 @@ def test_private_addresses_are_refused_again_at_send_time(
     assert delivery.status == DeliveryStatus.PENDING
     assert "private or local address (127.0.0.1)" in delivery.error
     assert delivery.response_status_code is None
+
+
+@pytest.mark.django_db
+def test_signing_secrets_are_encrypted_in_the_database():
+    from django.db import connection
+
+    from carefront.core.crypto import PREFIX
+    from carefront.webhooks.models import WebhookSubscription
+
+    subscription = WebhookSubscription.objects.create(
+        url="https://example.com/hook", event_types=["conversation.created"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT secret FROM webhooks_webhooksubscription WHERE id = %s", [subscription.pk]
+        )
+        stored = cursor.fetchone()[0]
+    assert stored.startswith(PREFIX)
+    assert subscription.secret not in stored
+    assert WebhookSubscription.objects.get(pk=subscription.pk).secret == subscription.secret
