@@ -143,6 +143,40 @@ class CustomerEmailForm(forms.Form):
     email = forms.EmailField(label=_("Another email address"), max_length=320)
 
 
+class CustomerProfileForm(forms.Form):
+    """What an agent keeps about a customer; the service validates the values."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    language = forms.CharField(
+        label=_("Preferred language"),
+        max_length=16,
+        required=False,
+        help_text=_("A language tag such as en, de or pt-BR."),
+    )
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        required=False,
+        help_text=_("Such as Europe/Lisbon or America/Chicago."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+        required=False,
+        help_text=_("Only agents see them. What the next colleague should know."),
+    )
+    is_internal = forms.BooleanField(label=_("Internal requester (a colleague)"), required=False)
+
+
+class CustomerAttributeForm(forms.Form):
+    """Set one custom attribute (text), or remove one."""
+
+    key = forms.CharField(label=_("Attribute"), max_length=64, required=False)
+    value = forms.CharField(label=_("Value"), max_length=1000, required=False)
+    remove = forms.CharField(max_length=64, required=False)
+
+
 class ProfileForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)

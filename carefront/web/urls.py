@@ -60,6 +60,12 @@ urlpatterns = [
     ),
     path("attachments/<int:attachment_id>/", files.attachment_download, name="attachment"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer"),
+    path("customers/<int:customer_id>/edit/", customers.customer_edit_view, name="customer_edit"),
+    path(
+        "customers/<int:customer_id>/attributes/",
+        customers.customer_attribute_view,
+        name="customer_attribute",
+    ),
     path(
         "customers/<int:customer_id>/emails/",
         customers.customer_add_email_view,

@@ -36,3 +36,67 @@ def test_invalid_address_is_refused(agent_client, conversation):
     url = reverse("web:customer_add_email", args=[conversation.customer_id])
     response = agent_client.post(url, {"email": "not an address"})
     assert response.status_code == 400
+
+
+def _customer_url(name: str, conversation) -> str:
+    return reverse(f"web:{name}", args=[conversation.customer_id])
+
+
+def test_agent_edits_the_customer_profile(agent_client, conversation):
+    response = agent_client.post(
+        _customer_url("customer_edit", conversation),
+        {
+            "name": "Ana  Lima ",
+            "language": "pt-BR",
+            "time_zone": "America/Sao_Paulo",
+            "notes": "Prefers email.\r\nOrders monthly.",
+            "is_internal": "",
+        },
+    )
+    assert response.status_code == 303
+    customer = conversation.customer
+    customer.refresh_from_db()
+    assert (customer.name, customer.language, customer.time_zone) == (
+        "Ana Lima",
+        "pt-BR",
+        "America/Sao_Paulo",
+    )
+    assert customer.notes == "Prefers email.\nOrders monthly."
+    html = agent_client.get(_customer_url("customer", conversation)).content.decode()
+    assert "Orders monthly." in html
+
+
+def test_a_bad_time_zone_is_shown_in_the_open_form_and_nothing_changes(
+    agent_client, conversation
+):
+    response = agent_client.post(
+        _customer_url("customer_edit", conversation), {"name": "X", "time_zone": "Mars/Base"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "is not a known time zone" in html
+    assert '<details class="edit-profile" open>' in html
+    conversation.customer.refresh_from_db()
+    assert conversation.customer.name == "Ana Lima"
+
+
+def test_custom_attributes_are_set_shown_and_removed(agent_client, conversation):
+    url = _customer_url("customer_attribute", conversation)
+    assert agent_client.post(url, {"key": "plan", "value": "pro"}).status_code == 303
+    assert agent_client.post(url, {"key": "seats", "value": "12"}).status_code == 303
+    conversation.customer.refresh_from_db()
+    assert conversation.customer.attributes == {"plan": "pro", "seats": "12"}
+    html = agent_client.get(_customer_url("customer", conversation)).content.decode()
+    assert "<dt>plan</dt>" in html
+    assert agent_client.post(url, {"remove": "plan"}).status_code == 303
+    conversation.customer.refresh_from_db()
+    assert conversation.customer.attributes == {"seats": "12"}
+
+
+def test_a_bad_attribute_name_is_a_clear_400(agent_client, conversation):
+    response = agent_client.post(
+        _customer_url("customer_attribute", conversation), {"key": "no spaces", "value": "x"}
+    )
+    assert response.status_code == 400
+    conversation.customer.refresh_from_db()
+    assert conversation.customer.attributes == {}

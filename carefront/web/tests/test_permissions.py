@@ -46,6 +46,8 @@ AGENT_ROUTES = [
     Route("web:attachment", ["attachment"]),
     Route("web:customer", ["customer"]),
     Route("web:customer_add_email", ["customer"], "post", {"email": "ana2@example.com"}, 303),
+    Route("web:customer_edit", ["customer"], "post", {"name": "Ana L.", "notes": "VIP"}, 303),
+    Route("web:customer_attribute", ["customer"], "post", {"key": "plan", "value": "pro"}, 303),
     Route("web:profile", []),
     Route("web:password_change", []),
     Route("web:api_tokens", []),
@@ -63,6 +65,8 @@ SCOPED = {
     "web:attachment",
     "web:customer",
     "web:customer_add_email",
+    "web:customer_edit",
+    "web:customer_attribute",
 }
 ADMIN_ROUTES = [
     Route("web:manage_inboxes", []),

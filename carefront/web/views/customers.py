@@ -11,9 +11,9 @@ from carefront.accounts.models import Agent
 from carefront.conversations.selectors import conversations_visible_to
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.customers.models import Customer
-from carefront.customers.services import customer_add_email
+from carefront.customers.services import customer_add_email, customer_update
 from carefront.web.errors import agent_view, form_error
-from carefront.web.forms import CustomerEmailForm
+from carefront.web.forms import CustomerAttributeForm, CustomerEmailForm, CustomerProfileForm
 from carefront.web.http import HttpResponseSeeOther
 
 CONVERSATIONS_SHOWN = 100
@@ -31,7 +31,15 @@ def _access_customer(*, actor: Agent, customer_id: int) -> Customer:
     return customer
 
 
-def _render(request: HttpRequest, customer: Customer, form: CustomerEmailForm, status: int = 200):
+def _render(
+    request: HttpRequest,
+    customer: Customer,
+    form: CustomerEmailForm | None = None,
+    *,
+    profile_form: CustomerProfileForm | None = None,
+    attribute_form: CustomerAttributeForm | None = None,
+    status: int = 200,
+):
     conversations = list(
         conversations_visible_to(actor=request.user)
         .filter(customer=customer)
@@ -43,7 +51,20 @@ def _render(request: HttpRequest, customer: Customer, form: CustomerEmailForm, s
         "identities": list(customer.identities.order_by("id")),
         "conversations": conversations[:CONVERSATIONS_SHOWN],
         "more_conversations": len(conversations) > CONVERSATIONS_SHOWN,
-        "email_form": form,
+        "email_form": form or CustomerEmailForm(),
+        "profile_form": profile_form
+        or CustomerProfileForm(
+            initial={
+                "name": customer.name,
+                "language": customer.language,
+                "time_zone": customer.time_zone,
+                "notes": customer.notes,
+                "is_internal": customer.is_internal,
+            }
+        ),
+        "profile_open": profile_form is not None,
+        "attribute_form": attribute_form or CustomerAttributeForm(),
+        "attributes": sorted((customer.attributes or {}).items()),
     }
     return render(request, "web/customer.html", context, status=status)
 
@@ -69,3 +90,44 @@ def customer_add_email_view(request: HttpRequest, customer_id: int) -> HttpRespo
             messages.success(request, _("Email address added."))
             return HttpResponseSeeOther(reverse("web:customer", args=[customer.pk]))
     return _render(request, customer, form, status=400)
+
+
+def _back(customer: Customer) -> HttpResponse:
+    return HttpResponseSeeOther(reverse("web:customer", args=[customer.pk]))
+
+
+@require_POST
+@agent_view
+def customer_edit_view(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = _access_customer(actor=request.user, customer_id=customer_id)
+    form = CustomerProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            customer_update(customer=customer, changes=form.cleaned_data)
+        except InvalidInput as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Customer profile saved."))
+            return _back(customer)
+    return _render(request, customer, profile_form=form, status=400)
+
+
+@require_POST
+@agent_view
+def customer_attribute_view(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Set one custom attribute (as text) or remove one."""
+    customer = _access_customer(actor=request.user, customer_id=customer_id)
+    form = CustomerAttributeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        key = (data["remove"] or data["key"]).strip()
+        change = {key: None} if data["remove"] else {key: data["value"]}
+        try:
+            if not key:
+                raise InvalidInput(_("Name the attribute."))
+            customer_update(customer=customer, changes={}, attributes=change)
+        except InvalidInput as exc:
+            form_error(form, exc)
+        else:
+            return _back(customer)
+    return _render(request, customer, attribute_form=form, status=400)
