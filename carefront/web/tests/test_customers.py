@@ -66,9 +66,7 @@ def test_agent_edits_the_customer_profile(agent_client, conversation):
     assert "Orders monthly." in html
 
 
-def test_a_bad_time_zone_is_shown_in_the_open_form_and_nothing_changes(
-    agent_client, conversation
-):
+def test_a_bad_time_zone_is_shown_in_the_open_form_and_nothing_changes(agent_client, conversation):
     response = agent_client.post(
         _customer_url("customer_edit", conversation), {"name": "X", "time_zone": "Mars/Base"}
     )
