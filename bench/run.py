@@ -130,7 +130,12 @@ def _ensure_web_databases(
     rows = []
     small, large = OUT / "web-1k.sqlite3", OUT / f"web-{conversations}.sqlite3"
     for database, count in ((small, 1000), (large, conversations)):
-        if not (reuse and database.exists()):
+        if reuse and database.exists():
+            # A database from an earlier run gets the migrations (indexes...) added since.
+            migrated = _run("web_pages.py", "migrate", "--database", str(database))
+            if "error" in migrated:
+                rows.append(("web migrate", migrated["error"], "", ""))
+        else:
             built = _run(
                 "web_pages.py", "build", "--database", str(database), "--conversations", str(count)
             )

@@ -1,6 +1,7 @@
 """Web page benchmark: inbox and conversation pages over real HTTP, on a large SQLite database.
 
     .venv/bin/python bench/web_pages.py build --conversations 100000 --database PATH
+    .venv/bin/python bench/web_pages.py migrate --database PATH   (a reused one)
     .venv/bin/python bench/web_pages.py queries --database PATH
     .venv/bin/python bench/web_pages.py http --database PATH [--requests 200]
 
@@ -187,6 +188,23 @@ def build(database: Path, conversations: int, seed: int = 7) -> dict:
         "seconds": round(time.perf_counter() - started, 1),
         "database_mb": round(database.stat().st_size / 1e6, 1),
     }
+
+
+def migrate(database: Path) -> dict:
+    """Bring a reused database up to the current migrations, and re-ANALYZE if anything ran."""
+    setup_django(database)
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    pending = MigrationExecutor(connection).migration_plan(
+        MigrationExecutor(connection).loader.graph.leaf_nodes()
+    )
+    call_command("migrate", verbosity=0)
+    if pending:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"bench": "migrate", "applied": len(pending)}
 
 
 def connection_cursor():
@@ -379,7 +397,7 @@ def http_bench(database: Path, requests: int, warmup: int = 10, no_cache: bool =
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=["build", "queries", "http"])
+    parser.add_argument("action", choices=["build", "migrate", "queries", "http"])
     parser.add_argument("--database", type=Path, required=True)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -389,6 +407,8 @@ def main() -> int:
     database.parent.mkdir(parents=True, exist_ok=True)
     if args.action == "build":
         result = build(database, args.conversations)
+    elif args.action == "migrate":
+        result = migrate(database)
     elif args.action == "queries":
         result = queries(database)
     else:
