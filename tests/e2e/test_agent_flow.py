@@ -75,6 +75,13 @@ def workspace():
     return {"agent": agent, "parcel": parcel}
 
 
+def _sign_in(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_label("Email").fill("grace@carefront.test")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Sign in").click()
+
+
 def test_agent_logs_in_opens_conversation_and_replies(
     live_server, watched_page, workspace, screenshot_dir
 ):
@@ -82,9 +89,7 @@ def test_agent_logs_in_opens_conversation_and_replies(
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + "/")
     expect(page).to_have_url(re.compile(r"/login/"))
-    page.get_by_label("Email").fill("grace@carefront.test")
-    page.get_by_label("Password").fill("password")
-    page.get_by_role("button", name="Sign in").click()
+    _sign_in(page, page.url)
 
     expect(page.get_by_role("heading", name="All open")).to_be_visible()
     expect(page.get_by_text("Where is my parcel?")).to_be_visible()
@@ -131,10 +136,7 @@ def test_agent_logs_in_opens_conversation_and_replies(
 def test_inbox_and_conversation_fit_a_phone(live_server, watched_page, workspace, screenshot_dir):
     page = watched_page
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Email").fill("grace@carefront.test")
-    page.get_by_label("Password").fill("password")
-    page.get_by_role("button", name="Sign in").click()
+    _sign_in(page, live_server.url + "/login/")
     expect(page.get_by_text("Where is my parcel?")).to_be_visible()
     # Nothing wider than the screen: no sideways scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -151,10 +153,7 @@ def test_agent_ticks_rows_with_the_keyboard_and_solves_them_at_once(
 ):
     page = watched_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Email").fill("grace@carefront.test")
-    page.get_by_label("Password").fill("password")
-    page.get_by_role("button", name="Sign in").click()
+    _sign_in(page, live_server.url + "/login/")
     expect(page.get_by_role("heading", name="All open")).to_be_visible()
 
     # x ticks the selected row: the first two rows (j, x, j, x).
@@ -175,10 +174,7 @@ def test_agent_attaches_a_file_to_a_reply(live_server, watched_page, workspace, 
     """The reply form posts through htmx as multipart: the file arrives and is listed."""
     page = watched_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Email").fill("grace@carefront.test")
-    page.get_by_label("Password").fill("password")
-    page.get_by_role("button", name="Sign in").click()
+    _sign_in(page, live_server.url + "/login/")
     page.goto(live_server.url + f"/c/{workspace['parcel'].pk}/")
     label = tmp_path / "return-label.pdf"
     label.write_bytes(b"%PDF-1.4 label")
