@@ -12,6 +12,7 @@ import functools
 import hashlib
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import get_template
@@ -25,9 +26,16 @@ TEMPLATE = "web/includes/timeline_message.html"
 CACHE_SECONDS = 7 * 24 * 3600
 
 
-@functools.cache
 def _fingerprint() -> str:
-    """Changes whenever the template or the frame stylesheet's (hashed) URL does."""
+    """Changes whenever the template or the frame stylesheet's (hashed) URL does. Computed once
+    per process, except under DEBUG, where templates reload as they are edited."""
+    if settings.DEBUG:
+        return _template_fingerprint.__wrapped__()
+    return _template_fingerprint()
+
+
+@functools.cache
+def _template_fingerprint() -> str:
     source = get_template(TEMPLATE).template.source
     return hashlib.blake2b(
         f"{source}\0{static('web/message-frame.css')}".encode(), digest_size=8

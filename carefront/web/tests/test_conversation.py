@@ -379,3 +379,28 @@ def test_a_file_over_the_limit_is_a_400_in_the_form(agent_client, conversation, 
     assert response.status_code == 400
     assert "at most 3 bytes" in response.content.decode()
     assert not conversation.messages.filter(direction=Direction.OUTGOING).exists()
+
+
+def test_the_message_template_fingerprint_follows_edits_under_debug_only(settings, monkeypatch):
+    from types import SimpleNamespace
+
+    from carefront.web import timeline
+
+    source = {"text": "<li>one</li>"}
+    monkeypatch.setattr(
+        timeline,
+        "get_template",
+        lambda name: SimpleNamespace(template=SimpleNamespace(source=source["text"])),
+    )
+    timeline._template_fingerprint.cache_clear()
+    try:
+        settings.DEBUG = True
+        before = timeline._fingerprint()
+        source["text"] = "<li>two</li>"
+        assert timeline._fingerprint() != before
+        settings.DEBUG = False
+        cached = timeline._fingerprint()
+        source["text"] = "<li>three</li>"
+        assert timeline._fingerprint() == cached  # computed once per process
+    finally:
+        timeline._template_fingerprint.cache_clear()
