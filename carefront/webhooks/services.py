@@ -514,7 +514,9 @@ def _notify_admins_of_pause(subscription_id: int) -> None:
     )
     if not recipients:
         return
-    path = reverse("web:manage_webhook", args=[subscription.pk])
+    path = settings.CAREFRONT.get("BASE_URL", "") + reverse(
+        "web:manage_webhook", args=[subscription.pk]
+    )
     body = _(
         "Carefront stopped sending events to %(url)s because its deliveries kept failing.\n\n"
         "%(reason)s\n\n"

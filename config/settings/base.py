@@ -201,6 +201,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("CAREFRONT_DEFAULT_FROM_EMAIL", "support@car
 CAREFRONT = {
     # Domain used in Message-IDs we generate and in reply-token addresses.
     "MAIL_DOMAIN": os.environ.get("CAREFRONT_MAIL_DOMAIN", "carefront.test"),
+    # Where agents reach Carefront (https://help.example.com), for links in emails sent outside
+    # a request (a paused webhook's notice). Empty: those links are paths only.
+    "BASE_URL": os.environ.get("CAREFRONT_BASE_URL", "").rstrip("/"),
     # Inbound limits: bigger messages are kept raw and rejected with a log line, never lost.
     "MAX_MESSAGE_BYTES": int(os.environ.get("CAREFRONT_MAX_MESSAGE_BYTES", 50 * 1024 * 1024)),
     "MAX_ATTACHMENT_BYTES": int(os.environ.get("CAREFRONT_MAX_ATTACHMENT_BYTES", 40 * 1024 * 1024)),

@@ -226,6 +226,21 @@ def test_a_subscription_that_keeps_failing_is_paused_and_admins_are_emailed(
     assert len(receiver.requests) == 3
 
 
+@override_settings(CAREFRONT_WEBHOOKS_MAX_ATTEMPTS=1, CAREFRONT_WEBHOOKS_PAUSE_AFTER_FAILURES=1)
+def test_the_pause_email_links_to_the_webhook_under_the_base_url(
+    subscription, receiver, admin, django_capture_on_commit_callbacks
+):
+    from django.conf import settings
+
+    receiver.default = "503"
+    with override_settings(
+        CAREFRONT={**settings.CAREFRONT, "BASE_URL": "https://help.example.com"}
+    ):
+        record(django_capture_on_commit_callbacks)
+    [email] = mail.outbox
+    assert f"https://help.example.com/manage/webhooks/{subscription.pk}/" in email.body
+
+
 def test_a_success_resets_the_failure_count(
     subscription, receiver, django_capture_on_commit_callbacks
 ):
