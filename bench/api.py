@@ -32,11 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.web_pages import (
     BENCH_AGENT,
-    ROOT,
-    _free_port,
     _percentile,
-    _wait_for_server,
     setup_django,
+    start_server,
+    stop_server,
 )
 
 LIST_PATH = "/api/v1/conversations"
@@ -130,48 +129,6 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
-def _start_server(database: Path, workers: int) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "CAREFRONT_DATABASE_URL": f"sqlite:///{database}",
-        "PYTHONPATH": str(ROOT),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--lifespan",
-            "off",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    _wait_for_server(port, server)
-    return server, port
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 def _get(connection: http.client.HTTPConnection, path: str, headers: dict) -> tuple[int, bytes]:
     connection.request("GET", path, headers=headers)
     response = connection.getresponse()
@@ -186,7 +143,7 @@ def http_bench(
 
     plain, inbox_id = _token_and_inbox()
     connections.close_all()
-    server, port = _start_server(database, workers)
+    server, port = start_server(database, workers=workers)
     headers = {"Host": f"127.0.0.1:{port}", "Authorization": f"Bearer {plain}"}
     result: dict = {"bench": "api-http", "workers": workers, "clients": clients}
     try:
@@ -253,7 +210,7 @@ def http_bench(
             "client_cpu_ms": client["client_cpu_ms"],
         }
     finally:
-        _stop(server)
+        stop_server(server)
     return result
 
 

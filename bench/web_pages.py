@@ -331,39 +331,51 @@ def _percentile(samples: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def http_bench(database: Path, requests: int, warmup: int = 10, no_cache: bool = False) -> dict:
-    """`no_cache` serves with Django's dummy cache: every page as a first view would be."""
-    setup_django(database)
-    target = _target_conversation()
+def start_server(
+    database: Path, *, workers: int = 1, extra_env: dict | None = None
+) -> tuple[subprocess.Popen, int]:
+    """uvicorn serving `database` with the bench settings on a free loopback port, once it
+    accepts connections."""
     port = _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "CAREFRONT_DATABASE_URL": f"sqlite:///{database}",
         "PYTHONPATH": str(ROOT),
-        "BENCH_NO_CACHE": "1" if no_cache else "",
+        **(extra_env or {}),
     }
     server = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--lifespan",
-            "off",
+            *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
+            *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
+            *("--no-access-log", "--log-level", "warning", "--lifespan", "off"),
         ],
         cwd=ROOT,
         env=env,
     )
     try:
         _wait_for_server(port, server)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server, port
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def http_bench(database: Path, requests: int, warmup: int = 10, no_cache: bool = False) -> dict:
+    """`no_cache` serves with Django's dummy cache: every page as a first view would be."""
+    setup_django(database)
+    target = _target_conversation()
+    server, port = start_server(database, extra_env={"BENCH_NO_CACHE": "1" if no_cache else ""})
+    try:
         browser = Browser(port)
         _login(browser)
         result = {
@@ -388,11 +400,7 @@ def http_bench(database: Path, requests: int, warmup: int = 10, no_cache: bool =
             result[f"{name}_bytes"] = len(body.encode())
         return result
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
 
 def main() -> int:
