@@ -60,7 +60,9 @@ def _create_body(inbox_id: int, n: int, run: str) -> bytes:
         {
             "inbox_id": inbox_id,
             "customer": {
-                "email": f"api-customer{n % 1_000_000_000}@example.com",
+                # A new customer on every create (the costlier case: a customer and an
+                # identity are written too), also when a database is reused.
+                "email": f"api-customer-{run}-{n}@example.com",
                 "name": f"Customer {n}",
             },
             "subject": f"Order {n} arrived broken",

@@ -6,3 +6,16 @@ class AccountsConfig(AppConfig):
     name = "carefront.accounts"
     label = "accounts"
     verbose_name = _("Agents and teams")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Agent, ApiToken
+        from .services.tokens import tokens_changed
+
+        # Cached tokens (with their agent) are read under a generation these move on.
+        for model in (Agent, ApiToken):
+            for name, signal in (("save", post_save), ("delete", post_delete)):
+                signal.connect(
+                    tokens_changed, sender=model, dispatch_uid=f"tokens-{name}-{model.__name__}"
+                )

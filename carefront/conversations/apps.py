@@ -31,3 +31,30 @@ class ConversationsConfig(AppConfig):
         from carefront.core.events import subscribe
 
         subscribe(AgentDeactivated, _release_conversations)
+        _connect_inbox_access()
+
+
+def _connect_inbox_access() -> None:
+    """Who sees which inbox is cached (selectors.visible_inbox); these changes move it on."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from carefront.accounts.models import Agent, Team
+    from carefront.inboxes.models import Inbox
+
+    from .selectors import INBOX_ACCESS
+
+    def changed(**kwargs) -> None:
+        INBOX_ACCESS.changed()
+
+    for model in (Agent, Team, Inbox):
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(
+                changed,
+                sender=model,
+                weak=False,
+                dispatch_uid=f"inbox-access-{name}-{model.__name__}",
+            )
+    for through in (Team.members.through, Inbox.teams.through):
+        m2m_changed.connect(
+            changed, sender=through, weak=False, dispatch_uid=f"inbox-access-{through.__name__}"
+        )

@@ -5,17 +5,21 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
 from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.core.generations import Generation
 from carefront.customers.models import Customer
 from carefront.inboxes.models import Inbox
 
 from .models import WAITING_KEY, Attachment, Conversation, ConversationEvent, Message, Status
 
 PAGE_SIZE = 25
+INBOX_ACCESS = Generation("inbox-access")
+INBOX_ACCESS_SECONDS = 3600
 # What list pages and list endpoints show; loading only these keeps a page's cost low.
 LIST_FIELDS = [
     *(
@@ -35,6 +39,18 @@ def visible_inboxes(*, actor: Agent) -> QuerySet[Inbox]:
     if actor.sees_all_inboxes:
         return Inbox.objects.all()
     return Inbox.objects.filter(teams__members=actor).distinct()
+
+
+def visible_inbox(*, actor: Agent, inbox_id: int) -> Inbox | None:
+    """One inbox the agent sees, or None: from the cache, which holds each agent's inboxes
+    under a generation that changes to inboxes, teams, memberships and agents move on
+    (connected in ConversationsConfig.ready)."""
+    key = INBOX_ACCESS.key(actor.pk, actor.role)
+    inboxes = cache.get(key)
+    if inboxes is None:
+        inboxes = {inbox.pk: inbox for inbox in visible_inboxes(actor=actor)}
+        cache.set(key, inboxes, INBOX_ACCESS_SECONDS)
+    return inboxes.get(inbox_id)
 
 
 def agent_can_access_inbox(*, agent: Agent, inbox_id: int) -> bool:

@@ -21,35 +21,55 @@ from .models import Customer, CustomerIdentity, IdentityKind
 
 def customer_get_or_create_by_email(*, email: str, name: str = "") -> tuple[Customer, bool]:
     """Find the customer behind an email address, or create one. Addresses compare lower-cased."""
-    email = email.strip().lower()[:320]
+    email = email_key(email)
     customers, created = _customers_by_email(senders=[(email, name)])
     return customers[email], email in created
 
 
-def customers_get_or_create_by_email(*, senders: list[tuple[str, str]]) -> dict[str, Customer]:
+def customers_get_or_create_by_email(
+    *, senders: list[tuple[str, str]], known: dict[str, Customer] | None = None
+) -> dict[str, Customer]:
     """The customers behind many (email, name) pairs at once: one lookup, bulk creation.
 
     Returns a map from the lower-cased address to its customer. A known customer without a
-    name takes the name the sender gives.
+    name takes the name the sender gives. `known` is what `customers_by_email` found for
+    these addresses a moment earlier (read before a write transaction, to keep the read out of
+    it): the lookup is skipped, and a customer created meanwhile is found on the retry.
     """
-    return _customers_by_email(senders=senders)[0]
+    return _customers_by_email(senders=senders, known=known)[0]
+
+
+def customers_by_email(*, emails: list[str]) -> dict[str, Customer]:
+    """The customers known by these lower-cased addresses (a read: no customer is created)."""
+    return {
+        identity.value: identity.customer
+        for identity in CustomerIdentity.objects.select_related("customer").filter(
+            kind=IdentityKind.EMAIL, value__in=emails
+        )
+    }
+
+
+def email_key(email: str) -> str:
+    """An address as customers are looked up by it."""
+    return email.strip().lower()[:320]
 
 
 def _customers_by_email(
-    *, senders: list[tuple[str, str]], _retry: bool = True
+    *,
+    senders: list[tuple[str, str]],
+    known: dict[str, Customer] | None = None,
+    _retry: bool = True,
 ) -> tuple[dict[str, Customer], set[str]]:
     """The work of `customers_get_or_create_by_email`, also telling which addresses are new."""
     names: dict[str, str] = {}
     for email, name in senders:
-        email = email.strip().lower()[:320]
+        email = email_key(email)
         if not names.get(email):
             names[email] = (name or "")[:200]
-    found = {
-        identity.value: identity.customer
-        for identity in CustomerIdentity.objects.select_related("customer").filter(
-            kind=IdentityKind.EMAIL, value__in=list(names)
-        )
-    }
+    if known is None:
+        found = customers_by_email(emails=list(names))
+    else:
+        found = {email: known[email] for email in names if email in known}
     unnamed = {}
     for email, customer in found.items():
         if not customer.name and names[email]:

@@ -17,11 +17,19 @@ The `Authorization` header and cookies are never stored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.utils import timezone
 
 from carefront.conversations.inbound import InboundMessage
-from carefront.conversations.services import Outcome, message_receive
+from carefront.conversations.services import (
+    Outcome,
+    ReceiveItem,
+    messages_receive,
+    messages_receive_reads,
+)
+from carefront.core.combine import Combiner
 
 from .models import Inbox, RawInbound, RawStatus
 from .services import IngestResult
@@ -63,36 +71,57 @@ def api_input_capture(
 def api_message_receive(*, raw: RawInbound, inbox: Inbox, inbound: InboundMessage) -> IngestResult:
     """Store the raw request and the message it carries, in one transaction.
 
-    If anything raises, both are rolled back and `raw` is left unsaved again, ready for
-    `api_input_refuse` to keep it with the error.
+    Requests arriving at the same time in this process share a transaction (see
+    core/combine.py); each still commits whole or not at all. If anything raises, `raw` is left
+    unsaved again, ready for `api_input_refuse` to keep it with the error.
     """
-    raw.inbox = inbox
-    # Written as processed: the row commits only together with the message. Another outcome
-    # (duplicate, rejected) is one more statement, and rare.
-    raw.status = RawStatus.PROCESSED
-    raw.processed_at = timezone.now()
+    return _combiner.submit(ReceiveItem(inbox=inbox, inbound=inbound, raw=raw))
+
+
+def _receive_batch(items: Sequence[ReceiveItem]) -> list[IngestResult]:
+    raws = [item.raw for item in items]
+    now = timezone.now()
+    for item in items:
+        item.raw.inbox = item.inbox
+        # Written as processed: the row commits only together with the message. Another
+        # outcome (duplicate, rejected) is one more statement, and rare.
+        item.raw.status = RawStatus.PROCESSED
+        item.raw.processed_at = now
+    # Read first, outside the transaction: it holds SQLite's write lock from its first statement.
+    reads = messages_receive_reads(items=list(items))
     try:
         with transaction.atomic():
-            raw.save(force_insert=True)
-            result = message_receive(inbox=inbox, inbound=inbound, raw=raw)
-            status = _STATUS_BY_OUTCOME.get(result.outcome, RawStatus.PROCESSED)
-            if status != RawStatus.PROCESSED or result.reason:
-                raw.status = status
-                raw.error = (result.reason or "")[:_ERROR_MAX_LENGTH]
-                raw.save(update_fields=["status", "error"])
+            RawInbound.objects.bulk_create(raws)
+            results = messages_receive(items=list(items), reads=reads)
+            for raw, result in zip(raws, results, strict=True):
+                status = _STATUS_BY_OUTCOME.get(result.outcome, RawStatus.PROCESSED)
+                if status != RawStatus.PROCESSED or result.reason:
+                    raw.status = status
+                    raw.error = (result.reason or "")[:_ERROR_MAX_LENGTH]
+                    raw.save(update_fields=["status", "error"])
     except BaseException:
-        raw.pk = None
-        raw._state.adding = True
-        raw.status = RawStatus.RECEIVED
+        for raw in raws:
+            raw.pk = None
+            raw._state.adding = True
+            raw.status = RawStatus.RECEIVED
+            raw.error = ""
         raise
-    return IngestResult(
-        raw=raw,
-        status=RawStatus(raw.status),
-        outcome=result.outcome,
-        message=result.message,
-        conversation=result.conversation,
-        error=raw.error,
-    )
+    return [
+        IngestResult(
+            raw=raw,
+            status=RawStatus(raw.status),
+            outcome=result.outcome,
+            message=result.message,
+            conversation=result.conversation,
+            error=raw.error,
+        )
+        for raw, result in zip(raws, results, strict=True)
+    ]
+
+
+_combiner: Combiner[ReceiveItem, IngestResult] = Combiner(
+    write_batch=_receive_batch, write_one=lambda item: _receive_batch([item])[0]
+)
 
 
 def api_input_refuse(*, raw: RawInbound, status: RawStatus, error: str) -> RawInbound:

@@ -23,6 +23,7 @@ from carefront.conversations.services import (
     ReceiveResult,
     message_receive,
     messages_receive,
+    messages_receive_reads,
 )
 from carefront.core.db import bulk_update_rows
 from carefront.core.exceptions import InvalidInput, NotFound
@@ -90,9 +91,12 @@ def emails_ingest(
             results[index] = prepared
         else:
             batch.append((index, prepared))
+    items = [item for _, item in batch]
     try:
+        # Read first, outside the transaction: it holds SQLite's write lock from its start.
+        reads = messages_receive_reads(items=items)
         with transaction.atomic():
-            received = messages_receive(items=[item for _, item in batch])
+            received = messages_receive(items=items, reads=reads)
             marked = [
                 _mark(item.raw, result) for (_, item), result in zip(batch, received, strict=True)
             ]

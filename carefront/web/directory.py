@@ -1,18 +1,12 @@
 """Short lists that many pages show and that seldom change: teams, agents, saved-reply titles,
-tag names. Read from the cache, each under a generation number that any write to the rows
-behind them moves on.
-
-The generation moves on Django's model signals, so edits made in the Django admin count too. It
-moves at once (the writer's next page sees its change) and again after commit (a reader that
-rebuilt a list from the database between the two saw the old rows; its entry is left behind).
+tag names. Read from the cache, under a generation number (core/generations.py) that any write
+to the rows behind them moves on.
 """
 
-import time
 from collections.abc import Callable
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -20,9 +14,9 @@ from carefront.accounts.models import Agent, Role, Team
 from carefront.automation.models import SavedReply
 from carefront.conversations.models import Tag
 from carefront.conversations.selectors import visible_inboxes as inboxes_of
+from carefront.core.generations import Generation
 from carefront.inboxes.models import Inbox
 
-GENERATION_KEY = "directory:generation"
 ENTRY_SECONDS = 3600
 TAG_NAMES_SHOWN = 200
 
@@ -34,29 +28,15 @@ class Choice(NamedTuple):
     name: str
 
 
-def _generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        # A fresh cache: start from the clock so a number from before a restart never returns.
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
-
-
-def _bump() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not in the cache (evicted, or a fresh one)
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+GENERATION = Generation("directory")
 
 
 def directory_changed(**kwargs) -> None:
-    _bump()
-    transaction.on_commit(_bump, robust=True)
+    GENERATION.changed()
 
 
 def _cached(name: str, build: Callable[[], list]) -> list:
-    key = f"directory:{_generation()}:{name}"
+    key = GENERATION.key(name)
     value = cache.get(key)
     if value is None:
         value = build()

@@ -244,3 +244,9 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "WARNING"},
     },
 }
+
+# Where generation numbers of cached reads live when the cache is this process's memory (no
+# Redis): one small file each, seen by every process on the machine (core/generations.py).
+CAREFRONT_GENERATIONS_DIR = Path(
+    os.environ.get("CAREFRONT_GENERATIONS_DIR", VAR_DIR / "generations")
+)

@@ -12,6 +12,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="carefront-test-media-"))
+# Per test process: a parallel worker moving a generation on would empty this one's cache.
+CAREFRONT_GENERATIONS_DIR = Path(
+    os.environ.get("CAREFRONT_GENERATIONS_DIR")
+    or tempfile.mkdtemp(prefix="carefront-test-generations-")
+)
 ALLOWED_HOSTS = ["*"]
 # High enough that no test (nor the schemathesis run) meets them; rate-limit tests set their own.
 CAREFRONT = {

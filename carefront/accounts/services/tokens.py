@@ -4,12 +4,14 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent, ApiToken, TokenScope
 from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.core.generations import Generation
 
 TOKEN_PREFIX = "cf_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for
 SHOWN_PREFIX_LENGTH = 10
@@ -17,6 +19,8 @@ MAX_ACTIVE_TOKENS = 50
 # Writing last_used_at on every request would turn each read into a write; a minute is precise
 # enough to tell a token in use from a forgotten one.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
+TOKENS_GENERATION = Generation("api-tokens")
+TOKEN_CACHE_SECONDS = 300
 
 
 def _hash(token: str) -> str:
@@ -63,20 +67,36 @@ def api_token_revoke(*, actor: Agent, token_id: int) -> ApiToken:
 
 
 def api_token_authenticate(*, plain: str) -> ApiToken | None:
-    """The live token matching `plain` (with its agent), or None; records when it was used."""
+    """The live token matching `plain` (with its agent), or None; records when it was used.
+
+    Tokens are read from the cache under a generation that any change to a token or an agent
+    moves on (connected in AccountsConfig.ready): revoking a token, or deactivating its agent,
+    takes effect on the next request.
+    """
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
     # The token carries 256 random bits, so looking its hash up directly is safe: there is
     # nothing to learn from timing about a value that cannot be guessed.
-    token = (
-        ApiToken.objects.select_related("agent")
-        .filter(secret_hash=_hash(plain), revoked_at__isnull=True, agent__is_active=True)
-        .first()
-    )
+    secret_hash = _hash(plain)
+    key = TOKENS_GENERATION.key(secret_hash)
+    token = cache.get(key)
     if token is None:
-        return None
+        token = (
+            ApiToken.objects.select_related("agent")
+            .filter(secret_hash=secret_hash, revoked_at__isnull=True, agent__is_active=True)
+            .first()
+        )
+        if token is None:
+            return None  # not cached: unknown tokens must not fill the cache
+        cache.set(key, token, TOKEN_CACHE_SECONDS)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        cache.set(key, token, TOKEN_CACHE_SECONDS)
     return token
+
+
+def tokens_changed(**kwargs) -> None:
+    """A signal receiver: a token or an agent changed."""
+    TOKENS_GENERATION.changed()

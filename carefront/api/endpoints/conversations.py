@@ -22,7 +22,7 @@ from carefront.conversations.selectors import (
     access_conversation,
     attach_tag_names,
     conversation_list,
-    visible_inboxes,
+    visible_inbox,
 )
 from carefront.conversations.services import (
     Outcome,
@@ -125,7 +125,7 @@ def create_conversation(request: HttpRequest, payload: ConversationCreateIn):
     arrived (accepted or not), like every inbound message.
     """
     actor = caller(request)
-    inbox = visible_inboxes(actor=actor).filter(pk=payload.inbox_id).first()
+    inbox = visible_inbox(actor=actor, inbox_id=payload.inbox_id)
     if inbox is None:
         raise NotFound(_("Inbox not found."))
     if not inbox.is_active:

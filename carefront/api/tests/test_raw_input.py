@@ -102,10 +102,10 @@ def test_a_failure_while_storing_rolls_back_the_message_but_keeps_the_request(
 ):
     def broken_receive(**kwargs):
         # The raw row is already inserted when this runs, in the same transaction.
-        assert RawInbound.objects.filter(pk=kwargs["raw"].pk).exists()
+        assert RawInbound.objects.filter(pk=kwargs["items"][0].raw.pk).exists()
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(api_input, "message_receive", broken_receive)
+    monkeypatch.setattr(api_input, "messages_receive", broken_receive)
     response = _post(api, json.dumps(_payload(inbox)))
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error.", "code": "server_error"}
@@ -164,7 +164,7 @@ def test_when_even_the_raw_row_cannot_be_written_the_answer_is_still_json(
     def broken_refuse(**kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(api_input, "message_receive", broken_receive)
+    monkeypatch.setattr(api_input, "messages_receive", broken_receive)
     monkeypatch.setattr("carefront.api.raw_input.api_input_refuse", broken_refuse)
     response = _post(api, json.dumps(_payload(inbox)))
     assert response.status_code == 500

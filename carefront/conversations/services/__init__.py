@@ -12,13 +12,22 @@ from .actions import (
 )
 from .attachments import NewAttachment
 from .merge import conversation_merge
-from .receive import Outcome, ReceiveItem, ReceiveResult, message_receive, messages_receive
+from .receive import (
+    Outcome,
+    ReceiveItem,
+    ReceiveReads,
+    ReceiveResult,
+    message_receive,
+    messages_receive,
+    messages_receive_reads,
+)
 
 __all__ = [
     "BulkResult",
     "NewAttachment",
     "Outcome",
     "ReceiveItem",
+    "ReceiveReads",
     "ReceiveResult",
     "conversation_add_note",
     "conversation_assign",
@@ -30,4 +39,5 @@ __all__ = [
     "conversations_release_from_agent",
     "message_receive",
     "messages_receive",
+    "messages_receive_reads",
 ]

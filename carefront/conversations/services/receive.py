@@ -15,7 +15,11 @@ from django.utils import timezone
 from carefront.core.db import bulk_update_rows
 from carefront.core.events import publish
 from carefront.customers.models import Customer
-from carefront.customers.services import customers_get_or_create_by_email
+from carefront.customers.services import (
+    customers_by_email,
+    customers_get_or_create_by_email,
+    email_key,
+)
 from carefront.inboxes.models import Inbox, RawInbound
 
 from .. import events
@@ -67,6 +71,49 @@ class ReceiveItem:
     raw: RawInbound | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReceiveReads:
+    """What `messages_receive` must read before it writes: taken ahead by
+    `messages_receive_reads`, outside the caller's write transaction, these reads no longer
+    hold SQLite's write lock. Anything written meanwhile is caught by a unique constraint
+    (a message id, an address) and `messages_receive` starts again with fresh reads."""
+
+    stored_ids: frozenset[str]  # message ids already stored
+    customers: dict[str, Customer]  # by lower-cased address
+    thread_keys: dict[str, int]  # Message-ID -> its conversation
+
+
+def messages_receive_reads(*, items: list[ReceiveItem]) -> ReceiveReads:
+    for item in items:
+        item.inbound.message_id = normalize_message_id(item.inbound.message_id)
+    items = [item for item in items if not item.inbound.is_bounce]
+    ids = [item.inbound.message_id for item in items if item.inbound.message_id]
+    keys = {key for item in items for key in _thread_keys(item.inbound)}
+    return ReceiveReads(
+        stored_ids=frozenset(
+            # The exclude() repeats the unique index's condition: without it SQLite cannot use
+            # that partial index and scans every message.
+            Message.objects.filter(message_id__in=ids)
+            .exclude(message_id="")
+            .values_list("message_id", flat=True)
+            if ids
+            else ()
+        ),
+        customers=customers_by_email(
+            emails=list({email_key(_sender(item.inbound)) for item in items})
+        )
+        if items
+        else {},
+        thread_keys=dict(
+            ThreadKey.objects.filter(message_id__in=keys).values_list(
+                "message_id", "conversation_id"
+            )
+        )
+        if keys
+        else {},
+    )
+
+
 def message_receive(
     *, inbox: Inbox, inbound: InboundMessage, raw: RawInbound | None = None
 ) -> ReceiveResult:
@@ -74,14 +121,17 @@ def message_receive(
     return messages_receive(items=[ReceiveItem(inbox=inbox, inbound=inbound, raw=raw)])[0]
 
 
-def messages_receive(*, items: list[ReceiveItem]) -> list[ReceiveResult]:
+def messages_receive(
+    *, items: list[ReceiveItem], reads: ReceiveReads | None = None
+) -> list[ReceiveResult]:
     """Store customers' messages, in order, as if received one by one, with set-based queries.
 
     Per message: dedupe on Message-ID, find or create the customer, then thread on
     Message-ID / In-Reply-To / References, else on a reply token (accepted only when the sender
     is the conversation's customer), else start a conversation. A message that links two
     conversations (a parent arriving after its replies) merges them. All of it commits
-    together; results come back in the order of `items`.
+    together; results come back in the order of `items`. `reads` are those
+    `messages_receive_reads` took for these items.
     """
     for item in items:
         item.inbound.message_id = normalize_message_id(item.inbound.message_id)
@@ -95,7 +145,7 @@ def messages_receive(*, items: list[ReceiveItem]) -> list[ReceiveResult]:
     if pending:
         try:
             with transaction.atomic():
-                for index, result in _Batch([items[i] for i in pending]).run():
+                for index, result in _Batch([items[i] for i in pending], reads).run():
                     results[pending[index]] = result
         except IntegrityError:
             if len(pending) == 1:
@@ -139,8 +189,9 @@ class _Batch:
     """The work of one `messages_receive` call: read what it needs in a few queries, decide in
     memory in arrival order, write in bulk."""
 
-    def __init__(self, items: list[ReceiveItem]) -> None:
+    def __init__(self, items: list[ReceiveItem], reads: ReceiveReads | None) -> None:
         self.items = items
+        self.reads = reads
         self.results: list[tuple[int, ReceiveResult]] = []
         self.key_owner: dict[str, _Ref] = {}  # Message-ID -> its conversation
         self.new_keys: list[str] = []
@@ -152,32 +203,23 @@ class _Batch:
         self.placed: list[tuple[int, Message, _Ref, InboundMessage]] = []
 
     def run(self) -> list[tuple[int, ReceiveResult]]:
-        keep = self._drop_duplicates()
+        reads = self.reads or messages_receive_reads(items=self.items)
+        keep = self._drop_duplicates(reads.stored_ids)
         customers = customers_get_or_create_by_email(
             senders=[
                 (_sender(self.items[i].inbound), self.items[i].inbound.from_name) for i in keep
-            ]
+            ],
+            known=reads.customers,
         )
-        self._load_threads(keep)
+        self._load_threads(keep, reads.thread_keys)
         for index in keep:
             item = self.items[index]
-            self._place(index, item, customers[_sender(item.inbound).strip().lower()[:320]])
+            self._place(index, item, customers[email_key(_sender(item.inbound))])
         self._write()
         return self.results
 
-    def _drop_duplicates(self) -> list[int]:
-        ids = [item.inbound.message_id for item in self.items if item.inbound.message_id]
-        stored = (
-            # The exclude() repeats the unique index's condition: without it SQLite cannot use
-            # that partial index and scans every message.
-            set(
-                Message.objects.filter(message_id__in=ids)
-                .exclude(message_id="")
-                .values_list("message_id", flat=True)
-            )
-            if ids
-            else set()
-        )
+    def _drop_duplicates(self, stored_ids: frozenset[str]) -> list[int]:
+        stored = set(stored_ids)
         keep = []
         for index, item in enumerate(self.items):
             message_id = item.inbound.message_id
@@ -190,15 +232,22 @@ class _Batch:
             keep.append(index)
         return keep
 
-    def _load_threads(self, keep: list[int]) -> None:
-        keys = {k for i in keep for k in _thread_keys(self.items[i].inbound)}
-        if keys:
-            self.key_owner.update(
+    def _load_threads(self, keep: list[int], thread_keys: dict[str, int]) -> None:
+        keys = {key for index in keep for key in _thread_keys(self.items[index].inbound)}
+        self.key_owner.update((key, thread_keys[key]) for key in keys if key in thread_keys)
+        tokens = {t for i in keep for t in self.items[i].inbound.reply_tokens}
+        self._lock_conversations(tokens)
+        if not set(self.key_owner.values()) <= self.existing.keys():
+            # A conversation read ahead was merged away meanwhile: its keys moved to another.
+            # Read them again, now inside the transaction.
+            self.key_owner = dict(
                 ThreadKey.objects.filter(message_id__in=keys).values_list(
                     "message_id", "conversation_id"
                 )
             )
-        tokens = {t for i in keep for t in self.items[i].inbound.reply_tokens}
+            self._lock_conversations(tokens)
+
+    def _lock_conversations(self, tokens: set[str]) -> None:
         linked_ids = set(self.key_owner.values())
         if not linked_ids and not tokens:
             return

@@ -100,3 +100,24 @@ def test_list_query_count_does_not_grow_with_the_page(inbox, agent):
     with CaptureQueriesContext(connection) as large:
         conversation_list(actor=agent, filters=ConversationFilters())
     assert len(small) == len(large)
+
+
+def test_visible_inbox_is_cached_and_follows_memberships_at_once(django_assert_num_queries):
+    from carefront.accounts.models import Role
+    from carefront.accounts.tests.factories import AgentFactory, TeamFactory
+    from carefront.conversations.selectors import visible_inbox
+    from carefront.inboxes.tests.factories import InboxFactory
+
+    agent = AgentFactory()
+    team = TeamFactory()
+    inbox = InboxFactory(teams=[team])
+    assert visible_inbox(actor=agent, inbox_id=inbox.pk) is None
+    team.members.add(agent)
+    assert visible_inbox(actor=agent, inbox_id=inbox.pk).name == inbox.name
+    with django_assert_num_queries(0):
+        assert visible_inbox(actor=agent, inbox_id=inbox.pk) is not None
+    inbox.teams.remove(team)
+    assert visible_inbox(actor=agent, inbox_id=inbox.pk) is None
+    agent.role = Role.ADMIN
+    agent.save(update_fields=["role"])
+    assert visible_inbox(actor=agent, inbox_id=inbox.pk) is not None

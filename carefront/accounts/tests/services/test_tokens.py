@@ -5,7 +5,12 @@ import pytest
 from django.utils import timezone
 
 from carefront.accounts.models import ApiToken, TokenScope
-from carefront.accounts.services import api_token_authenticate, api_token_create, api_token_revoke
+from carefront.accounts.services import (
+    api_token_authenticate,
+    api_token_create,
+    api_token_revoke,
+    tokens,
+)
 from carefront.accounts.services.tokens import MAX_ACTIVE_TOKENS
 from carefront.accounts.tests.factories import AgentFactory
 from carefront.core.exceptions import InvalidInput, NotFound
@@ -53,14 +58,34 @@ def test_authenticate_finds_the_token_and_records_its_use(agent):
     assert token.last_used_at is not None
 
 
-def test_authenticate_records_use_at_most_once_a_minute(agent, django_assert_num_queries):
+def test_authenticate_records_use_at_most_once_a_minute(
+    agent, django_assert_num_queries, monkeypatch
+):
     _token, plain = api_token_create(agent=agent, name="Shop", scope=TokenScope.READ)
-    api_token_authenticate(plain=plain)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # read, record the use
         api_token_authenticate(plain=plain)
-    ApiToken.objects.update(last_used_at=timezone.now() - dt.timedelta(minutes=5))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(0):  # from the cache, used a moment ago
+        assert api_token_authenticate(plain=plain) is not None
+    later = timezone.now() + dt.timedelta(minutes=5)
+    monkeypatch.setattr(tokens.timezone, "now", lambda: later)
+    with django_assert_num_queries(1):  # from the cache; the use is recorded again
         api_token_authenticate(plain=plain)
+    assert ApiToken.objects.get().last_used_at == later
+
+
+def test_a_cached_token_stops_working_once_revoked(agent):
+    token, plain = api_token_create(agent=agent, name="Shop", scope=TokenScope.READ)
+    assert api_token_authenticate(plain=plain) is not None
+    api_token_revoke(actor=agent, token_id=token.pk)
+    assert api_token_authenticate(plain=plain) is None
+
+
+def test_a_cached_token_stops_working_once_its_agent_is_deactivated(agent):
+    _token, plain = api_token_create(agent=agent, name="Shop", scope=TokenScope.READ)
+    assert api_token_authenticate(plain=plain) is not None
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    assert api_token_authenticate(plain=plain) is None
 
 
 @pytest.mark.parametrize("plain", ["", "cf_wrong", "nonsense", "cf_" + "x" * 500])

@@ -1,0 +1,80 @@
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.test import override_settings
+
+from carefront.core.generations import Generation
+
+REDIS_URL = os.environ.get("CAREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _name() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+def test_a_bump_moves_the_keys_on():
+    generation = Generation(_name())
+    before = generation.key("teams")
+    assert generation.key("teams") == before
+    generation.bump()
+    assert generation.key("teams") != before
+
+
+def test_without_a_shared_cache_another_process_sees_the_bump():
+    """The in-memory cache is per process: the number must come from the shared file."""
+    generation = Generation(_name())
+    before = generation.current()
+    code = (
+        "import django; django.setup(); "
+        "from carefront.core.generations import Generation; "
+        f"Generation({generation.name!r}).bump()"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CAREFRONT_GENERATIONS_DIR": str(settings.CAREFRONT_GENERATIONS_DIR),
+    }
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+    assert generation.current() > before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changed_moves_on_now_and_again_after_commit():
+    generation = Generation(_name())
+    seen = [generation.current()]
+    with transaction.atomic():
+        generation.changed()
+        seen.append(generation.current())
+    seen.append(generation.current())
+    assert seen[0] < seen[1] < seen[2]
+
+
+def test_with_a_shared_cache_the_number_lives_there():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"cf-test-{uuid.uuid4().hex}",
+    }
+    generation = Generation(_name())
+    with override_settings(CACHES={"default": cache}):
+        before = generation.key("x")
+        generation.bump()
+        after = generation.key("x")
+        from django.core.cache import cache as redis_cache
+
+        assert redis_cache.get(f"generation:{generation.name}") == int(after.split(":")[1])
+    assert after != before
+    assert not (settings.CAREFRONT_GENERATIONS_DIR / generation.name).exists()
