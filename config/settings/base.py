@@ -15,7 +15,8 @@ def database_from_url(url: str) -> dict:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with write transactions queued on a file lock.
+            "ENGINE": "carefront.core.sqlite",
             "NAME": unquote(parts.path[1:]) or str(VAR_DIR / "carefront.sqlite3"),
             # WAL lets the web server read while the worker and receivers write.
             "OPTIONS": {
