@@ -11,15 +11,32 @@ a waiter starts within a fraction of a millisecond of the holder's commit or rol
 `WRITER_LOCK_WAIT` seconds it stops waiting for the file and leaves the rest to SQLite's own
 timeout, so a connection that holds a transaction open for long fails others as before, never
 hangs them. Writes outside a transaction, and other programs, go straight to SQLite as before.
+
+Checkpoints (copying the write-ahead log back into the database file, with an fsync) are moved
+off the commit: SQLite runs them inside the COMMIT of whichever transaction crosses 1,000 pages
+of log, and that writer (and everyone queued behind its lock) waited for the copy. A daemon
+thread per process and database runs a PASSIVE checkpoint (it waits for nobody) every
+`CHECKPOINT_SECONDS`; SQLite's automatic checkpoint stays as a backstop at
+`BACKSTOP_CHECKPOINT_PAGES`, for a process that writes much for long without that thread.
 """
 
 import fcntl
+import logging
+import sqlite3
+import threading
 import time
 
 from django.db.backends.sqlite3 import base
 
+logger = logging.getLogger(__name__)
+
 WRITER_LOCK_WAIT = 10.0  # seconds; the busy_timeout PRAGMA then applies
 _FIRST_POLL, _LONGEST_POLL = 0.00005, 0.001
+CHECKPOINT_SECONDS = 0.5
+BACKSTOP_CHECKPOINT_PAGES = 20_000  # about 80 MB of log
+
+_checkpointers: dict[str, threading.Thread] = {}
+_checkpointers_lock = threading.Lock()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -27,6 +44,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self._writer_lock_file = None
         self._writer_lock_held = False
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            connection.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
+            _checkpointer_ensure(str(self.settings_dict["NAME"]))
+        return connection
 
     def _start_transaction_under_autocommit(self) -> None:
         self._writer_lock_take()
@@ -81,3 +105,29 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._writer_lock_held:
             self._writer_lock_held = False
             fcntl.flock(self._writer_lock_file.fileno(), fcntl.LOCK_UN)
+
+
+def _checkpointer_ensure(path: str) -> None:
+    """One checkpoint thread per database file in this process, started with its first use."""
+    with _checkpointers_lock:
+        thread = _checkpointers.get(path)
+        if thread is not None and thread.is_alive():
+            return
+        thread = threading.Thread(
+            target=_checkpoint_forever, args=(path,), name="sqlite-checkpoint", daemon=True
+        )
+        _checkpointers[path] = thread
+        thread.start()
+
+
+def _checkpoint_forever(path: str) -> None:
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+    try:
+        while True:
+            time.sleep(CHECKPOINT_SECONDS)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as exc:  # busy or gone: try again next time
+                logger.debug("Checkpoint of %s skipped: %s", path, exc)
+    finally:  # pragma: no cover - a daemon thread ends with its process
+        connection.close()

@@ -102,3 +102,21 @@ def test_past_the_wait_sqlite_timeout_decides_and_nothing_hangs(databases, monke
     _begin(waiter)
     assert waiter._writer_lock_held
     waiter.rollback()
+
+
+def test_the_log_is_checkpointed_in_the_background_not_in_commits(databases, tmp_path):
+    connection = databases()
+    main_file = tmp_path / "db.sqlite3"
+    size_before = main_file.stat().st_size
+    _begin(connection)
+    connection.cursor().executemany(
+        "INSERT INTO t VALUES (?)", [(n,) for n in range(50_000)]
+    )  # about 500 pages: below the backstop, so only the thread copies them back
+    connection.commit()
+    assert connection.cursor().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == (
+        sqlite_base.BACKSTOP_CHECKPOINT_PAGES
+    )
+    deadline = time.monotonic() + 5
+    while main_file.stat().st_size <= size_before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert main_file.stat().st_size > size_before + 100_000
