@@ -238,6 +238,9 @@ class EventKind(models.TextChoices):
     TAGGED = "tagged", _("Tags changed")
     MERGED = "merged", _("Merged")
     DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+    # Written by the feedback app through `conversation_timeline_add`.
+    RATING_REQUESTED = "rating_requested", _("Rating requested")
+    RATED = "rated", _("Rated by the customer")
 
 
 class ConversationEvent(models.Model):

@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from carefront.accounts.models import Team
 from carefront.core.crypto import EncryptedTextField
 
+DEFAULT_RATING_DELAY_MINUTES = 60
+MAX_RATING_DELAY_MINUTES = 7 * 24 * 60
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
@@ -29,6 +32,23 @@ class Inbox(models.Model):
         Team, related_name="inboxes", blank=True, verbose_name=_("teams")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Satisfaction surveys (carefront/feedback, docs/feedback.md). Email inboxes only.
+    ask_for_rating = models.BooleanField(
+        _("ask for a rating after resolution"),
+        default=True,
+        help_text=_(
+            "Email the customer a one-click satisfaction survey (great / okay / not good) "
+            "after the conversation is solved."
+        ),
+    )
+    rating_delay_minutes = models.PositiveIntegerField(
+        _("minutes to wait before asking"),
+        default=DEFAULT_RATING_DELAY_MINUTES,
+        help_text=_(
+            "Not sent if the conversation is reopened meanwhile. 0 sends it at once; "
+            "at most 10080 (a week)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

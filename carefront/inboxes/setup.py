@@ -11,7 +11,22 @@ from carefront.accounts.models import Agent, Team
 from carefront.accounts.services.permissions import require_admin
 from carefront.core.exceptions import InvalidInput
 
-from .models import Channel, ImapAccount, Inbox
+from .models import (
+    DEFAULT_RATING_DELAY_MINUTES,
+    MAX_RATING_DELAY_MINUTES,
+    Channel,
+    ImapAccount,
+    Inbox,
+)
+
+
+def _clean_rating_delay(minutes: int) -> int:
+    if not 0 <= minutes <= MAX_RATING_DELAY_MINUTES:
+        raise InvalidInput(
+            _("The wait before asking for a rating is 0 to %(max)s minutes.")
+            % {"max": MAX_RATING_DELAY_MINUTES}
+        )
+    return minutes
 
 
 def _clean(
@@ -52,15 +67,23 @@ def inbox_create(
     channel: str = Channel.EMAIL,
     teams: Iterable[Team] = (),
     is_active: bool = True,
+    ask_for_rating: bool | None = None,
+    rating_delay_minutes: int = DEFAULT_RATING_DELAY_MINUTES,
 ) -> Inbox:
+    """`ask_for_rating` defaults to on for email inboxes and off for the others (surveys go
+    out by email; an API inbox's customers hear from the integration, not from us)."""
     require_admin(actor)
     name, address = _clean(name=name, email_address=email_address, channel=channel, exclude_pk=None)
+    if ask_for_rating is None:
+        ask_for_rating = channel == Channel.EMAIL
     inbox = Inbox.objects.create(
         name=name,
         email_address=address,
         from_name=(from_name or "").strip()[:100],
         channel=channel,
         is_active=is_active,
+        ask_for_rating=ask_for_rating,
+        rating_delay_minutes=_clean_rating_delay(rating_delay_minutes),
     )
     inbox.teams.set(list(teams))
     return inbox
@@ -76,7 +99,10 @@ def inbox_update(
     from_name: str,
     teams: Iterable[Team],
     is_active: bool = True,
+    ask_for_rating: bool | None = None,
+    rating_delay_minutes: int | None = None,
 ) -> Inbox:
+    """`ask_for_rating` and `rating_delay_minutes` stay as they are when not given."""
     require_admin(actor)
     name, address = _clean(
         name=name, email_address=email_address, channel=inbox.channel, exclude_pk=inbox.pk
@@ -85,7 +111,20 @@ def inbox_update(
     inbox.email_address = address
     inbox.from_name = (from_name or "").strip()[:100]
     inbox.is_active = is_active
-    inbox.save(update_fields=["name", "email_address", "from_name", "is_active"])
+    if ask_for_rating is not None:
+        inbox.ask_for_rating = ask_for_rating
+    if rating_delay_minutes is not None:
+        inbox.rating_delay_minutes = _clean_rating_delay(rating_delay_minutes)
+    inbox.save(
+        update_fields=[
+            "name",
+            "email_address",
+            "from_name",
+            "is_active",
+            "ask_for_rating",
+            "rating_delay_minutes",
+        ]
+    )
     inbox.teams.set(list(teams))
     return inbox
 

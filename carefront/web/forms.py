@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from carefront.accounts.models import Agent, Role, Team
 from carefront.conversations.models import Status
 from carefront.conversations.selectors import Folder, Sort
+from carefront.feedback.models import Score
+from carefront.feedback.models.ratings import MAX_COMMENT_LENGTH
+from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, MAX_RATING_DELAY_MINUTES
 from carefront.webhooks.catalogue import event_type_choices
 
 
@@ -205,6 +208,23 @@ class InboxSetupForm(forms.Form):
         help_text=_("Members of these teams see the inbox."),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    ask_for_rating = forms.BooleanField(
+        label=_("Ask for a rating after resolution"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Emails the customer a one-click survey (great / okay / not good) after the "
+            "conversation is solved."
+        ),
+    )
+    rating_delay_minutes = forms.IntegerField(
+        label=_("Minutes to wait before asking"),
+        required=False,
+        min_value=0,
+        max_value=MAX_RATING_DELAY_MINUTES,
+        initial=DEFAULT_RATING_DELAY_MINUTES,
+        help_text=_("Not sent if the conversation is reopened meanwhile. 0 asks at once."),
+    )
 
 
 class ImapAccountForm(forms.Form):
@@ -308,4 +328,21 @@ class WebhookForm(forms.Form):
         choices=event_type_choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one event.")},
+    )
+
+
+class RatingForm(forms.Form):
+    """The customer's answer on the public rating page."""
+
+    score = forms.ChoiceField(
+        label=_("How did we do?"),
+        choices=Score.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose great, okay or not good.")},
+    )
+    comment = forms.CharField(
+        label=_("Anything you would like to add? (optional)"),
+        required=False,
+        max_length=MAX_COMMENT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )

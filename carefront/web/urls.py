@@ -1,7 +1,17 @@
 from django.urls import path
 
 from . import views_tokens
-from .views import auth, conversation, customers, files, inbox, manage, profile, webhooks
+from .views import (
+    auth,
+    conversation,
+    customers,
+    files,
+    inbox,
+    manage,
+    profile,
+    rating,
+    webhooks,
+)
 
 app_name = "web"
 
@@ -15,6 +25,9 @@ urlpatterns = [
         auth.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    # Public: the links of satisfaction surveys (no login; the token is the key).
+    path("rate/<str:token>/", rating.rate, name="rate"),
+    path("rate/<str:token>/thanks/", rating.rate_thanks, name="rate_thanks"),
     path("", inbox.inbox, name="inbox"),
     path("bulk/", inbox.inbox_bulk, name="inbox_bulk"),
     path("c/<int:conversation_id>/", conversation.conversation_detail, name="conversation"),

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "carefront.inboxes",
     "carefront.conversations",
     "carefront.automation",
+    "carefront.feedback",
     "carefront.webhooks",
     "carefront.api",
     "carefront.web",
@@ -203,7 +204,8 @@ CAREFRONT = {
     # Domain used in Message-IDs we generate and in reply-token addresses.
     "MAIL_DOMAIN": os.environ.get("CAREFRONT_MAIL_DOMAIN", "carefront.test"),
     # Where agents reach Carefront (https://help.example.com), for links in emails sent outside
-    # a request (a paused webhook's notice). Empty: those links are paths only.
+    # a request (a paused webhook's notice, satisfaction surveys). Empty: those links are paths
+    # only, and surveys are not sent.
     "BASE_URL": os.environ.get("CAREFRONT_BASE_URL", "").rstrip("/"),
     # Inbound limits: bigger messages are kept raw and rejected with a log line, never lost.
     "MAX_MESSAGE_BYTES": int(os.environ.get("CAREFRONT_MAX_MESSAGE_BYTES", 50 * 1024 * 1024)),
@@ -211,6 +213,9 @@ CAREFRONT = {
     "SMTP_RECEIVER_HOST": os.environ.get("CAREFRONT_SMTP_HOST", "127.0.0.1"),
     "SMTP_RECEIVER_PORT": int(os.environ.get("CAREFRONT_SMTP_PORT", "2525")),
     "OUTBOX_MAX_ATTEMPTS": 8,
+    # Satisfaction surveys (docs/feedback.md): their links work, and a rating can be changed,
+    # for this many days after the survey is sent.
+    "RATING_WINDOW_DAYS": int(os.environ.get("CAREFRONT_RATING_WINDOW_DAYS", "14")),
     # API rate limits (docs/api.md): per token (or per agent for session calls) for reads and
     # writes, and per client IP for calls that fail authentication. "COUNT/PERIOD" or "off".
     "API_RATE_LIMITS": {

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import CAREFRONT, VAR_DIR
 
 DEBUG = True
 # Embedded mode runs on a laptop or a private network: receivers there are the usual case.
@@ -16,5 +16,9 @@ if not os.environ.get("CAREFRONT_EMAIL_HOST"):
             "OPTIONS": {"file_path": str(VAR_DIR / "sent-mail")},
         }
     }
+
+# `make run` serves on 127.0.0.1:8000: links in emails (satisfaction surveys) point there.
+if not CAREFRONT["BASE_URL"]:
+    CAREFRONT = {**CAREFRONT, "BASE_URL": "http://127.0.0.1:8000"}
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

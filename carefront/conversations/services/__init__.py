@@ -7,6 +7,7 @@ from .actions import (
     conversation_reply,
     conversation_set_status,
     conversation_set_tags,
+    conversation_timeline_add,
     conversations_bulk_update,
     conversations_release_from_agent,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "conversation_reply",
     "conversation_set_status",
     "conversation_set_tags",
+    "conversation_timeline_add",
     "conversations_bulk_update",
     "conversations_release_from_agent",
     "message_receive",

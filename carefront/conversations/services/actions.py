@@ -16,6 +16,7 @@ from carefront.core.exceptions import InvalidInput, PermissionDenied
 from .. import events
 from ..models import (
     Conversation,
+    ConversationEvent,
     DeliveryStatus,
     Direction,
     EventKind,
@@ -278,6 +279,26 @@ def conversation_set_status(
         )
     )
     return conversation
+
+
+# Kinds another app may write on a conversation's timeline (the hub's own kinds are written by
+# its own services).
+EXTERNAL_EVENT_KINDS = frozenset({EventKind.RATING_REQUESTED, EventKind.RATED})
+
+
+def conversation_timeline_add(
+    *, conversation_id: int, kind: str, actor_id: int | None = None, **data: object
+) -> None:
+    """A timeline row written on behalf of another app (feedback: a rating request, a rating).
+
+    Apps that depend on conversations record what happened to a conversation through this
+    service rather than writing the timeline table themselves.
+    """
+    if kind not in EXTERNAL_EVENT_KINDS:
+        raise InvalidInput(f"{kind!r} is not a timeline event other apps may add.")
+    ConversationEvent.objects.create(
+        conversation_id=conversation_id, kind=kind, actor_id=actor_id, data=data
+    )
 
 
 def _normalize_tag(name: str) -> str:

@@ -16,6 +16,21 @@ from ..models import (
     ThreadKey,
 )
 
+OWN_MODELS = (Message, ConversationEvent, ThreadKey)
+
+
+def _move_rows_of_other_apps(*, source: Conversation, target: Conversation) -> None:
+    """Rows of apps built on conversations (feedback's surveys and ratings) follow the source
+    into the target instead of being deleted with it. The hub cannot name those apps (they
+    depend on it), so it asks Django which foreign keys point at conversations (those with a
+    reverse name: `related_name="+"` opts out)."""
+    for relation in Conversation._meta.related_objects:
+        if not relation.one_to_many or relation.related_model in OWN_MODELS:
+            continue
+        relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
+            **{relation.field.name: target}
+        )
+
 
 @transaction.atomic
 def conversation_merge(*, source_id: int, target_id: int, actor_id: int | None = None) -> None:
@@ -31,6 +46,7 @@ def conversation_merge(*, source_id: int, target_id: int, actor_id: int | None =
     ConversationEvent.objects.filter(conversation=source).update(conversation=target)
     ThreadKey.objects.filter(conversation=source).update(conversation=target)
     target.tags.add(*source.tags.all())
+    _move_rows_of_other_apps(source=source, target=target)
     summary = (
         Message.objects.filter(conversation=target)
         .exclude(direction=Direction.NOTE)

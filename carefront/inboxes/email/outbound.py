@@ -62,7 +62,13 @@ def build_email(message: Message) -> EmailMessage:
 def send_email_message(message: Message) -> None:
     """Send now. Raises on any delivery error so the outbox can retry;
     `PermanentDeliveryError` when a retry cannot succeed."""
-    email = build_email(message)
+    send_built_email(build_email(message))
+
+
+def send_built_email(email: EmailMessage) -> None:
+    """Send an email Carefront wrote (a reply, a satisfaction survey) through the outbound
+    relay. Raises on any delivery error so the caller can retry; `PermanentDeliveryError` when
+    a retry cannot succeed."""
     if not email.recipients():
         raise PermanentDeliveryError(_("The reply has no recipient address."))
     try:

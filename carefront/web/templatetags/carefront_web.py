@@ -60,6 +60,32 @@ def _actor_name(event) -> str:
     return event.actor.name if event.actor else _("Carefront")
 
 
+def score_label(score: str | None) -> str:
+    from carefront.feedback.models import Score
+
+    return dict(Score.choices).get(score or "", score or "")
+
+
+def _describe_rating(data: dict) -> str:
+    values = {"score": score_label(data.get("score")), "comment": data.get("comment", "")}
+    if data.get("previous"):
+        values["previous"] = score_label(data["previous"])
+        if values["comment"]:
+            return (
+                _("The customer changed their rating from %(previous)s to %(score)s: “%(comment)s”")
+                % values
+            )
+        return _("The customer changed their rating from %(previous)s to %(score)s") % values
+    if values["comment"]:
+        return _("Customer rated: %(score)s — “%(comment)s”") % values
+    return _("Customer rated: %(score)s") % values
+
+
+@register.filter(name="score_label")
+def score_label_filter(score: str | None) -> str:
+    return score_label(score)
+
+
 @register.simple_tag
 def describe_event(event, team_names: dict) -> str:
     """One readable line for a timeline event."""
@@ -98,6 +124,10 @@ def describe_event(event, team_names: dict) -> str:
         return _("Conversation #%(id)s was merged into this one") % {"id": data.get("merged")}
     if event.kind == EventKind.DELIVERY_FAILED:
         return _("A reply could not be delivered: %(reason)s") % {"reason": data.get("reason", "")}
+    if event.kind == EventKind.RATING_REQUESTED:
+        return _("Satisfaction survey sent to %(address)s") % {"address": data.get("to", "")}
+    if event.kind == EventKind.RATED:
+        return _describe_rating(data)
     return event.get_kind_display()
 
 

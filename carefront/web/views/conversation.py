@@ -83,7 +83,11 @@ def _render_conversation(
         .order_by("-last_message_at", "-id")[:OTHER_CONVERSATIONS_SHOWN]
     )
     teams = directory.teams()
+    # The timeline holds a row for every rating and every change of mind: the last one is the
+    # customer's current rating (no query of its own).
+    ratings = [item for kind, _when, item in timeline if kind == "event" and item.kind == "rated"]
     context = {
+        "rating": ratings[-1].data if ratings else None,
         "conversation": conversation,
         "customer": customer,
         "identities": list(customer.identities.order_by("id")),

@@ -12,11 +12,13 @@ from carefront.conversations.selectors import conversations_visible_to
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.customers.models import Customer
 from carefront.customers.services import customer_add_email, customer_update
+from carefront.feedback.selectors import customer_rating_counts, customer_ratings
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import CustomerAttributeForm, CustomerEmailForm, CustomerProfileForm
 from carefront.web.http import HttpResponseSeeOther
 
 CONVERSATIONS_SHOWN = 100
+RATINGS_SHOWN = 20
 
 
 def _access_customer(*, actor: Agent, customer_id: int) -> Customer:
@@ -46,9 +48,15 @@ def _render(
         .select_related("inbox", "assignee")
         .order_by("-last_message_at", "-id")[: CONVERSATIONS_SHOWN + 1]
     )
+    rating_counts = customer_rating_counts(actor=request.user, customer_id=customer.pk)
     context = {
         "customer": customer,
         "identities": list(customer.identities.order_by("id")),
+        "ratings": customer_ratings(
+            actor=request.user, customer_id=customer.pk, limit=RATINGS_SHOWN
+        ),
+        "rating_counts": rating_counts,
+        "rating_total": sum(rating_counts.values()),
         "conversations": conversations[:CONVERSATIONS_SHOWN],
         "more_conversations": len(conversations) > CONVERSATIONS_SHOWN,
         "email_form": form or CustomerEmailForm(),

@@ -25,7 +25,7 @@ from carefront.automation.services import (
     saved_reply_update,
 )
 from carefront.core.exceptions import InvalidInput, NotFound
-from carefront.inboxes.models import ImapAccount, Inbox
+from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, ImapAccount, Inbox
 from carefront.inboxes.selectors import inbox_list
 from carefront.inboxes.setup import imap_account_save, inbox_create, inbox_update
 from carefront.web.errors import admin_view, form_error, lead_view
@@ -87,6 +87,8 @@ def inbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespons
                 "from_name": inbox.from_name,
                 "teams": list(inbox.teams.all()),
                 "is_active": inbox.is_active,
+                "ask_for_rating": inbox.ask_for_rating,
+                "rating_delay_minutes": inbox.rating_delay_minutes,
             }
             if inbox
             else None
@@ -107,6 +109,10 @@ def inbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespons
     return render(request, "web/manage/inbox_form.html", context, status=status)
 
 
+def _or_default(minutes: int | None) -> int:
+    return DEFAULT_RATING_DELAY_MINUTES if minutes is None else minutes
+
+
 def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm) -> Inbox:
     data = form.cleaned_data
     with transaction.atomic():
@@ -118,6 +124,8 @@ def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm
                 from_name=data["from_name"],
                 teams=data["teams"],
                 is_active=data["is_active"],
+                ask_for_rating=data["ask_for_rating"],
+                rating_delay_minutes=_or_default(data["rating_delay_minutes"]),
             )
         else:
             inbox = inbox_update(
@@ -128,6 +136,8 @@ def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm
                 from_name=data["from_name"],
                 teams=data["teams"],
                 is_active=data["is_active"],
+                ask_for_rating=data["ask_for_rating"],
+                rating_delay_minutes=data["rating_delay_minutes"],
             )
         if imap_form.wanted:
             imap = imap_form.cleaned_data

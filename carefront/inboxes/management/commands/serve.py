@@ -1,7 +1,7 @@
 """`manage.py serve`: the embedded runtime behind `make run`, all in one process.
 
 Runs uvicorn (ASGI) in the main thread and, beside it: a django-tasks-db worker thread, the SMTP
-receiver, the IMAP poller, and an outbox and webhook flush every minute (retries and crash
+receiver, the IMAP poller, and an outbox, webhook and survey flush every minute (retries and crash
 recovery).
 Ctrl-C stops everything cleanly.
 """
@@ -22,6 +22,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from carefront.conversations.services.outbox import outbox_flush
+from carefront.feedback.services import surveys_flush
 from carefront.inboxes.email.imap import imap_poll_forever
 from carefront.inboxes.email.smtp_receiver import smtp_receiver_controller
 from carefront.webhooks.services import webhook_flush
@@ -62,6 +63,10 @@ def _flush_outbox_every(*, stop: threading.Event, seconds: float) -> None:
             webhook_flush()
         except Exception:
             logger.exception("Webhook flush failed; trying again in %s s", seconds)
+        try:
+            surveys_flush()
+        except Exception:
+            logger.exception("Survey flush failed; trying again in %s s", seconds)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,92 @@
+"""The survey email: one link per score, threaded under the conversation in the customer's
+mail client, in the customer's language."""
+
+from email.utils import format_datetime, formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from carefront.conversations.inbound import normalize_message_id
+from carefront.conversations.models import Conversation, Message
+from carefront.conversations.reply_tokens import reply_address, subject_with_token
+
+from . import tokens
+from .models import Score, Survey
+
+
+def survey_url(survey: Survey, *, score: str | None = None) -> str:
+    base = settings.CAREFRONT.get("BASE_URL", "")
+    path = reverse("web:rate", args=[tokens.survey_token(survey.token_salt)])
+    query = f"?{urlencode({'score': score})}" if score else ""
+    return f"{base}{path}{query}"
+
+
+def _threading(conversation: Conversation) -> dict[str, str]:
+    """In-Reply-To / References of the conversation's last emailed message, so the survey
+    lands in the same thread as the conversation in the customer's client."""
+    last = (
+        Message.objects.filter(conversation=conversation)
+        .exclude(message_id="")
+        .exclude(direction="note")
+        .order_by("-created_at", "-id")
+        .only("message_id", "references")
+        .first()
+    )
+    if last is None:
+        return {}
+    references = [normalize_message_id(r) for r in last.references.split()]
+    references = [*[r for r in references if r][-19:], normalize_message_id(last.message_id)]
+    return {
+        "In-Reply-To": f"<{references[-1]}>",
+        "References": " ".join(f"<{r}>" for r in references),
+    }
+
+
+def build_survey_email(*, survey: Survey, conversation: Conversation) -> EmailMultiAlternatives:
+    """Raises `PermanentDeliveryError` when the links could not work (no CAREFRONT_BASE_URL)."""
+    from carefront.inboxes.email.outbound import PermanentDeliveryError
+
+    if not settings.CAREFRONT.get("BASE_URL"):
+        raise PermanentDeliveryError(
+            _("CAREFRONT_BASE_URL is not set: a survey's links need Carefront's address.")
+        )
+    inbox = conversation.inbox
+    customer = conversation.customer
+    address = inbox.email_address or settings.DEFAULT_FROM_EMAIL
+    token = conversation.reply_token
+    with translation.override(customer.language or settings.LANGUAGE_CODE):
+        context = {
+            "customer": customer,
+            "conversation": conversation,
+            "inbox": inbox,
+            "choices": [
+                (value, label, survey_url(survey, score=value)) for value, label in Score.choices
+            ],
+        }
+        subject = conversation.subject or _("Your conversation with us")
+        subject = subject_with_token(_("Re: %(subject)s") % {"subject": subject}, token)
+        text = render_to_string("feedback/email/survey.txt", context)
+        html = render_to_string("feedback/email/survey.html", context)
+    headers = {
+        "Message-ID": f"<{survey.message_id}>",
+        "Date": format_datetime(timezone.now()),
+        # RFC 3834: automatic, so that auto-responders stay quiet (and their answers, marked
+        # auto-submitted themselves, never reopen the conversation).
+        "Auto-Submitted": "auto-generated",
+        **_threading(conversation),
+    }
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=formataddr((inbox.from_name or inbox.name, address)),
+        to=[customer.email],
+        reply_to=[reply_address(address, token)],
+        headers=headers,
+    )
+    email.attach_alternative(html, "text/html")
+    return email

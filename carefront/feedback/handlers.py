@@ -1,0 +1,29 @@
+"""Subscribers to the conversations' events: a resolution schedules a survey, a reopen
+cancels it. Registered in `FeedbackConfig.ready()`; they run after the publishing commit."""
+
+from carefront.conversations import events as conversation_events
+from carefront.conversations.models import Status
+from carefront.core.events import subscribe
+
+from .services import survey_schedule, surveys_cancel
+
+RESOLVED = {Status.SOLVED, Status.CLOSED}
+
+
+def on_status_changed(event: conversation_events.ConversationStatusChanged) -> None:
+    if event.new_status in RESOLVED:
+        # Solved → closed is the same resolution: no second survey.
+        if event.old_status not in RESOLVED:
+            survey_schedule(conversation_id=event.conversation_id)
+    else:
+        surveys_cancel(conversation_id=event.conversation_id)
+
+
+def on_message_received(event: conversation_events.MessageReceived) -> None:
+    if event.reopened:
+        surveys_cancel(conversation_id=event.conversation_id)
+
+
+def connect() -> None:
+    subscribe(conversation_events.ConversationStatusChanged, on_status_changed)
+    subscribe(conversation_events.MessageReceived, on_message_received)
