@@ -9,6 +9,7 @@ from .endpoints import (
     conversations,
     customers,
     inboxes,
+    ratings,
     saved_replies,
     search,
     tags,
@@ -40,3 +41,4 @@ api.add_router("", tags.router)
 api.add_router("", saved_replies.router)
 api.add_router("", search.router)
 api.add_router("", attachments.router)
+api.add_router("", ratings.router)

@@ -245,3 +245,48 @@ class TagsIn(Schema):
 
 class TagsOut(Schema):
     tags: list[str]
+
+
+# Ratings (satisfaction surveys, docs/feedback.md). Kept equal to feedback.Score by a test.
+ScoreName = Literal["great", "okay", "not_good"]
+RatingSortName = Literal["created", "-created"]
+
+
+class RatingConversationRef(Schema):
+    id: int
+    subject: str
+
+
+class RatingOut(Schema):
+    id: int
+    score: ScoreName
+    comment: str
+    conversation: RatingConversationRef
+    customer: CustomerRef
+    agent: Ref | None = Field(..., description="Who is credited: the assignee at resolution.")
+    survey_sent_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RatingPage(Schema):
+    items: list[RatingOut]
+    next_cursor: str | None
+
+
+class RatingPageIn(PageIn):
+    sort: RatingSortName = Field(
+        "-created", description="`-created` (newest first, the default) or `created`."
+    )
+
+
+class RatingFilterIn(RatingPageIn):
+    score: ScoreName | None = None
+    agent_id: Id | Literal["me"] | None = Field(
+        None, description="Ratings credited to this agent, or `me`."
+    )
+    conversation_id: Id | None = None
+    customer_id: Id | None = None
+    since: Since | None = Field(
+        None, description="Only ratings given at or after this time (ISO 8601, with offset)."
+    )

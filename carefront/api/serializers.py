@@ -109,3 +109,21 @@ def inboxes_out(inboxes: list[Inbox]) -> list[dict]:
         }
         for i in inboxes
     ]
+
+
+def ratings_out(ratings: list) -> list[dict]:
+    """Expects conversation, customer, agent and survey selected (`ratings_visible_to`)."""
+    return [
+        {
+            "id": r.pk,
+            "score": r.score,
+            "comment": r.comment,
+            "conversation": {"id": r.conversation_id, "subject": r.conversation.subject},
+            "customer": {"id": r.customer.pk, "name": r.customer.name, "email": r.customer.email},
+            "agent": _ref(r.agent),
+            "survey_sent_at": r.survey.sent_at,
+            "created_at": r.created_at,
+            "updated_at": r.updated_at,
+        }
+        for r in ratings
+    ]

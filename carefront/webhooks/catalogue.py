@@ -8,6 +8,7 @@ CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
 MESSAGE_CREATED = "message.created"
 CUSTOMER_CREATED = "customer.created"
 CUSTOMER_UPDATED = "customer.updated"
+RATING_RECEIVED = "rating.received"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -18,6 +19,7 @@ EVENT_TYPES: dict[str, str] = {
     MESSAGE_CREATED: _("A message was received, a reply written, or a private note added"),
     CUSTOMER_CREATED: _("A customer was created"),
     CUSTOMER_UPDATED: _("A customer was updated"),
+    RATING_RECEIVED: _("A customer rated a conversation, or changed their rating"),
 }
 
 

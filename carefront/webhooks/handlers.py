@@ -7,6 +7,7 @@ write delivery rows and enqueue tasks, and never make the HTTP call themselves.
 from carefront.conversations import events as conversation_events
 from carefront.core.events import subscribe
 from carefront.customers import events as customer_events
+from carefront.feedback import events as feedback_events
 
 from . import catalogue, payloads
 from .services import webhook_event_record
@@ -78,6 +79,23 @@ def on_customer_updated(event: customer_events.CustomerUpdated) -> None:
     )
 
 
+def _rating(rating_id: int):
+    def build() -> dict | None:
+        rating = payloads.rating_for_payload(rating_id)
+        return None if rating is None else payloads.rating_data(rating)
+
+    return build
+
+
+def on_rating_received(event: feedback_events.RatingReceived) -> None:
+    extra = None
+    if event.previous_score is not None:
+        extra = {"changes": {"score": {"from": event.previous_score, "to": event.score}}}
+    webhook_event_record(
+        event_type=catalogue.RATING_RECEIVED, build=_rating(event.rating_id), extra=extra
+    )
+
+
 def connect() -> None:
     subscribe(conversation_events.ConversationCreated, on_conversation_created)
     subscribe(conversation_events.ConversationAssigned, on_conversation_assigned)
@@ -87,3 +105,4 @@ def connect() -> None:
     subscribe(conversation_events.NoteAdded, on_message)
     subscribe(customer_events.CustomerCreated, on_customer_created)
     subscribe(customer_events.CustomerUpdated, on_customer_updated)
+    subscribe(feedback_events.RatingReceived, on_rating_received)

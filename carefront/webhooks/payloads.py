@@ -6,6 +6,7 @@ Each builder costs a fixed number of queries, whatever the conversation or custo
 
 from carefront.conversations.models import Conversation, Direction, Message
 from carefront.customers.models import Customer
+from carefront.feedback.models import Rating
 
 
 def _ref(obj) -> dict | None:
@@ -117,3 +118,37 @@ def customer_data(customer: Customer) -> dict:
 def customer_for_payload(customer_id: int) -> Customer | None:
     """Two queries: the customer and its identities."""
     return Customer.objects.prefetch_related("identities").filter(pk=customer_id).first()
+
+
+def rating_data(rating: Rating) -> dict:
+    """Expects the conversation (with its relations and tags) and the agent selected (see
+    `rating_for_payload`)."""
+    r = rating
+    return {
+        "id": r.pk,
+        "score": r.score,
+        "comment": r.comment,
+        "conversation_id": r.conversation_id,
+        "customer": {"id": r.customer.pk, "name": r.customer.name, "email": r.customer.email},
+        "agent": _ref(r.agent),
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "conversation": conversation_data(r.conversation),
+    }
+
+
+def rating_for_payload(rating_id: int) -> Rating | None:
+    """Two queries: the rating with its conversation's relations, and the tags."""
+    return (
+        Rating.objects.select_related(
+            "agent",
+            "customer",
+            "conversation__customer",
+            "conversation__assignee",
+            "conversation__inbox",
+            "conversation__team",
+        )
+        .prefetch_related("conversation__tags")
+        .filter(pk=rating_id)
+        .first()
+    )

@@ -38,7 +38,7 @@ def test_create_returns_the_webhook_with_its_secret(admin_api):
     [
         ({"url": "ftp://x.example/"}, "https:// or http://"),
         ({"event_types": []}, "at least one event"),
-        ({"event_types": ["rating.received"]}, "Unknown event"),
+        ({"event_types": ["nps.received"]}, "Unknown event"),
     ],
 )
 def test_bad_input_is_a_400_with_a_clear_message(admin_api, payload, detail):

@@ -78,7 +78,7 @@ def test_a_bad_url_is_shown_next_to_the_form(admin_client):
 def test_an_unknown_event_is_refused_by_the_form(admin_client):
     response = admin_client.post(
         reverse("web:manage_webhook_new"),
-        {"url": "https://x.example/", "event_types": ["rating.received"]},
+        {"url": "https://x.example/", "event_types": ["nps.received"]},
     )
     assert response.status_code == 400
 

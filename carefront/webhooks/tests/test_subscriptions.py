@@ -66,7 +66,7 @@ def test_events_must_come_from_the_catalogue(admin):
         webhook_subscription_create(actor=admin, url="https://x.example/", event_types=[])
     with pytest.raises(InvalidInput, match="Unknown event"):
         webhook_subscription_create(
-            actor=admin, url="https://x.example/", event_types=["rating.received"]
+            actor=admin, url="https://x.example/", event_types=["nps.received"]
         )
     with pytest.raises(InvalidInput, match="Unknown event"):
         webhook_subscription_create(actor=admin, url="https://x.example/", event_types=["ping"])
