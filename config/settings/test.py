@@ -22,6 +22,8 @@ ALLOWED_HOSTS = ["*"]
 CAREFRONT = {
     **CAREFRONT,
     "API_RATE_LIMITS": {"read": "100000/min", "write": "100000/min", "failed_auth": "100000/min"},
+    # Links in emails sent outside a request (satisfaction surveys need one to be sent).
+    "BASE_URL": "https://help.example.test",
 }
 # Test receivers listen on loopback; the SSRF tests turn this off.
 CAREFRONT_WEBHOOKS_ALLOW_PRIVATE = True
