@@ -404,3 +404,36 @@ def test_the_message_template_fingerprint_follows_edits_under_debug_only(setting
         assert timeline._fingerprint() == cached  # computed once per process
     finally:
         timeline._template_fingerprint.cache_clear()
+
+
+def test_a_rating_shows_on_the_timeline_and_in_the_sidebar_and_a_bad_one_is_flagged(
+    agent_client, agent, inbox
+):
+    from carefront.feedback.tests.factories import rated
+
+    rating = rated(inbox, agent, score="not_good", comment="Never arrived")
+    html = _page(agent_client, rating.conversation)
+    assert "Satisfaction survey sent to ana@example.com" in html
+    assert "Customer rated: Not good — “Never arrived”" in html
+    assert 'class="event event-rating-bad"' in html
+    assert 'data-rating="not_good"' in html
+    assert "Follow up with the customer." in html
+
+
+def test_a_changed_rating_shows_the_latest_score_in_the_sidebar(agent_client, agent, inbox):
+    from carefront.feedback.services import rating_record
+    from carefront.feedback.tests.factories import rated
+
+    rating = rated(inbox, agent, score="not_good")
+    rating_record(survey=rating.survey, score="great", comment="Found it")
+    html = _page(agent_client, rating.conversation)
+    assert "changed their rating from Not good to Great" in html
+    assert 'data-rating="great"' in html
+    assert "Follow up with the customer." not in html
+
+
+def test_a_rated_conversation_costs_the_same_queries(agent_client, agent, inbox):
+    from carefront.feedback.tests.factories import rated
+
+    rating = rated(inbox, agent, score="okay", comment="fine")
+    assert _cold_and_warm(agent_client, rating.conversation) == (12, 7)

@@ -98,3 +98,54 @@ def test_a_bad_attribute_name_is_a_clear_400(agent_client, conversation):
     assert response.status_code == 400
     conversation.customer.refresh_from_db()
     assert conversation.customer.attributes == {}
+
+
+def test_the_profile_shows_the_customers_ratings_with_bad_ones_flagged_in_constant_queries(
+    agent_client, agent, inbox
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from carefront.feedback.tests.factories import rated
+
+    first = rated(inbox, agent, score="not_good", comment="Too slow", subject="Late parcel")
+    url = reverse("web:customer", args=[first.customer_id])
+    agent_client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        html = agent_client.get(url).content.decode()
+    assert "Satisfaction" in html
+    assert "Late parcel" in html
+    assert "Too slow" in html
+    assert 'class="rating-bad"' in html
+    assert "Not good: 1" in html
+    for n in range(3):
+        rated(inbox, agent, score="great", subject=f"Question {n}")
+    agent_client.get(url)
+    with CaptureQueriesContext(connection) as four:
+        html = agent_client.get(url).content.decode()
+    assert "Great: 3" in html
+    assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_another_teams_agent_does_not_see_ratings_of_conversations_they_cannot_see(
+    agent, inbox, team
+):
+    from django.test import Client
+
+    from carefront.accounts.models import Role
+    from carefront.accounts.tests.factories import AgentFactory, TeamFactory
+    from carefront.conversations.tests.factories import conversation_for
+    from carefront.feedback.tests.factories import rated
+    from carefront.inboxes.tests.factories import InboxFactory
+
+    rating = rated(inbox, agent, score="not_good", comment="Secret complaint")
+    other_team = TeamFactory()
+    other_inbox = InboxFactory(teams=[other_team])
+    conversation_for(other_inbox, from_address="ana@example.com")
+    other_agent = AgentFactory(role=Role.AGENT)
+    other_team.members.add(other_agent)
+    client = Client()
+    client.force_login(other_agent)
+    html = client.get(reverse("web:customer", args=[rating.customer_id])).content.decode()
+    assert "Secret complaint" not in html
+    assert "No ratings yet." in html

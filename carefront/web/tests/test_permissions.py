@@ -214,6 +214,9 @@ def test_every_web_route_is_in_the_matrix():
         "web:password_reset",
         "web:password_reset_done",
         "web:password_reset_confirm",
+        # Public by design (the survey token is the key); tested in test_rating_page.py.
+        "web:rate",
+        "web:rate_thanks",
     }
     names = {f"web:{p.name}" for p in urlpatterns} - public
     assert names == {r.name for r in ALL_ROUTES}

@@ -243,3 +243,31 @@ def test_customer_event_queries_are_constant(admin, receiver, inbox):
         on_customer_updated, CustomerUpdated(customer_id=big.pk, fields=("name",))
     )
     assert first == second == 6
+
+
+def test_a_rating_is_delivered_as_rating_received_and_a_change_with_its_changes(
+    everything, receiver, inbox, agent
+):
+    from carefront.feedback.services import rating_record
+    from carefront.feedback.tests.factories import after_commit, sent_survey
+
+    survey, _token = sent_survey(inbox, agent)
+    receiver.requests.clear()
+    with after_commit():
+        rating = rating_record(survey=survey, score="okay", comment="Slow, but fine.")
+    with after_commit():
+        rating_record(survey=survey, score="great", comment="Slow, but fine.")
+    first, second = sent(receiver)
+    assert [first["type"], second["type"]] == ["rating.received", "rating.received"]
+    data = first["data"]
+    assert data["id"] == rating.pk
+    assert data["score"] == "okay"
+    assert data["comment"] == "Slow, but fine."
+    assert data["agent"] == {"id": agent.pk, "name": agent.name}
+    assert data["customer"]["email"] == "ana@example.com"
+    assert data["conversation"]["id"] == survey.conversation_id
+    assert data["conversation"]["status"] == "solved"
+    assert "changes" not in first
+    assert second["data"]["score"] == "great"
+    assert second["changes"] == {"score": {"from": "okay", "to": "great"}}
+    assert receiver.requests[0].headers["Carefront-Event"] == "rating.received"
