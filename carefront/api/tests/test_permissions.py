@@ -16,6 +16,7 @@ from carefront.conversations.models import Attachment, Conversation, Message
 from carefront.conversations.services import conversation_set_tags
 from carefront.conversations.tests.factories import receive
 from carefront.customers.models import Customer, CustomerIdentity
+from carefront.feedback.models import Rating
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +37,28 @@ def conversation(inbox, agent, team):
         ],
     ).conversation
     conversation_set_tags(conversation=conversation, names=["shipping"], actor=agent)
+    _rate(conversation, agent)
     saved_reply_create(
         actor=AgentFactory(role=Role.LEAD), title="Hello", body="Hi {{ customer.name }}"
     )
     return conversation
+
+
+def _rate(conversation, agent) -> None:
+    """The customer rates the conversation (its survey sent at once), with a comment."""
+    from carefront.conversations.services import conversation_set_status
+    from carefront.feedback.models import Survey
+    from carefront.feedback.services import rating_record, survey_send
+
+    conversation.inbox.rating_delay_minutes = 0
+    conversation.inbox.save(update_fields=["rating_delay_minutes"])
+    conversation_set_status(conversation=conversation, status="solved", actor=agent)
+    from carefront.feedback.services import survey_schedule
+
+    survey = survey_schedule(conversation_id=conversation.pk)
+    survey_send(survey_id=survey.pk)
+    rating_record(survey=Survey.objects.get(pk=survey.pk), score="okay", comment="Ana Lima says")
+    conversation_set_status(conversation=conversation, status="open", actor=agent)
 
 
 # How an agent of another team must fare on each endpoint:
@@ -65,6 +84,7 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
     member = conversation.inbox.teams.first().members.first().pk
     attachment = Attachment.objects.filter(message__conversation=conversation).first().pk
     saved_reply = SavedReply.objects.first().pk
+    rating = Rating.objects.get(conversation=conversation).pk
     return [
         ("get", "/api/v1/conversations", None, LIST),
         ("get", f"/api/v1/conversations?customer_id={customer}", None, LIST),
@@ -109,6 +129,10 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
         ("get", f"/api/v1/search?q=%23{c}", None, LIST),
         ("get", "/api/v1/search?q=ana@example.com", None, LIST),
         ("get", f"/api/v1/attachments/{attachment}", None, OBJECT),
+        ("get", "/api/v1/ratings", None, LIST),
+        ("get", "/api/v1/ratings?score=okay&agent_id=me", None, LIST),
+        ("get", f"/api/v1/ratings/{rating}", None, OBJECT),
+        ("get", f"/api/v1/conversations/{c}/ratings", None, OBJECT),
         ("get", f"/api/v1/attachments/{attachment}/download", None, OBJECT),
         ("post", "/api/v1/saved-replies", {"title": "New", "body": "Hi"}, ADMIN),
         ("patch", f"/api/v1/saved-replies/{saved_reply}", {"title": "Renamed"}, ADMIN),

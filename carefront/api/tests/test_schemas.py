@@ -1,15 +1,17 @@
 import json
 from typing import get_args
 
-from carefront.api.schemas import FolderName, SortName, StatusName
+from carefront.api.schemas import FolderName, ScoreName, SortName, StatusName
 from carefront.conversations.models import Status
 from carefront.conversations.selectors import Folder, Sort
+from carefront.feedback.models import Score
 
 
 def test_schema_choices_match_the_domain():
     assert set(get_args(StatusName)) == set(Status.values)
     assert set(get_args(FolderName)) == set(Folder.choices)
     assert set(get_args(SortName)) == set(Sort.choices)
+    assert set(get_args(ScoreName)) == set(Score.values)
 
 
 def test_the_openapi_document_has_no_duplicate_keys(client):

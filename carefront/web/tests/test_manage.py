@@ -142,3 +142,22 @@ def test_django_admin_lists_conversations(admin_client, conversation):
     response = admin_client.get("/admin/conversations/conversation/?q=parcel")
     assert response.status_code == 200
     assert "Where is my parcel?" in response.content.decode()
+
+
+def test_admin_sets_the_rating_request_of_an_inbox(admin_client, inbox):
+    url = reverse("web:manage_inbox", args=[inbox.pk])
+    page = admin_client.get(url).content.decode()
+    assert "Ask for a rating after resolution" in page
+    assert "Minutes to wait before asking" in page
+    data = {"name": inbox.name, "email_address": inbox.email_address, "is_active": "on"}
+    response = admin_client.post(url, {**data, "rating_delay_minutes": "1440"})
+    assert response.status_code == 302
+    inbox.refresh_from_db()
+    assert (inbox.ask_for_rating, inbox.rating_delay_minutes) == (False, 1440)
+    admin_client.post(url, {**data, "ask_for_rating": "on", "rating_delay_minutes": "0"})
+    inbox.refresh_from_db()
+    assert (inbox.ask_for_rating, inbox.rating_delay_minutes) == (True, 0)
+    refused = admin_client.post(url, {**data, "rating_delay_minutes": "99999"})
+    assert refused.status_code == 400
+    inbox.refresh_from_db()
+    assert inbox.rating_delay_minutes == 0
