@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.checks import CheckMessage, Error
 from django.db import transaction
 
 
@@ -81,3 +82,26 @@ class Generation:
 def _process_local_cache() -> bool:
     """The default cache lives in this process's memory: other processes do not see it."""
     return isinstance(caches["default"], (LocMemCache, DummyCache))
+
+
+def check_generations_dir(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """Without a shared cache, generation numbers live in files: their folder must be writable,
+    or no cached token, membership or list could ever be told it changed."""
+    if not _process_local_cache():
+        return []
+    folder = Path(settings.CAREFRONT_GENERATIONS_DIR)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".probe"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        return [
+            Error(
+                f"CAREFRONT_GENERATIONS_DIR ({folder}) is not writable: {exc}",
+                hint="Point CAREFRONT_GENERATIONS_DIR at a writable folder, or set "
+                "CAREFRONT_REDIS_URL to share the cache between processes.",
+                id="carefront.E001",
+            )
+        ]
+    return []

@@ -78,3 +78,14 @@ def test_with_a_shared_cache_the_number_lives_there():
         assert redis_cache.get(f"generation:{generation.name}") == int(after.split(":")[1])
     assert after != before
     assert not (settings.CAREFRONT_GENERATIONS_DIR / generation.name).exists()
+
+
+def test_the_check_reports_a_folder_that_cannot_be_written(tmp_path):
+    from carefront.core.generations import check_generations_dir
+
+    assert check_generations_dir() == []
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with override_settings(CAREFRONT_GENERATIONS_DIR=blocked / "generations"):
+        [error] = check_generations_dir()
+    assert error.id == "carefront.E001"
