@@ -5,6 +5,7 @@ import pytest
 from carefront.accounts.models import Role
 from carefront.accounts.tests.factories import AgentFactory, TeamFactory
 from carefront.inboxes.tests.factories import InboxFactory
+from tests.support.smtp_sink import SmtpSink
 
 
 @pytest.fixture(autouse=True)
@@ -13,6 +14,15 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def sink(settings):
+    """A real SMTP server on loopback that keeps what Carefront sends; outbound mail goes there."""
+    server = SmtpSink().start()
+    settings.MAILERS = server.mailers_setting()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

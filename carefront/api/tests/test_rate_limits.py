@@ -4,7 +4,6 @@ Every test runs against the local-memory cache (one process) and against the rea
 127.0.0.1:6379 (several processes), each under a key prefix of its own.
 """
 
-import os
 import time
 import uuid
 
@@ -14,40 +13,27 @@ from django.test import Client
 
 from carefront.accounts.models import TokenScope
 from carefront.api import ratelimit
+from tests.support.redis import redis_cache_setting
 
 from .conftest import token_client
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = os.environ.get("CAREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ALIAS = "rate-limit-test"
-
-
-def _redis_available() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture(params=["locmem", "redis"])
 def limits(request, settings):
     """Rate limits in a cache of their own; returns a function that sets the limits."""
-    prefix = f"cf-test-{uuid.uuid4().hex}"
     if request.param == "redis":
-        if not _redis_available():
-            if os.environ.get("CI"):
-                pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-            pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+        backend = redis_cache_setting()
+    else:
+        prefix = f"cf-test-{uuid.uuid4().hex}"
         backend = {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": prefix,
             "KEY_PREFIX": prefix,
         }
-    else:
-        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
     settings.CACHES = {**settings.CACHES, ALIAS: backend}
 
     def set_limits(**rates: str) -> None:
@@ -60,7 +46,7 @@ def limits(request, settings):
     yield set_limits
     if request.param == "redis":
         client = caches[ALIAS]._cache.get_client(write=True)
-        keys = list(client.scan_iter(f"{prefix}:*"))
+        keys = list(client.scan_iter(f"{backend['KEY_PREFIX']}:*"))
         if keys:
             client.delete(*keys)
 

@@ -9,8 +9,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from carefront.core.generations import Generation
-
-REDIS_URL = os.environ.get("CAREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.support.redis import redis_cache_setting
 
 
 def _name() -> str:
@@ -55,19 +54,7 @@ def test_changed_moves_on_now_and_again_after_commit():
 
 
 def test_with_a_shared_cache_the_number_lives_there():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    cache = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": f"cf-test-{uuid.uuid4().hex}",
-    }
+    cache = redis_cache_setting()
     generation = Generation(_name())
     with override_settings(CACHES={"default": cache}):
         before = generation.key("x")

@@ -6,17 +6,8 @@ import pytest
 
 from carefront.feedback import tokens
 from carefront.feedback.tests.factories import sent_survey
-from tests.support.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sink(settings):
-    server = SmtpSink().start()
-    settings.MAILERS = server.mailers_setting()
-    yield server
-    server.stop()
 
 
 def test_the_survey_is_sent_by_smtp_in_the_conversations_thread_with_one_link_per_score(

@@ -10,7 +10,6 @@ from carefront.conversations.models import Conversation, Direction, Message
 from carefront.conversations.services import conversation_reply
 from carefront.inboxes.email.smtp_receiver import smtp_receiver_controller
 from tests.support.mail import email_bytes
-from tests.support.smtp_sink import SmtpSink
 
 # Receiver threads store the mail; the reply's delivery task runs after commit.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,14 +21,6 @@ def receiver(inbox, loopback_port):
     controller.start()
     yield controller
     controller.stop()
-
-
-@pytest.fixture
-def sink(settings):
-    server = SmtpSink().start()
-    settings.MAILERS = server.mailers_setting()
-    yield server
-    server.stop()
 
 
 def send(receiver, raw: bytes, to: str) -> None:

@@ -6,17 +6,8 @@ from carefront.conversations.models import DeliveryStatus, OutboxStatus
 from carefront.conversations.services import conversation_reply
 from carefront.conversations.tests.factories import receive
 from carefront.inboxes.email.outbound import build_email
-from tests.support.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sink(settings):
-    server = SmtpSink().start()
-    settings.MAILERS = server.mailers_setting()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -22,17 +22,8 @@ from carefront.conversations.services.outbox import (
 )
 from carefront.conversations.tests.factories import conversation_for
 from tests.support.dovecot import free_port
-from tests.support.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sink(settings):
-    server = SmtpSink().start()
-    settings.MAILERS = server.mailers_setting()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
