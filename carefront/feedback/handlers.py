@@ -1,5 +1,10 @@
 """Subscribers to the conversations' events: a resolution schedules a survey, a reopen
-cancels it. Registered in `FeedbackConfig.ready()`; they run after the publishing commit."""
+cancels it. Registered in `FeedbackConfig.ready()`, inside the publishing transaction
+(`in_transaction`): the survey commits with the resolution, and its cancellation with the
+reopen, so no crash between the two can lose one or send a survey for a reopened conversation.
+Each writes in a savepoint of its own."""
+
+from django.db import transaction
 
 from carefront.conversations import events as conversation_events
 from carefront.conversations.models import Status
@@ -16,14 +21,16 @@ def on_status_changed(event: conversation_events.ConversationStatusChanged) -> N
         if event.old_status not in RESOLVED:
             survey_schedule(conversation_id=event.conversation_id)
     else:
-        surveys_cancel(conversation_id=event.conversation_id)
+        with transaction.atomic():
+            surveys_cancel(conversation_id=event.conversation_id)
 
 
 def on_message_received(event: conversation_events.MessageReceived) -> None:
     if event.reopened:
-        surveys_cancel(conversation_id=event.conversation_id)
+        with transaction.atomic():
+            surveys_cancel(conversation_id=event.conversation_id)
 
 
 def connect() -> None:
-    subscribe(conversation_events.ConversationStatusChanged, on_status_changed)
-    subscribe(conversation_events.MessageReceived, on_message_received)
+    subscribe(conversation_events.ConversationStatusChanged, on_status_changed, in_transaction=True)
+    subscribe(conversation_events.MessageReceived, on_message_received, in_transaction=True)

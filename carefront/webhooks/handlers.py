@@ -1,7 +1,9 @@
 """Subscribers to the domain events: each turns one event into webhook deliveries.
 
-Registered in `WebhooksConfig.ready()`. They run after the publishing transaction commits; they
-write delivery rows and enqueue tasks, and never make the HTTP call themselves.
+Registered in `WebhooksConfig.ready()`, inside the publishing transaction (`in_transaction`): the
+delivery rows commit together with the change they report, so a process that dies right after
+the commit loses no event (the flush sends rows whose task was never queued). They write
+delivery rows, enqueue tasks after commit, and never make the HTTP call themselves.
 """
 
 from carefront.conversations import events as conversation_events
@@ -97,12 +99,15 @@ def on_rating_received(event: feedback_events.RatingReceived) -> None:
 
 
 def connect() -> None:
-    subscribe(conversation_events.ConversationCreated, on_conversation_created)
-    subscribe(conversation_events.ConversationAssigned, on_conversation_assigned)
-    subscribe(conversation_events.ConversationStatusChanged, on_conversation_status_changed)
-    subscribe(conversation_events.MessageReceived, on_message)
-    subscribe(conversation_events.MessageSent, on_message)
-    subscribe(conversation_events.NoteAdded, on_message)
-    subscribe(customer_events.CustomerCreated, on_customer_created)
-    subscribe(customer_events.CustomerUpdated, on_customer_updated)
-    subscribe(feedback_events.RatingReceived, on_rating_received)
+    for event_type, handler in (
+        (conversation_events.ConversationCreated, on_conversation_created),
+        (conversation_events.ConversationAssigned, on_conversation_assigned),
+        (conversation_events.ConversationStatusChanged, on_conversation_status_changed),
+        (conversation_events.MessageReceived, on_message),
+        (conversation_events.MessageSent, on_message),
+        (conversation_events.NoteAdded, on_message),
+        (customer_events.CustomerCreated, on_customer_created),
+        (customer_events.CustomerUpdated, on_customer_updated),
+        (feedback_events.RatingReceived, on_rating_received),
+    ):
+        subscribe(event_type, handler, in_transaction=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -249,23 +249,21 @@ def webhook_event_record(
 ) -> list[WebhookDelivery]:
     """One delivery per active subscription to `event_type`, then a task for each after commit.
 
-    `build` returns the event's data (or None if the object is gone); it is called only when
-    somebody subscribes. Costs at most one query without subscribers (none while the list of
-    active subscriptions is cached), and a fixed number with any.
+    Runs inside the publisher's transaction, in a savepoint of its own: if building or writing
+    fails, only the deliveries are undone. `build` returns the event's data (or None if the
+    object is gone); it is called only when somebody subscribes. Costs at most one query
+    without subscribers (none while the list of active subscriptions is cached), and a fixed
+    number with any.
     """
     wanted = [pk for pk, types in _active_subscriptions() if event_type in types]
     if not wanted:
         return []
-    data = build()
-    if data is None:
-        return []
-    event_id = uuid.uuid4()
-    body = _body(event_id=event_id, event_type=event_type, data=data, extra=extra)
-    try:
-        return _deliveries_create(wanted, event_type=event_type, event_id=event_id, body=body)
-    except IntegrityError:
-        # A subscription deleted by another process while this one still had it cached.
-        wanted = [pk for pk, types in _active_subscriptions(fresh=True) if event_type in types]
+    with transaction.atomic():
+        data = build()
+        if data is None:
+            return []
+        event_id = uuid.uuid4()
+        body = _body(event_id=event_id, event_type=event_type, data=data, extra=extra)
         return _deliveries_create(wanted, event_type=event_type, event_id=event_id, body=body)
 
 
@@ -387,6 +385,9 @@ def webhook_deliver(*, delivery_id: int, now: dt.datetime | None = None) -> str:
             .first()
         )
         if delivery is None:
+            # Gone, or an orphan: its subscription was deleted by another process while this
+            # event was recorded (see WebhookDelivery.subscription). Nobody wants it any more.
+            WebhookDelivery.objects.filter(pk=delivery_id).delete()
             return "missing"
         if delivery.status != DeliveryStatus.PENDING or (
             delivery.next_attempt_at is not None and delivery.next_attempt_at > now
@@ -550,6 +551,7 @@ def webhook_flush(*, now: dt.datetime | None = None) -> int:
             Q(subscription__state=SubscriptionState.ACTIVE)
             | Q(is_redelivery=True)
             | Q(event_type=catalogue.PING)
+            | Q(subscription__state__isnull=True)  # orphans, which the attempt drops
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:FLUSH_BATCH]

@@ -193,3 +193,14 @@ def test_only_the_hash_of_the_link_token_is_stored(inbox, agent):
     values = [str(v) for v in Survey.objects.filter(pk=survey.pk).values().get().values()]
     assert token not in values
     assert survey.token_hash == tokens.token_hash(token)
+
+
+def test_the_survey_is_written_with_the_resolution_itself(conversation, agent):
+    """Not after the commit: a process that dies right after resolving loses no survey."""
+    from carefront.conversations.services import conversation_set_status
+
+    # Inside the test's transaction, with no after-commit callback run (as in such a crash).
+    conversation_set_status(conversation=conversation, status="solved", actor=agent)
+    assert Survey.objects.get(conversation=conversation).status == SurveyStatus.SCHEDULED
+    conversation_set_status(conversation=conversation, status="open", actor=agent)
+    assert Survey.objects.get(conversation=conversation).status == SurveyStatus.CANCELLED

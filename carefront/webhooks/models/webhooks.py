@@ -96,8 +96,15 @@ class WebhookDelivery(models.Model):
     same across attempts and redeliveries so that receivers can drop duplicates.
     """
 
+    # No constraint in the database: deliveries are written inside the transaction of the change
+    # they report, and a subscription that another process deleted meanwhile (this one's list
+    # is cached for a few seconds) must not make that change fail at commit. Such an orphan is
+    # dropped when its attempt comes (`webhook_deliver`).
     subscription = models.ForeignKey(
-        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookSubscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_constraint=False,
     )
     event_type = models.CharField(max_length=64)
     event_id = models.UUIDField(default=uuid.uuid4)

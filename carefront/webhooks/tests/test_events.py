@@ -222,10 +222,12 @@ def test_message_event_queries_do_not_grow_with_subscriptions_or_content(
         )
     five = _handler_queries(on_message, new_event(6))
     assert one == five
-    # subscriptions, message (+author, conversation...), attachments, tags, savepoint, insert,
-    # release.
-    assert five == 7
-    assert WebhookDelivery.objects.count() == 6
+    # subscriptions, savepoint, message (+author, conversation...), attachments, tags,
+    # savepoint, insert, release, release (the handler runs inside the publisher's
+    # transaction, in a savepoint of its own).
+    assert five == 9
+    # Each message twice: as its service published it, and by the measured call; 1 + 5 subs.
+    assert WebhookDelivery.objects.count() == 2 * (1 + 5)
 
 
 def test_customer_event_queries_are_constant(admin, receiver, inbox):
@@ -242,7 +244,7 @@ def test_customer_event_queries_are_constant(admin, receiver, inbox):
     second = _handler_queries(
         on_customer_updated, CustomerUpdated(customer_id=big.pk, fields=("name",))
     )
-    assert first == second == 6
+    assert first == second == 8  # with the handler's own savepoint
 
 
 def test_a_rating_is_delivered_as_rating_received_and_a_change_with_its_changes(
@@ -271,3 +273,19 @@ def test_a_rating_is_delivered_as_rating_received_and_a_change_with_its_changes(
     assert second["data"]["score"] == "great"
     assert second["changes"] == {"score": {"from": "okay", "to": "great"}}
     assert receiver.requests[0].headers["Carefront-Event"] == "rating.received"
+
+
+def test_deliveries_are_written_with_the_change_not_after_its_commit(
+    everything, receiver, inbox, agent
+):
+    """A process that dies right after committing a change loses none of its events: the
+    delivery rows are part of the change's own transaction (the flush sends them)."""
+    conversation = receive(inbox).conversation
+    before = WebhookDelivery.objects.count()
+    # Inside the test's transaction: nothing after-commit runs here, as in a crash at commit.
+    conversation_set_status(conversation=conversation, status="solved", actor=agent)
+    delivery = WebhookDelivery.objects.order_by("pk").last()
+    assert WebhookDelivery.objects.count() == before + 1
+    assert delivery.event_type == catalogue.CONVERSATION_STATUS_CHANGED
+    assert delivery.status == DeliveryStatus.PENDING
+    assert receiver.requests == []
