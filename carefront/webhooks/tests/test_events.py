@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -17,7 +18,7 @@ from carefront.conversations.services import (
 from carefront.conversations.tests.factories import receive
 from carefront.customers.events import CustomerUpdated
 from carefront.customers.services import customer_add_email
-from carefront.webhooks import catalogue
+from carefront.webhooks import catalogue, payloads
 from carefront.webhooks.handlers import on_customer_updated, on_message
 from carefront.webhooks.models import DeliveryStatus, WebhookDelivery
 from carefront.webhooks.services import webhook_subscription_create, webhook_subscription_pause
@@ -289,3 +290,44 @@ def test_deliveries_are_written_with_the_change_not_after_its_commit(
     assert delivery.event_type == catalogue.CONVERSATION_STATUS_CHANGED
     assert delivery.status == DeliveryStatus.PENDING
     assert receiver.requests == []
+
+
+def test_payloads_carry_the_apis_shapes(everything, receiver, inbox, admin, agent):
+    """A webhook's conversation, message and customer are what the REST API answers for them
+    (a message adds `private` and its conversation; a customer leaves out the agents' notes)."""
+    from django.test import Client
+
+    from carefront.accounts.services import api_token_create
+
+    _token, plain = api_token_create(agent=admin, name="check", scope="read")
+    api = Client(headers={"Authorization": f"Bearer {plain}"})
+    result = receive(
+        inbox,
+        attachments=[InboundAttachment("invoice.pdf", "application/pdf", b"%PDF-1.4 x")],
+    )
+    conversation_assign(conversation=result.conversation, assignee=agent, actor=agent)
+    webhook_data = {
+        "conversation": payloads.conversation_data(
+            payloads.conversation_for_payload(result.conversation.pk)
+        ),
+        "message": payloads.message_data(
+            payloads.message_for_payload(result.message.pk), result.conversation
+        ),
+        "customer": payloads.customer_data(
+            payloads.customer_for_payload(result.conversation.customer_id)
+        ),
+    }
+    as_json = json.loads(json.dumps(webhook_data, cls=DjangoJSONEncoder))
+    conversation = api.get(f"/api/v1/conversations/{result.conversation.pk}").json()
+    [message] = api.get(f"/api/v1/conversations/{result.conversation.pk}/messages").json()["items"]
+    customer = api.get(f"/api/v1/customers/{result.conversation.customer_id}").json()
+
+    assert as_json["conversation"] == conversation
+    webhook_message = as_json["message"]
+    assert webhook_message.pop("private") is False
+    webhook_message.pop("conversation")
+    for attachment in message["attachments"]:
+        attachment.pop("download_url")
+    assert webhook_message == message
+    customer.pop("notes")
+    assert as_json["customer"] == customer
