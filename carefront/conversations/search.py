@@ -30,10 +30,16 @@ FTS_TABLE = "conversations_message_fts"
 # for every language) plus `unaccent` when the extension could be installed.
 PG_CONFIG = "carefront_search"
 
-# bm25 weights, in FTS column order: subject, body_text, from_name, from_address.
+# How many matching messages are ranked, the newest first: a word found in most messages would
+# otherwise have every one of them scored (a quarter of a second at 100,000) before the best 200
+# are kept. Below this many matches, every match is ranked.
+RANKED_HITS = 5000
+# bm25 weights, in FTS column order: subject, body_text, from_name, from_address. FTS5 walks the
+# matches newest first (by rowid) and scores only those it returns.
 _SQLITE_HITS = (
     "SELECT rowid AS message_id, bm25(conversations_message_fts, 10.0, 1.0, 4.0, 4.0) AS score "
-    "FROM conversations_message_fts WHERE conversations_message_fts MATCH %s"
+    "FROM conversations_message_fts WHERE conversations_message_fts MATCH %s "
+    "ORDER BY rowid DESC LIMIT %s"
 )
 _SQLITE_REBUILD = (
     "INSERT INTO conversations_message_fts(conversations_message_fts) VALUES ('rebuild')"
@@ -183,7 +189,7 @@ def sqlite_match_expression(terms: list[Term]) -> str:
 
 def _sqlite_hits_sql(terms: list[Term]) -> tuple[str, list]:
     # bm25 is lower-is-better, so MIN() per conversation keeps its best message.
-    return _SQLITE_HITS, [sqlite_match_expression(terms)]
+    return _SQLITE_HITS, [sqlite_match_expression(terms), RANKED_HITS]
 
 
 def _postgres_term_sql(term: Term) -> tuple[str, list]:
@@ -209,12 +215,14 @@ def _postgres_hits_sql(terms: list[Term]) -> tuple[str, list]:
     query_sql = " && ".join(parts)
     # Negated so that, as with bm25, lower is better.
     # Only constant SQL fragments are joined here; the user's text travels in `params`.
+    # The newest RANKED_HITS matches first, then ts_rank for those only.
     sql = (
-        "SELECT msg.id AS message_id, -ts_rank(msg.search_vector, q.query) AS score "  # noqa: S608
+        "SELECT newest.id AS message_id, -ts_rank(newest.search_vector, newest.query) AS score "  # noqa: S608
+        "FROM (SELECT msg.id, msg.search_vector, q.query "
         f"FROM conversations_message msg, (SELECT {query_sql} AS query) q "
-        "WHERE msg.search_vector @@ q.query"
+        "WHERE msg.search_vector @@ q.query ORDER BY msg.id DESC LIMIT %s) newest"
     )
-    return sql, params
+    return sql, [*params, RANKED_HITS]
 
 
 # --- Index maintenance -------------------------------------------------------------------------

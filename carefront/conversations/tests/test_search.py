@@ -297,3 +297,19 @@ def test_lost_triggers_are_recreated_and_the_index_rebuilt(inbox, agent):
     assert _search(agent, "unindexed") == [missed.pk]
     assert _search(agent, "before") == [conversation.pk]
     assert search_index_ensure() is False
+
+
+def test_a_very_common_word_ranks_only_its_newest_matches(inbox, agent, monkeypatch):
+    from carefront.conversations import search
+
+    oldest_best = conversation_for(inbox, subject="Kettle", body_text="kettle kettle kettle")
+    older = conversation_for(inbox, body_text="my kettle")
+    newer = [conversation_for(inbox, body_text=f"the kettle, case {n}") for n in range(3)]
+    new_best = conversation_for(inbox, subject="Kettle leaks", body_text="kettle")
+    assert _search(agent, "kettle")[0] == oldest_best.pk  # all ranked: the best subject wins
+    monkeypatch.setattr(search, "RANKED_HITS", 4)
+    found = _search(agent, "kettle")
+    # Only the 4 newest matching messages are ranked, best first.
+    assert found[0] == new_best.pk
+    assert set(found) == {new_best.pk, *(c.pk for c in newer)}
+    assert older.pk not in found
