@@ -127,7 +127,15 @@ def test_a_batch_reopens_a_solved_conversation_once(inbox, agent):
     assert reopen_events.count() == 1
 
 
-def test_a_batch_costs_a_fixed_number_of_queries(inbox):
+def test_a_batch_costs_a_fixed_number_of_queries(inbox, settings, monkeypatch):
+    from carefront.webhooks import services as webhooks
+
+    # Webhooks hear of every event inside the transaction; as in production, their list of
+    # subscriptions is cached (the test settings turn that cache off).
+    settings.CAREFRONT_WEBHOOKS_SUBSCRIPTION_CACHE_SECONDS = 60
+    monkeypatch.setattr(webhooks, "_active_cache", None)  # and back to None afterwards
+    webhooks._active_subscriptions()
+
     def batch(prefix: str, n: int) -> list[ReceiveItem]:
         return [
             ReceiveItem(inbox=inbox, inbound=inbound_email(message_id=f"{prefix}{i}@e"))
