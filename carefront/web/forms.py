@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Agent, Role, Team
 from carefront.conversations.models import Status
-from carefront.conversations.selectors import Folder, Sort
+from carefront.conversations.selectors import UNASSIGNED, Folder, Sort
 from carefront.feedback.models import Score
 from carefront.feedback.models.ratings import MAX_COMMENT_LENGTH
 from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, MAX_RATING_DELAY_MINUTES
@@ -27,7 +27,8 @@ class InboxFilterForm(forms.Form):
     )
     inbox = forms.IntegerField(label=_("Inbox"), required=False, min_value=1)
     team = forms.IntegerField(label=_("Team"), required=False, min_value=1)
-    assignee = forms.IntegerField(label=_("Assignee"), required=False, min_value=1)
+    # An agent's id, or "none" for conversations nobody is assigned to (any status).
+    assignee = forms.CharField(label=_("Assignee"), required=False, max_length=24)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -45,6 +46,13 @@ class InboxFilterForm(forms.Form):
         ],
     )
     cursor = forms.CharField(required=False, max_length=500)
+
+    def clean_assignee(self) -> int | None:
+        """UNASSIGNED for "none", an agent's id, or None (anyone) for anything else."""
+        value = self.cleaned_data["assignee"].strip()
+        if value == "none":
+            return UNASSIGNED
+        return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
 
 
 class MultipleFileInput(forms.ClearableFileInput):

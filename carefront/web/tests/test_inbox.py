@@ -261,3 +261,23 @@ def test_recently_updated_sort_is_offered_and_pages(agent_client, inbox):
     assert 'value="updated"' in page
     positions = [page.index(c.subject) for c in reversed(made)]
     assert positions == sorted(positions)
+
+
+def test_assignee_filter_finds_unassigned_conversations_of_any_status(agent_client, agent, inbox):
+    from carefront.conversations.services import conversation_set_status
+
+    taken = conversation_for(inbox, subject="Taken by the agent")
+    conversation_assign(conversation=taken, assignee=agent, actor=agent)
+    waiting = conversation_for(inbox, subject="Waiting for someone")
+    solved = conversation_for(inbox, subject="Solved without owner")
+    conversation_set_status(conversation=solved, status=Status.SOLVED, actor=agent)
+    assert waiting.assignee_id is None
+
+    html = agent_client.get(INBOX_URL, {"folder": "all", "assignee": "none"}).content.decode()
+    assert "Waiting for someone" in html
+    assert "Solved without owner" in html
+    assert "Taken by the agent" not in html
+    assert '<option value="none" selected>' in html
+    # A value that is neither an id nor "none" is dropped: everyone's conversations.
+    html = agent_client.get(INBOX_URL, {"folder": "all", "assignee": "nobody"}).content.decode()
+    assert "Taken by the agent" in html and "Waiting for someone" in html

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from carefront.accounts.models import Agent
 from carefront.conversations.models import Status
 from carefront.conversations.selectors import (
+    UNASSIGNED,
     ConversationFilters,
     Folder,
     Sort,
@@ -93,6 +94,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "folder_labels": FOLDER_LABELS,
         "search_unavailable": search_unavailable,
+        "unassigned": UNASSIGNED,
         "is_next_page": bool(data.get("cursor")),
     }
     if request.htmx and request.htmx.target == "conversation-list-more":
