@@ -86,7 +86,7 @@ class Combiner[Item, Result]:
                 slot.result = results[index] if results is not None else self._write_one(slot.item)
             except BaseException as exc:
                 slot.error = exc
-            # Marked done (under the lock, so a waiter cannot miss it) only once written.
+        # Marked done only once all are written, under the lock, so a waiter cannot miss it.
         with self._condition:
             for slot in batch:
                 slot.done = True
