@@ -8,6 +8,9 @@ drawn half the time from objects that exist, so the success paths are exercised 
 the 404s. New endpoints are covered as soon as they are in the document.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -62,8 +65,37 @@ def flatmap_path_parameters(context, path_parameters):
     return st.fixed_dictionaries(choices).map(lambda drawn: {**path_parameters, **drawn})
 
 
+@contextmanager
+def calling_as(agent, **known_ids: list[int]) -> Iterator[dict[str, str]]:
+    """The headers of a read-write token of `agent`, with `known_ids` offered to the path
+    parameters, for the length of the block."""
+    KNOWN_IDS.clear()
+    KNOWN_IDS.update(known_ids)
+    _token, plain = api_token_create(agent=agent, name="schemathesis", scope=TokenScope.READ_WRITE)
+    # The requests go through the plain WSGI handler, whose request signals would close the
+    # test's database connection (and its transaction); Django's test client unhooks them too.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield {"Authorization": f"Bearer {plain}"}
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        KNOWN_IDS.clear()
+
+
+# Bounded and repeatable: the same examples on every run.
+SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
 @pytest.fixture
-def world(agent, inbox, team) -> dict[str, str]:
+def world(agent, inbox, team) -> Iterator[dict[str, str]]:
     """A few real objects and a read-write token; returns the headers to call with."""
     conversations = [
         conversation_for(inbox, from_address=f"c{i}@example.com", subject=f"Question {i}")
@@ -85,8 +117,8 @@ def world(agent, inbox, team) -> dict[str, str]:
     saved_reply = saved_reply_create(
         actor=AgentFactory(role=Role.LEAD), title="Hello", body="Hi {{ customer.first_name }}"
     )
-    KNOWN_IDS.clear()
-    KNOWN_IDS.update(
+    with calling_as(
+        agent,
         conversation_id=[c.pk for c in conversations],
         customer_id=[c.customer_id for c in conversations],
         inbox_id=[inbox.pk],
@@ -96,27 +128,11 @@ def world(agent, inbox, team) -> dict[str, str]:
         message_id=[note.pk],
         attachment_id=[attachment.pk],
         saved_reply_id=[saved_reply.pk],
-    )
-    _token, plain = api_token_create(agent=agent, name="schemathesis", scope=TokenScope.READ_WRITE)
-    # The requests go through the plain WSGI handler, whose request signals would close the
-    # test's database connection (and its transaction); Django's test client unhooks them too.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield {"Authorization": f"Bearer {plain}"}
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-        KNOWN_IDS.clear()
+    ) as headers:
+        yield headers
 
 
 @schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@SETTINGS
 def test_api_answers_match_the_openapi_document(case, world):
     case.call_and_validate(headers=world, checks=CHECKS)
