@@ -148,4 +148,15 @@
       })
       .catch(function () { form.submit(); });
   });
+
+  /* Touch screens have no keyboard shortcuts: placeholders that mention one say it plainly. */
+  var touchOnly = window.matchMedia && window.matchMedia("(hover: none), (pointer: coarse)").matches;
+  function touchPlaceholders(root) {
+    if (!touchOnly || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-touch-placeholder]").forEach(function (input) {
+      input.setAttribute("placeholder", input.getAttribute("data-touch-placeholder"));
+    });
+  }
+  touchPlaceholders(document);
+  document.addEventListener("htmx:load", function (event) { touchPlaceholders(event.target); });
 })();
