@@ -22,7 +22,11 @@ from .parser import StrictParser
 api = CarefrontAPI(
     title="Carefront API",
     version="1",
-    description="Everything an agent can do in Carefront, for programs. See docs/api.md.",
+    # A link to the guide served by this same server (carefront/web/docs.py), not a file path.
+    description=(
+        "Everything an agent can do in Carefront, for programs. The guide, with tokens, "
+        "errors, pagination and examples: [/docs/api/](/docs/api/) on this server."
+    ),
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
     docs=LocalSwagger(),

@@ -145,6 +145,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("CAREFRONT_MEDIA_ROOT", VAR_DIR / "media"))
+# The Markdown docs served at /docs/. Unset: the checkout's docs/, else the copy a wheel installs
+# under <prefix>/share/carefront/docs (see carefront/web/docs.py).
+CAREFRONT_DOCS_DIR = os.environ.get("CAREFRONT_DOCS_DIR") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -103,7 +103,7 @@ def test_phone_inbox_folder_tabs_are_all_reachable(phone):
         tab = folders.get_by_role("link", name=name, exact=True)
         tab.scroll_into_view_if_needed()
         box = _box(tab)
-        assert 0 <= box["x"] and box["x"] + box["width"] <= 390, (name, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
         _assert_tap_target(tab)
     folders.get_by_role("link", name="Everything", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Everything")

@@ -81,3 +81,10 @@ def test_a_token_revoked_before_the_redirect_is_not_shown(agent_client, agent):
     ApiToken.objects.update(revoked_at="2026-01-01T00:00:00Z")
     assert 'id="new-token"' not in agent_client.get(URL).content.decode()
     assert NEW_TOKEN_SESSION_KEY not in agent_client.session
+
+
+def test_access_choice_is_a_fieldset_with_a_legend(agent_client):
+    html = agent_client.get(URL).content.decode()
+    fieldset = html.split("<fieldset>")[1].split("</fieldset>")[0]
+    assert "<legend>Access</legend>" in fieldset
+    assert 'type="radio" name="scope"' in fieldset
