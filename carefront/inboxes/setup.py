@@ -11,6 +11,7 @@ from carefront.accounts.models import Agent, Team
 from carefront.accounts.services.permissions import require_admin
 from carefront.core.exceptions import InvalidInput
 
+from .email.imap import ImapCheck, imap_check
 from .models import (
     DEFAULT_RATING_DELAY_MINUTES,
     MAX_RATING_DELAY_MINUTES,
@@ -178,3 +179,49 @@ def imap_account_save(
 def imap_account_remove(*, actor: Agent, inbox: Inbox) -> None:
     require_admin(actor)
     ImapAccount.objects.filter(inbox=inbox).delete()
+
+
+def imap_account_check(
+    *,
+    actor: Agent,
+    inbox: Inbox | None,
+    host: str,
+    username: str,
+    password: str = "",
+    port: int = 993,
+    use_ssl: bool = True,
+    folder: str = "INBOX",
+) -> ImapCheck:
+    """Try IMAP settings before saving them ("Test connection"). An empty password means the
+    stored one, but only for the stored host and username: a saved secret is never sent to a
+    server it was not saved for."""
+    require_admin(actor)
+    host = (host or "").strip()
+    username = (username or "").strip()
+    folder = (folder or "").strip() or "INBOX"
+    if not host or not username:
+        return ImapCheck(False, "input", _("Fill in the IMAP host and the username first."))
+    if not 1 <= int(port) <= 65535:
+        return ImapCheck(False, "input", _("The port must be between 1 and 65535."))
+    if not password:
+        account = ImapAccount.objects.filter(inbox=inbox).first() if inbox else None
+        if account is None:
+            return ImapCheck(False, "input", _("Type the password to test the connection."))
+        if (account.host, account.username) != (host, username):
+            return ImapCheck(
+                False,
+                "input",
+                _(
+                    "Type the password: the saved one is only used with the saved host and "
+                    "username."
+                ),
+            )
+        password = account.password
+    return imap_check(
+        host=host,
+        port=int(port),
+        use_ssl=use_ssl,
+        username=username,
+        password=password,
+        folder=folder,
+    )

@@ -94,6 +94,16 @@ urlpatterns = [
     path("manage/inboxes/", manage.inbox_index, name="manage_inboxes"),
     path("manage/inboxes/new/", manage.inbox_edit, name="manage_inbox_new"),
     path("manage/inboxes/<int:inbox_id>/", manage.inbox_edit, name="manage_inbox"),
+    path(
+        "manage/inboxes/new/imap-check/",
+        manage.inbox_imap_check,
+        name="manage_inbox_imap_check_new",
+    ),
+    path(
+        "manage/inboxes/<int:inbox_id>/imap-check/",
+        manage.inbox_imap_check,
+        name="manage_inbox_imap_check",
+    ),
     path("manage/teams/", manage.team_index, name="manage_teams"),
     path("manage/teams/new/", manage.team_edit, name="manage_team_new"),
     path("manage/teams/<int:team_id>/", manage.team_edit, name="manage_team"),

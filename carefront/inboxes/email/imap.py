@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 from django.db import close_old_connections, connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from carefront.inboxes.email.mail_import import ingest_kind
 from carefront.inboxes.models import ImapAccount
@@ -30,6 +32,8 @@ BATCH_SIZE = 100
 # never has to fit in memory at once.
 CHUNK_BYTES = 20 * 1024 * 1024
 CONNECT_TIMEOUT_SECONDS = 30
+# "Test connection" waits this long for each step: an admin is looking at the page.
+CHECK_TIMEOUT_SECONDS = 8
 IDLE_CHECK_SECONDS = 1
 # Servers drop IDLE after 30 minutes; RFC 2177 asks clients to re-issue it before that.
 IDLE_RENEW_SECONDS = 25 * 60
@@ -68,6 +72,146 @@ def imap_connect(account: ImapAccount) -> IMAPClient:
         _logout_quietly(client)
         raise
     return client
+
+
+@dataclass(frozen=True)
+class ImapCheck:
+    """The outcome of trying a mailbox's settings. `step` names where it stopped: "dns",
+    "connect", "tls", "login", "folder", or "done" when everything worked."""
+
+    ok: bool
+    step: str
+    message: str
+
+
+def imap_check(
+    *,
+    host: str,
+    port: int,
+    use_ssl: bool,
+    username: str,
+    password: str,
+    folder: str,
+    timeout: float = CHECK_TIMEOUT_SECONDS,
+) -> ImapCheck:
+    """Connect, sign in and open `folder` read-only, the way the fetcher does, and say in plain
+    words which step failed and why. Never raises for server or network trouble."""
+    where = {"host": host, "port": port}
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        return ImapCheck(
+            False,
+            "dns",
+            _("The host name %(host)s was not found (DNS: %(reason)s).")
+            % {**where, "reason": _reason(exc)},
+        )
+    try:
+        client = IMAPClient(
+            host,
+            port=port,
+            ssl=use_ssl,
+            ssl_context=ssl.create_default_context() if use_ssl else None,
+            timeout=timeout,
+        )
+    except ssl.SSLCertVerificationError as exc:
+        return ImapCheck(
+            False,
+            "tls",
+            _("The TLS certificate of %(host)s is not trusted: %(reason)s.")
+            % {**where, "reason": exc.verify_message or _reason(exc)},
+        )
+    except ssl.SSLError as exc:
+        return ImapCheck(
+            False,
+            "tls",
+            _(
+                "The TLS handshake with %(host)s:%(port)s failed (%(reason)s). If this port "
+                "does not speak TLS, untick “Use TLS” or use port 993."
+            )
+            % {**where, "reason": _reason(exc)},
+        )
+    except ConnectionRefusedError:
+        return ImapCheck(
+            False,
+            "connect",
+            _("%(host)s refused the connection on port %(port)s: is the port right?") % where,
+        )
+    except TimeoutError:
+        hint = (
+            _(" Port %(port)s usually speaks TLS: tick “Use TLS”.") % where
+            if not use_ssl and port == 993
+            else ""
+        )
+        return ImapCheck(
+            False,
+            "connect",
+            _("%(host)s:%(port)s did not answer within %(seconds)s seconds.")
+            % {**where, "seconds": f"{timeout:g}"}
+            + hint,
+        )
+    except (OSError, IMAPClientError) as exc:
+        return ImapCheck(
+            False,
+            "connect",
+            _("Could not connect to %(host)s:%(port)s: %(reason)s.")
+            % {**where, "reason": _reason(exc)},
+        )
+    try:
+        return _check_session(client, username=username, password=password, folder=folder)
+    except CONNECTION_ERRORS as exc:
+        return ImapCheck(
+            False,
+            "connect",
+            _("The connection to %(host)s:%(port)s broke off: %(reason)s.")
+            % {**where, "reason": _reason(exc)},
+        )
+    finally:
+        _logout_quietly(client)
+
+
+def _check_session(client: IMAPClient, *, username: str, password: str, folder: str) -> ImapCheck:
+    try:
+        client.login(username, password)
+    except LoginError as exc:
+        return ImapCheck(
+            False,
+            "login",
+            _("Signing in as %(username)s failed: the server says “%(reason)s”.")
+            % {"username": username, "reason": _reason(exc)},
+        )
+    try:
+        selected = client.select_folder(folder, readonly=True)
+    except IMAPClientError as exc:
+        names = sorted(name for _flags, _delimiter, name in client.list_folders())
+        shown = ", ".join(names[:20]) + (" …" if len(names) > 20 else "")
+        return ImapCheck(
+            False,
+            "folder",
+            _(
+                "Signed in, but the folder %(folder)s was not found (the server says "
+                "“%(reason)s”). Folders on this account: %(folders)s."
+            )
+            % {"folder": folder, "reason": _reason(exc), "folders": shown or "—"},
+        )
+    count = int(selected.get(b"EXISTS", 0))
+    return ImapCheck(
+        True,
+        "done",
+        ngettext(
+            "Connected and signed in; folder %(folder)s has %(count)s message.",
+            "Connected and signed in; folder %(folder)s has %(count)s messages.",
+            count,
+        )
+        % {"folder": folder, "count": count},
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc.args[-1] if isinstance(exc, socket.gaierror) and exc.args else exc)
+    if text.startswith("b'") or text.startswith('b"'):
+        text = text[2:-1]
+    return (text or type(exc).__name__).strip().rstrip(".")[:300]
 
 
 def imap_account_fetch(*, account: ImapAccount, batch_size: int = BATCH_SIZE) -> FetchResult:

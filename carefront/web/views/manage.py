@@ -25,9 +25,15 @@ from carefront.automation.services import (
     saved_reply_update,
 )
 from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.inboxes.email.imap import ImapCheck
 from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, ImapAccount, Inbox
 from carefront.inboxes.selectors import inbox_list
-from carefront.inboxes.setup import imap_account_save, inbox_create, inbox_update
+from carefront.inboxes.setup import (
+    imap_account_check,
+    imap_account_save,
+    inbox_create,
+    inbox_update,
+)
 from carefront.web.errors import admin_view, form_error, lead_view
 from carefront.web.forms import (
     AgentCreateForm,
@@ -107,6 +113,40 @@ def inbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespons
         )
     context = {"inbox": inbox, "account": account, "form": form, "imap_form": imap_form}
     return render(request, "web/manage/inbox_form.html", context, status=status)
+
+
+@admin_view
+@require_POST
+def inbox_imap_check(request: HttpRequest, inbox_id: int | None = None) -> HttpResponse:
+    """ "Test connection": try the IMAP fields as typed (an empty password means the saved one)
+    and say what happened. With htmx only the result is sent; without, the whole form again,
+    with what was typed and the result under the IMAP fields. Nothing is saved."""
+    inbox = _get(Inbox, inbox_id, _("Inbox not found.")) if inbox_id else None
+    imap_form = ImapAccountForm(request.POST)
+    if imap_form.is_valid():
+        data = imap_form.cleaned_data
+        check = imap_account_check(
+            actor=request.user,
+            inbox=inbox,
+            host=data["imap_host"],
+            username=data["imap_username"],
+            password=data["imap_password"],
+            port=data["imap_port"] or 993,
+            use_ssl=data["imap_use_ssl"],
+            folder=data["imap_folder"] or "INBOX",
+        )
+    else:
+        check = ImapCheck(False, "input", _("Correct the IMAP fields first."))
+    if request.htmx:
+        return render(request, "web/manage/inbox_form.html#imap_check", {"imap_check": check})
+    context = {
+        "inbox": inbox,
+        "account": ImapAccount.objects.filter(inbox=inbox).first() if inbox else None,
+        "form": InboxSetupForm(request.POST),
+        "imap_form": imap_form,
+        "imap_check": check,
+    }
+    return render(request, "web/manage/inbox_form.html", context)
 
 
 def _or_default(minutes: int | None) -> int:
