@@ -140,8 +140,16 @@ def test_phone_conversation_has_status_and_assignment_above_the_composer(phone, 
         _assert_tap_target(control)
     # Both are on the first screen, right under the subject.
     assert _box(assignee)["y"] + _box(assignee)["height"] <= 844
+    expect(page.locator("[data-shortcut-help]")).to_be_hidden()
+    # The other panels (tags, customer, merge) come after the composer, as wide as the screen.
+    tags = _box(page.locator(".sidebar > [aria-labelledby='tags-title']"))
+    assert tags["y"] > composer_top
+    assert tags["width"] >= 390 - 2 * 16
     page.screenshot(path=str(screenshot_dir / "phone-conversation.png"))
-    page.screenshot(path=str(screenshot_dir / "phone-conversation-full.png"), full_page=True)
+    page.locator("#composer").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "phone-conversation-composer.png"))
+    page.locator("#merge-title").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "phone-conversation-end.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     assignee.select_option(label="Bo Agent")
