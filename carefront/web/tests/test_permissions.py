@@ -1,6 +1,7 @@
 """Every route, three kinds of visitor: anonymous -> login, outsider -> 404/403, allowed -> OK."""
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -51,6 +52,8 @@ AGENT_ROUTES = [
     Route("web:profile", []),
     Route("web:password_change", []),
     Route("web:api_tokens", []),
+    Route("web:docs", []),
+    Route("web:doc", ["doc"]),
 ]
 SCOPED = {
     "web:conversation",
@@ -68,10 +71,19 @@ SCOPED = {
     "web:customer_edit",
     "web:customer_attribute",
 }
+IMAP_CLOSED_PORT = {
+    "imap_host": "127.0.0.1",
+    "imap_port": "1",
+    "imap_username": "u",
+    "imap_password": "p",
+}
 ADMIN_ROUTES = [
     Route("web:manage_inboxes", []),
     Route("web:manage_inbox_new", []),
     Route("web:manage_inbox", ["inbox"]),
+    # A closed loopback port: the check answers at once, and nothing leaves the machine.
+    Route("web:manage_inbox_imap_check_new", [], "post", IMAP_CLOSED_PORT),
+    Route("web:manage_inbox_imap_check", ["inbox"], "post", IMAP_CLOSED_PORT),
     Route("web:manage_teams", []),
     Route("web:manage_team_new", []),
     Route("web:manage_team", ["team"]),
@@ -125,6 +137,7 @@ def world(inbox, team, agent, admin):
         "other_agent": AgentFactory(),
         "second": receive(inbox, from_address="ana@example.com", subject="Again").conversation,
         "webhook": webhook,
+        "doc": SimpleNamespace(pk="api"),  # docs are files: the URL takes a name
         "webhook_delivery": WebhookDelivery.objects.create(
             subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
         ),
