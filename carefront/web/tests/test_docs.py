@@ -1,12 +1,13 @@
 """The docs that ship with Carefront, served at /docs/ to signed-in users."""
 
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from carefront.web.docs import doc_get, docs_dir
+from carefront.web.docs import doc_get, doc_names, docs_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +138,23 @@ def test_page_query_count_is_constant(agent_client, django_assert_num_queries):
     # The signed-in user only: the docs come from files, never from the database.
     with django_assert_num_queries(1):
         assert agent_client.get("/docs/api/").status_code == 200
+
+
+def test_every_link_between_docs_leads_to_an_existing_page_and_heading():
+    """The docs' own links, followed as a reader would: no dead page, no dead anchor."""
+    names = doc_names()
+    html = {name: doc_get(name).html for name in names}
+    ids = {name: set(re.findall(r' id="([^"]+)"', html[name])) for name in names}
+    dead = [
+        f"{name} -> {target}#{anchor}"
+        for name in names
+        for target, anchor in re.findall(r'href="/docs/([^/"]+)/(?:#([^"]*))?"', html[name])
+        if target not in ids or (anchor and anchor not in ids[target])
+    ]
+    dead += [
+        f"{name} -> #{anchor}"
+        for name in names
+        for anchor in re.findall(r'href="#([^"]+)"', html[name])
+        if anchor not in ids[name]
+    ]
+    assert dead == []
