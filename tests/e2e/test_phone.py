@@ -176,6 +176,15 @@ def test_phone_admin_table_shows_stacked_rows_with_labels(phone, screenshot_dir)
     page.screenshot(path=str(screenshot_dir / "phone-admin-agents.png"), full_page=True)
 
 
+def test_phone_docs_page_fits_the_screen(phone, screenshot_dir):
+    page = phone
+    page.get_by_role("link", name="Help").click()
+    page.get_by_role("link", name="Webhooks").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(screenshot_dir / "phone-docs.png"))
+
+
 def test_desktop_keeps_filters_open_and_the_sidebar_beside(desktop, screenshot_dir):
     page = desktop
     expect(page.locator("#filter-status")).to_be_visible()
