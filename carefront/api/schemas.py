@@ -228,6 +228,14 @@ class BodyIn(Schema):
 
 class ReplyIn(BodyIn):
     status: StatusName | None = Field(None, description="Change the status with the reply.")
+    append_signature: bool = Field(
+        False,
+        description=(
+            "Add the calling agent's signature below the body (after a \"-- \" line). "
+            "Off by default: the reply is stored and emailed exactly as `body`, nothing is "
+            "added to it."
+        ),
+    )
 
 
 class AssignIn(Schema):

@@ -48,6 +48,8 @@ OTHER_CONVERSATIONS_SHOWN = 10
 
 
 def _initial_reply(request: HttpRequest, conversation: Conversation) -> str:
+    """The composer's starting text. The signature is put here, and only here: the agent sees
+    (and may edit) exactly what the customer will get; the email adds nothing to it."""
     text = ""
     saved_reply_id = request.GET.get("saved_reply", "")
     if saved_reply_id.isdigit():
@@ -56,10 +58,7 @@ def _initial_reply(request: HttpRequest, conversation: Conversation) -> str:
             text = saved_reply_render(
                 saved_reply=saved_reply, conversation=conversation, agent=request.user
             )
-    signature = request.user.signature.strip()
-    if signature:
-        text = f"{text}\n\n-- \n{signature}"
-    return text
+    return text + request.user.signature_block
 
 
 def _render_conversation(
