@@ -231,7 +231,7 @@ class ReplyIn(BodyIn):
     append_signature: bool = Field(
         False,
         description=(
-            "Add the calling agent's signature below the body (after a \"-- \" line). "
+            'Add the calling agent\'s signature below the body (after a "-- " line). '
             "Off by default: the reply is stored and emailed exactly as `body`, nothing is "
             "added to it."
         ),
