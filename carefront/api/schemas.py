@@ -78,6 +78,10 @@ class InboxOut(Schema):
     channel: str
     email_address: str | None
     is_active: bool
+    default_language: str = Field(
+        description="Language of customer-facing text for customers without a preferred one "
+        "Carefront speaks; empty: the site's language."
+    )
 
 
 class InboxPage(Schema):

@@ -169,8 +169,8 @@ def demo_data_build(
         agents, inboxes, team_of = _accounts()
         admin = agents[ADMIN_EMAIL]
         saved_replies = [
-            saved_reply_create(actor=admin, title=title, body=body)
-            for title, body in content.SAVED_REPLIES
+            saved_reply_create(actor=admin, title=title, body=body, language=language)
+            for title, body, language in content.SAVED_REPLIES
         ]
         people = _customers(rng, count=max(10, conversations // 5))
         builder = _ConversationBuilder(
@@ -465,9 +465,11 @@ class _ConversationBuilder:
             if when >= real_now:
                 return
             self.clock.set(when)
-            if round_no == 0 and self.saved_replies and rng.random() < 0.2:
+            # As an agent would: only a saved reply in the customer's language.
+            fitting = [s for s in self.saved_replies if s.language == person.language]
+            if round_no == 0 and rng.random() < 0.2 and fitting:
                 reply_body = saved_reply_render(
-                    saved_reply=rng.choice(self.saved_replies),
+                    saved_reply=rng.choice(fitting),
                     conversation=conversation,
                     agent=author,
                 )
