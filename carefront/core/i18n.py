@@ -3,7 +3,9 @@
 import re
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 # BCP 47 as people write it: en, de-AT, pt-BR, zh-Hant-TW.
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
@@ -34,6 +36,20 @@ def first_supported_language(*tags: str) -> str:
         if language:
             return language
     return settings.LANGUAGE_CODE
+
+
+def browser_language(request: HttpRequest) -> str:
+    """The first language of the browser's Accept-Language that Carefront speaks; "" if none.
+
+    Unlike `get_language_from_request`, says when nothing fits (instead of LANGUAGE_CODE), so
+    that a caller can let the next preference decide."""
+    header = request.headers.get("Accept-Language", "")
+    for tag, _quality in parse_accept_lang_header(header[:1000]):
+        if tag != "*":
+            language = supported_language(tag)
+            if language:
+                return language
+    return ""
 
 
 def language_choices() -> list[tuple[str, str]]:

@@ -9,8 +9,6 @@ from carefront.accounts.models import Agent, Role, Team
 from carefront.conversations.models import Status
 from carefront.conversations.selectors import UNASSIGNED, Folder, Sort
 from carefront.core.i18n import language_choices
-from carefront.feedback.models import Score
-from carefront.feedback.models.ratings import MAX_COMMENT_LENGTH
 from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, MAX_RATING_DELAY_MINUTES
 from carefront.webhooks.catalogue import event_type_choices
 
@@ -356,21 +354,4 @@ class WebhookForm(forms.Form):
         choices=event_type_choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one event.")},
-    )
-
-
-class RatingForm(forms.Form):
-    """The customer's answer on the public rating page."""
-
-    score = forms.ChoiceField(
-        label=_("How did we do?"),
-        choices=Score.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose great, okay or not good.")},
-    )
-    comment = forms.CharField(
-        label=_("Anything you would like to add? (optional)"),
-        required=False,
-        max_length=MAX_COMMENT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
     )
