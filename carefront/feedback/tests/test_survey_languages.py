@@ -149,3 +149,10 @@ def test_agent_pages_stay_in_the_site_language_whatever_the_browser(agent):
     response = client.get(reverse("web:inbox"))
     assert response["Content-Language"] == "en"
     assert '<html lang="en"' in response.content.decode()
+
+
+def test_french_links_follow_french_typography(inbox, agent, sink):
+    mail, _conversation = _survey_mail(inbox, agent, sink, language="fr")
+    text = mail.get_body(("plain",)).get_content()
+    assert f"Très bien{NBSP}: https://help.example.test/rate/" in text
+    assert f"Pas bien{NBSP}: https://help.example.test/rate/" in text
