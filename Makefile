@@ -3,7 +3,7 @@ VENV      ?= .venv
 PY        := $(VENV)/bin/python
 PG_URL    ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run serve venv dev migrate demo test test-sqlite test-postgres test-e2e lint format bench clean
+.PHONY: run serve venv dev messages messages-update messages-check migrate demo test test-sqlite test-postgres test-e2e lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || { python=$$(scripts/find-python) && echo "Using $$python" && $$python -m venv $(VENV); }
@@ -15,8 +15,24 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-venv: $(VENV)/.installed
-dev: $(VENV)/.installed-dev
+venv: $(VENV)/.installed messages
+dev: $(VENV)/.installed-dev messages
+
+# Translations of customer-facing text (carefront/locale, docs/admin-guide.md). The .mo files are
+# committed, so a machine without GNU gettext still runs; with it, they are rebuilt when stale.
+messages: $(VENV)/.installed
+	@if command -v msgfmt >/dev/null 2>&1; then \
+	  $(PY) manage.py compilemessages --ignore '.*' --ignore var --ignore node_modules -v0; \
+	else \
+	  echo "msgfmt (GNU gettext) not found: using the committed .mo files (apt-get install gettext)"; \
+	fi
+
+# After changing customer-facing text: extract it into the .po files, translate, `make messages`.
+messages-update: $(VENV)/.installed
+	$(PY) manage.py customer_messages
+
+messages-check: $(VENV)/.installed
+	$(PY) manage.py customer_messages --check
 
 migrate: venv
 	$(PY) manage.py migrate --no-input -v0

@@ -78,6 +78,13 @@ class Agent(AbstractBaseUser, PermissionsMixin):
         return (self.name or self.email).split()[0]
 
     @property
+    def signature_block(self) -> str:
+        """The signature as it goes below a reply: after the "-- " line that mail clients
+        recognise (and fold away in quotes). Empty without a signature."""
+        signature = self.signature.strip()
+        return f"\n\n-- \n{signature}" if signature else ""
+
+    @property
     def sees_all_inboxes(self) -> bool:
         return self.role in {Role.ADMIN, Role.LEAD}
 

@@ -78,6 +78,10 @@ class InboxOut(Schema):
     channel: str
     email_address: str | None
     is_active: bool
+    default_language: str = Field(
+        description="Language of customer-facing text for customers without a preferred one "
+        "Carefront speaks; empty: the site's language."
+    )
 
 
 class InboxPage(Schema):
@@ -228,6 +232,14 @@ class BodyIn(Schema):
 
 class ReplyIn(BodyIn):
     status: StatusName | None = Field(None, description="Change the status with the reply.")
+    append_signature: bool = Field(
+        False,
+        description=(
+            'Add the calling agent\'s signature below the body (after a "-- " line). '
+            "Off by default: the reply is stored and emailed exactly as `body`, nothing is "
+            "added to it."
+        ),
+    )
 
 
 class AssignIn(Schema):

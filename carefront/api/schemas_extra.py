@@ -109,6 +109,9 @@ class SavedReplyOut(Schema):
     id: int
     title: str
     body: str = Field(..., description="The text with its `{{ placeholders }}` unfilled.")
+    language: str = Field(
+        ..., description="Language tag of the text (de, pt-BR); empty: the site's language."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -135,11 +138,20 @@ class SavedReplyCreateIn(Schema):
         max_length=20_000,
         description="Plain text with placeholders: {{ customer.first_name }}, {{ agent.name }}...",
     )
+    language: str = Field(
+        "",
+        max_length=16,
+        description="Language tag of the text (de, pt-BR), so the web composer offers it to "
+        "customers of that language first; empty (the default): the site's language.",
+    )
 
 
 class SavedReplyUpdateIn(Schema):
     title: str | None = Field(None, min_length=1, max_length=120)
     body: str | None = Field(None, min_length=1, max_length=20_000)
+    language: str | None = Field(
+        None, max_length=16, description='Empty ("") for the site\'s language.'
+    )
 
 
 class SavedReplyRenderIn(Schema):

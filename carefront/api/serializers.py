@@ -43,6 +43,7 @@ def inboxes_out(inboxes: list[Inbox]) -> list[dict]:
             "channel": i.channel,
             "email_address": i.email_address,
             "is_active": i.is_active,
+            "default_language": i.default_language,
         }
         for i in inboxes
     ]

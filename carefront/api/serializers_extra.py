@@ -82,6 +82,7 @@ def saved_replies_out(saved_replies: list[SavedReply]) -> list[dict]:
             "id": s.pk,
             "title": s.title,
             "body": s.body,
+            "language": s.language,
             "created_at": s.created_at,
             "updated_at": s.updated_at,
         }

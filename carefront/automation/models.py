@@ -10,6 +10,9 @@ class SavedReply(models.Model):
 
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"))
+    # A language tag (de, pt-BR); empty means the site's language (LANGUAGE_CODE). The composer
+    # offers the replies in the customer's language first and never preselects another one.
+    language = models.CharField(_("language"), max_length=16, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

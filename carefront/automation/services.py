@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from carefront.accounts.models import Agent
 from carefront.accounts.services.permissions import require_lead_or_admin
 from carefront.core.exceptions import InvalidInput
+from carefront.core.i18n import LANGUAGE_TAG
 
 from .models import SavedReply
 
@@ -49,18 +50,38 @@ def _clean(*, title: str, body: str) -> tuple[str, str]:
     return title, body
 
 
-def saved_reply_create(*, actor: Agent, title: str, body: str) -> SavedReply:
+def _clean_language(language: str) -> str:
+    language = (language or "").strip()
+    if language and not LANGUAGE_TAG.match(language):
+        raise InvalidInput(
+            _("%(value)r is not a language tag such as en or pt-BR.") % {"value": language}
+        )
+    return language
+
+
+def saved_reply_create(*, actor: Agent, title: str, body: str, language: str = "") -> SavedReply:
+    """`language`: the tag of the language the reply is written in; empty: the site's."""
     require_lead_or_admin(actor)
     title, body = _clean(title=title, body=body)
-    return SavedReply.objects.create(title=title, body=body, created_by=actor)
+    return SavedReply.objects.create(
+        title=title, body=body, language=_clean_language(language), created_by=actor
+    )
 
 
 def saved_reply_update(
-    *, actor: Agent, saved_reply: SavedReply, title: str, body: str
+    *,
+    actor: Agent,
+    saved_reply: SavedReply,
+    title: str,
+    body: str,
+    language: str | None = None,
 ) -> SavedReply:
+    """`language` stays as it is when not given."""
     require_lead_or_admin(actor)
     saved_reply.title, saved_reply.body = _clean(title=title, body=body)
-    saved_reply.save(update_fields=["title", "body", "updated_at"])
+    if language is not None:
+        saved_reply.language = _clean_language(language)
+    saved_reply.save(update_fields=["title", "body", "language", "updated_at"])
     return saved_reply
 
 

@@ -40,7 +40,7 @@ from carefront.conversations.services import (
 from carefront.customers.models import Customer
 from carefront.customers.services import customer_add_email, customer_get_or_create_by_email
 from carefront.inboxes.models import Inbox
-from carefront.inboxes.setup import inbox_create
+from carefront.inboxes.setup import inbox_create, inbox_update
 
 from . import content
 
@@ -169,8 +169,8 @@ def demo_data_build(
         agents, inboxes, team_of = _accounts()
         admin = agents[ADMIN_EMAIL]
         saved_replies = [
-            saved_reply_create(actor=admin, title=title, body=body)
-            for title, body in content.SAVED_REPLIES
+            saved_reply_create(actor=admin, title=title, body=body, language=language)
+            for title, body, language in content.SAVED_REPLIES
         ]
         people = _customers(rng, count=max(10, conversations // 5))
         builder = _ConversationBuilder(
@@ -189,6 +189,7 @@ def demo_data_build(
                 builder.build(index=index, person=rng.choice(people))
             if progress and (index + 1) % 100 == 0:
                 progress(index + 1, conversations)
+    _ask_for_ratings_from_now_on(admin, inboxes)
     summary.agents = len(agents)
     summary.customers = Customer.objects.count()
     summary.conversations = Conversation.objects.count()
@@ -199,6 +200,20 @@ def demo_data_build(
         (AGENT_EMAIL, DEMO_PASSWORD, str(Role.AGENT.label)),
     ]
     return summary
+
+
+def _ask_for_ratings_from_now_on(admin: Agent, inboxes: dict[str, Inbox]) -> None:
+    """Surveys on, as in a new inbox: for conversations solved from now on, not the history."""
+    for inbox in inboxes.values():
+        inbox_update(
+            actor=admin,
+            inbox=inbox,
+            name=inbox.name,
+            email_address=inbox.email_address or "",
+            from_name=inbox.from_name,
+            teams=inbox.teams.all(),
+            ask_for_rating=True,
+        )
 
 
 @transaction.atomic
@@ -230,6 +245,9 @@ def _accounts() -> tuple[dict[str, Agent], dict[str, Inbox], dict[str, Team]]:
             email_address=address,
             from_name=from_name,
             teams=[teams[t] for t in team_names],
+            # Off while history is replayed: its resolutions are in the past, and a survey
+            # scheduled for them would be mailed on the first `make run`. On at the end.
+            ask_for_rating=False,
         )
         team_of[name] = teams[team_names[0]]
     return agents, inboxes, team_of
@@ -447,9 +465,11 @@ class _ConversationBuilder:
             if when >= real_now:
                 return
             self.clock.set(when)
-            if round_no == 0 and self.saved_replies and rng.random() < 0.2:
+            # As an agent would: only a saved reply in the customer's language.
+            fitting = [s for s in self.saved_replies if s.language == person.language]
+            if round_no == 0 and rng.random() < 0.2 and fitting:
                 reply_body = saved_reply_render(
-                    saved_reply=rng.choice(self.saved_replies),
+                    saved_reply=rng.choice(fitting),
                     conversation=conversation,
                     agent=author,
                 )

@@ -335,30 +335,51 @@ NOTES = [
 ]
 
 SAVED_REPLIES = [
-    ("Greeting", "Hi {{ customer.first_name }},\n\nthank you for contacting {{ inbox.name }}."),
+    (
+        "Greeting",
+        "Hi {{ customer.first_name }},\n\nthank you for contacting {{ inbox.name }}.",
+        "en",
+    ),
     (
         "Refund issued",
         "Hi {{ customer.first_name }},\n\nyour refund has been issued today and should reach "
         "your account within 3-5 business days.\n\nKind regards,\n{{ agent.first_name }}",
+        "en",
     ),
     (
         "Tracking update",
         "Hi {{ customer.first_name }},\n\nyour parcel is on its way. Please allow two business "
         "days for delivery.\n\nBest,\n{{ agent.first_name }}",
+        "en",
     ),
     (
         "Need more information",
         "Hi {{ customer.first_name }},\n\nto look into conversation #{{ conversation.id }} we need "
         "your order number and a photo of the item.\n\nThanks,\n{{ agent.first_name }}",
+        "en",
     ),
     (
         "Antwort (Deutsch)",
         "Hallo {{ customer.first_name }},\n\nvielen Dank für Ihre Nachricht. Wir kümmern uns "
         "darum.\n\nViele Grüße\n{{ agent.first_name }}",
+        "de",
+    ),
+    (
+        "Réponse (français)",
+        "Bonjour {{ customer.first_name }},\n\nmerci pour votre message. Nous nous en occupons."
+        "\n\nBien cordialement,\n{{ agent.first_name }}",
+        "fr",
+    ),
+    (
+        "Respuesta (español)",
+        "Hola, {{ customer.first_name }}:\n\ngracias por su mensaje. Nos ocupamos de ello."
+        "\n\nUn saludo,\n{{ agent.first_name }}",
+        "es",
     ),
     (
         "Closing the loop",
         "Hi {{ customer.first_name }},\n\nI am closing this conversation now. If anything comes "
         "up, just reply to this email and it reopens.\n\n{{ agent.name }}",
+        "en",
     ),
 ]

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from carefront.conversations.inbound import normalize_message_id
+from carefront.conversations.language import customer_language
 from carefront.conversations.models import Conversation, Message
 from carefront.conversations.reply_tokens import reply_address, subject_with_token
 
@@ -59,7 +60,7 @@ def build_survey_email(*, survey: Survey, conversation: Conversation) -> EmailMu
     customer = conversation.customer
     address = inbox.email_address or settings.DEFAULT_FROM_EMAIL
     token = conversation.reply_token
-    with translation.override(customer.language or settings.LANGUAGE_CODE):
+    with translation.override(customer_language(customer=customer, inbox=inbox)):
         context = {
             "customer": customer,
             "conversation": conversation,

@@ -49,6 +49,16 @@ class Inbox(models.Model):
             "at most 10080 (a week)."
         ),
     )
+    # No choices here: they come from settings.LANGUAGES, which models must not read at import.
+    default_language = models.CharField(
+        _("default language"),
+        max_length=16,
+        blank=True,
+        help_text=_(
+            "For customer-facing text (surveys, the rating page) when the customer has no "
+            "preferred language Carefront speaks. Empty: the site's language."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

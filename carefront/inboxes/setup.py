@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -28,6 +29,16 @@ def _clean_rating_delay(minutes: int) -> int:
             % {"max": MAX_RATING_DELAY_MINUTES}
         )
     return minutes
+
+
+def _clean_language(language: str) -> str:
+    language = (language or "").strip()
+    if language and language not in {code for code, _name in settings.LANGUAGES}:
+        raise InvalidInput(
+            _("Carefront has no translation for the language %(language)s.")
+            % {"language": language}
+        )
+    return language
 
 
 def _clean(
@@ -70,6 +81,7 @@ def inbox_create(
     is_active: bool = True,
     ask_for_rating: bool | None = None,
     rating_delay_minutes: int = DEFAULT_RATING_DELAY_MINUTES,
+    default_language: str = "",
 ) -> Inbox:
     """`ask_for_rating` defaults to on for email inboxes and off for the others (surveys go
     out by email; an API inbox's customers hear from the integration, not from us)."""
@@ -85,6 +97,7 @@ def inbox_create(
         is_active=is_active,
         ask_for_rating=ask_for_rating,
         rating_delay_minutes=_clean_rating_delay(rating_delay_minutes),
+        default_language=_clean_language(default_language),
     )
     inbox.teams.set(list(teams))
     return inbox
@@ -102,8 +115,10 @@ def inbox_update(
     is_active: bool = True,
     ask_for_rating: bool | None = None,
     rating_delay_minutes: int | None = None,
+    default_language: str | None = None,
 ) -> Inbox:
-    """`ask_for_rating` and `rating_delay_minutes` stay as they are when not given."""
+    """`ask_for_rating`, `rating_delay_minutes` and `default_language` stay as they are when
+    not given."""
     require_admin(actor)
     name, address = _clean(
         name=name, email_address=email_address, channel=inbox.channel, exclude_pk=inbox.pk
@@ -116,8 +131,11 @@ def inbox_update(
         inbox.ask_for_rating = ask_for_rating
     if rating_delay_minutes is not None:
         inbox.rating_delay_minutes = _clean_rating_delay(rating_delay_minutes)
+    if default_language is not None:
+        inbox.default_language = _clean_language(default_language)
     inbox.save(
         update_fields=[
+            "default_language",
             "name",
             "email_address",
             "from_name",

@@ -28,6 +28,12 @@ class Choice(NamedTuple):
     name: str
 
 
+class SavedReplyChoice(NamedTuple):
+    pk: int
+    name: str
+    language: str
+
+
 GENERATION = Generation("directory")
 
 
@@ -78,12 +84,14 @@ def assignable_agents(*, inbox_id: int) -> list[Choice]:
     )
 
 
-def saved_replies() -> list[Choice]:
+def saved_replies() -> list[SavedReplyChoice]:
     return _cached(
-        "saved-replies",
+        "saved-replies-v2",  # v2: with the language
         lambda: [
-            Choice(*row)
-            for row in SavedReply.objects.order_by("title", "id").values_list("id", "title")
+            SavedReplyChoice(*row)
+            for row in SavedReply.objects.order_by("title", "id").values_list(
+                "id", "title", "language"
+            )
         ],
     )
 

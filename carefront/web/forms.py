@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from carefront.accounts.models import Agent, Role, Team
 from carefront.conversations.models import Status
 from carefront.conversations.selectors import UNASSIGNED, Folder, Sort
-from carefront.feedback.models import Score
-from carefront.feedback.models.ratings import MAX_COMMENT_LENGTH
+from carefront.core.i18n import language_choices
 from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, MAX_RATING_DELAY_MINUTES
 from carefront.webhooks.catalogue import event_type_choices
 
@@ -233,6 +232,15 @@ class InboxSetupForm(forms.Form):
         initial=DEFAULT_RATING_DELAY_MINUTES,
         help_text=_("Not sent if the conversation is reopened meanwhile. 0 asks at once."),
     )
+    default_language = forms.ChoiceField(
+        label=_("Default language"),
+        required=False,
+        choices=lambda: [("", _("The site's language")), *language_choices()],
+        help_text=_(
+            "Surveys and the rating page are in the customer's preferred language; for "
+            "customers without one (or with one Carefront has no translation for), in this one."
+        ),
+    )
 
 
 class ImapAccountForm(forms.Form):
@@ -321,6 +329,16 @@ class SavedReplyForm(forms.Form):
             "{{ conversation.subject }}, {{ inbox.name }}."
         ),
     )
+    language = forms.CharField(
+        label=_("Language"),
+        max_length=16,
+        required=False,
+        help_text=_(
+            "The language the reply is written in, as a tag such as en, de or pt-BR. The "
+            "composer offers it first to customers of that language, and never preselects it "
+            "for others. Empty: the site's language."
+        ),
+    )
 
 
 class WebhookForm(forms.Form):
@@ -336,21 +354,4 @@ class WebhookForm(forms.Form):
         choices=event_type_choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one event.")},
-    )
-
-
-class RatingForm(forms.Form):
-    """The customer's answer on the public rating page."""
-
-    score = forms.ChoiceField(
-        label=_("How did we do?"),
-        choices=Score.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose great, okay or not good.")},
-    )
-    comment = forms.CharField(
-        label=_("Anything you would like to add? (optional)"),
-        required=False,
-        max_length=MAX_COMMENT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -209,16 +209,20 @@ UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut}
 def reply(request: HttpRequest, conversation_id: Path[Id]):
     """A reply to the customer, sent by email (queued, then delivered).
 
+    The email carries exactly `body`; set `append_signature` to add the agent's signature.
+
     JSON for text only; multipart/form-data (`body`, `status`, any number of `files`) to attach
     files, which are sent with the email. Limits: 20 files, each within the attachment size
     limit, all within the message size limit (413 / 400 beyond)."""
     actor = caller(request)
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
     payload, files = parse_message_request(request, ReplyIn)
+    # Stored with the signature, so the timeline and the email stay the same text.
+    body = payload.body + (actor.signature_block if payload.append_signature else "")
     message = conversation_reply(
         conversation=conversation,
         author=actor,
-        body=payload.body,
+        body=body,
         status=payload.status,
         attachments=files,
     )

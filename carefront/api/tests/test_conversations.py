@@ -149,6 +149,38 @@ def test_reply_queues_an_email_and_can_solve(api, conversation):
     assert conversation.status == Status.SOLVED
 
 
+def test_api_reply_is_sent_exactly_as_given_without_the_signature(
+    api, agent, conversation, sink, django_capture_on_commit_callbacks
+):
+    agent.signature = "Sam, Customer Care"
+    agent.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"{URL}/{conversation.pk}/replies",
+            {"body": "On its way."},
+            content_type="application/json",
+        )
+    assert response.json()["body_text"] == "On its way."
+    assert sink.messages[0].message.get_content().rstrip("\r\n") == "On its way."
+
+
+def test_api_reply_can_ask_for_the_signature_and_stores_what_is_sent(
+    api, agent, conversation, sink, django_capture_on_commit_callbacks
+):
+    agent.signature = "Sam, Customer Care"
+    agent.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"{URL}/{conversation.pk}/replies",
+            {"body": "On its way.", "append_signature": True},
+            content_type="application/json",
+        )
+    expected = "On its way.\n\n-- \nSam, Customer Care"
+    assert response.json()["body_text"] == expected
+    sent = sink.messages[0].message.get_content().replace("\r\n", "\n").rstrip("\n")
+    assert sent == expected
+
+
 def test_empty_reply_is_refused_and_nothing_is_stored(api, conversation):
     response = api.post(
         f"{URL}/{conversation.pk}/replies", {"body": "   "}, content_type="application/json"

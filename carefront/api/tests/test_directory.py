@@ -6,6 +6,7 @@ from carefront.accounts.models import Role, Team, TokenScope
 from carefront.accounts.tests.factories import AgentFactory, TeamFactory
 from carefront.automation.services import saved_reply_create
 from carefront.conversations.services import conversation_set_tags
+from carefront.inboxes.models import Inbox
 from carefront.inboxes.tests.factories import InboxFactory
 
 from .conftest import token_client
@@ -244,3 +245,31 @@ def test_agents_may_not_write_saved_replies(api, lead):
     )
     assert api.delete(f"/api/v1/saved-replies/{saved.pk}").status_code == 403
     assert api.get(f"/api/v1/saved-replies/{saved.pk}").json()["title"] == "T"
+
+
+def test_saved_replies_carry_their_language(lead):
+    client = token_client(lead)
+    created = client.post(
+        "/api/v1/saved-replies",
+        {"title": "Danke", "body": "Vielen Dank!", "language": "de"},
+        "application/json",
+    )
+    assert created.status_code == 201
+    assert created.json()["language"] == "de"
+    saved_id = created.json()["id"]
+    kept = client.patch(f"/api/v1/saved-replies/{saved_id}", {"title": "Dank"}, "application/json")
+    assert kept.json()["language"] == "de"
+    cleared = client.patch(
+        f"/api/v1/saved-replies/{saved_id}", {"language": ""}, "application/json"
+    )
+    assert cleared.json()["language"] == ""
+    refused = client.patch(
+        f"/api/v1/saved-replies/{saved_id}", {"language": "no tag"}, "application/json"
+    )
+    assert refused.status_code == 400
+
+
+def test_inboxes_show_their_default_language(api, inbox):
+    Inbox.objects.filter(pk=inbox.pk).update(default_language="fr")
+    [item] = api.get("/api/v1/inboxes").json()["items"]
+    assert item["default_language"] == "fr"

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import TestCase
 from django.utils import timezone
 
 from carefront.accounts.models import Agent, Role
@@ -20,6 +21,7 @@ from carefront.conversations.models import (
     Tag,
 )
 from carefront.conversations.search import conversation_search
+from carefront.conversations.services import conversation_set_status
 from carefront.customers.models import Customer, CustomerIdentity
 from carefront.demo.builder import (
     ADMIN_EMAIL,
@@ -28,6 +30,7 @@ from carefront.demo.builder import (
     HISTORY_DAYS,
     demo_data_build,
 )
+from carefront.feedback.models import Survey
 from carefront.inboxes.models import Inbox
 
 SMALL = 80
@@ -118,6 +121,18 @@ def test_replies_go_through_the_outbox_and_never_reach_the_mailer():
     assert outgoing.exists()
     assert set(outgoing.values_list("delivery_status", flat=True)) == {DeliveryStatus.SENT}
     assert mail.outbox == []
+
+
+def test_history_schedules_no_survey_but_new_resolutions_are_asked_about(demo):
+    # The first `make run` once mailed hundreds of surveys for conversations solved weeks ago.
+    assert Conversation.objects.filter(status__in=[Status.SOLVED, Status.CLOSED]).exists()
+    assert not Survey.objects.exists()
+    assert set(Inbox.objects.values_list("ask_for_rating", flat=True)) == {True}
+    conversation = Conversation.objects.filter(status=Status.OPEN).first()
+    admin = Agent.objects.get(email=ADMIN_EMAIL)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        conversation_set_status(conversation=conversation, status=Status.SOLVED, actor=admin)
+    assert Survey.objects.filter(conversation=conversation).count() == 1
 
 
 def test_the_same_seed_gives_the_same_content(db):

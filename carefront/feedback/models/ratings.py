@@ -49,6 +49,10 @@ class Survey(models.Model):
     )
     # When it is due; while sending, since when (a worker that died leaves it to the flush).
     send_after = models.DateTimeField()
+    # When the conversation was resolved: no survey goes out once this is older than the
+    # rating window (a late worker, a restored backup, imported history). Null on rows older
+    # than the field, which fall back to created_at.
+    resolved_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     token_salt = models.CharField(max_length=32, unique=True, editable=False)

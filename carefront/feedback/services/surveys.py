@@ -47,6 +47,12 @@ def backoff(attempts: int) -> dt.timedelta:
     )
 
 
+def _too_old(resolved_at: dt.datetime, now: dt.datetime) -> bool:
+    """A survey asks about help the customer still remembers: never about a resolution older
+    than the rating window (whose links would also be about to expire)."""
+    return resolved_at < now - rating_window()
+
+
 def _why_not_surveyed(conversation: Conversation) -> str:
     """Empty when the conversation may be surveyed now; otherwise the reason, for the logs."""
     inbox = conversation.inbox
@@ -59,14 +65,25 @@ def _why_not_surveyed(conversation: Conversation) -> str:
     return ""
 
 
-def survey_schedule(*, conversation_id: int, now: dt.datetime | None = None) -> Survey | None:
-    """Schedule the survey for a conversation that was just resolved; None when none is due.
+def survey_schedule(
+    *,
+    conversation_id: int,
+    now: dt.datetime | None = None,
+    resolved_at: dt.datetime | None = None,
+) -> Survey | None:
+    """Schedule the survey for a conversation that was resolved at `resolved_at` (default:
+    now); None when none is due.
 
     At most one survey waits per conversation (a second resolution moves its due time). None
     is scheduled while the customer still holds working links from an earlier survey of the
-    same conversation: they change that rating instead of getting a second email.
+    same conversation: they change that rating instead of getting a second email. None is
+    scheduled for a resolution older than the rating window.
     """
     now = now or timezone.now()
+    resolved_at = resolved_at or now
+    if _too_old(resolved_at, now):
+        logger.info("No survey for conversation %s: resolved too long ago", conversation_id)
+        return None
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update(of=("self",))
@@ -77,12 +94,13 @@ def survey_schedule(*, conversation_id: int, now: dt.datetime | None = None) -> 
         if conversation is None or _why_not_surveyed(conversation):
             return None
         surveys = Survey.objects.filter(conversation=conversation)
-        send_after = now + dt.timedelta(minutes=conversation.inbox.rating_delay_minutes)
+        send_after = resolved_at + dt.timedelta(minutes=conversation.inbox.rating_delay_minutes)
         waiting = surveys.filter(status=SurveyStatus.SCHEDULED).order_by("id").first()
         if waiting is not None:
             waiting.send_after = send_after
+            waiting.resolved_at = resolved_at
             waiting.agent_id = conversation.assignee_id
-            waiting.save(update_fields=["send_after", "agent", "updated_at"])
+            waiting.save(update_fields=["send_after", "resolved_at", "agent", "updated_at"])
             survey = waiting
         elif surveys.filter(status=SurveyStatus.SENT, expires_at__gt=now).exists():
             return None
@@ -93,6 +111,7 @@ def survey_schedule(*, conversation_id: int, now: dt.datetime | None = None) -> 
                 customer=conversation.customer,
                 agent_id=conversation.assignee_id,
                 send_after=send_after,
+                resolved_at=resolved_at,
                 token_salt=salt,
                 token_hash=tokens.token_hash(tokens.survey_token(salt)),
             )
@@ -139,6 +158,8 @@ def survey_send(*, survey_id: int, now: dt.datetime | None = None) -> str:
             pk=survey.conversation_id
         )
         reason = _why_not_surveyed(conversation)
+        if not reason and _too_old(survey.resolved_at or survey.created_at, now):
+            reason = "resolved longer ago than the rating window"
         if reason:
             logger.info("Survey %s not sent: %s", survey.pk, reason)
             survey.status = SurveyStatus.CANCELLED

@@ -8,12 +8,12 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from carefront.conversations.models import ConversationEvent, EventKind
+from carefront.conversations.models import Conversation, ConversationEvent, EventKind
 from carefront.conversations.services import conversation_assign
 from carefront.conversations.tests.factories import conversation_for, receive
 from carefront.feedback import tokens
 from carefront.feedback.models import Survey, SurveyStatus
-from carefront.feedback.services import survey_send, surveys_flush
+from carefront.feedback.services import survey_schedule, survey_send, surveys_flush
 from carefront.feedback.tests.factories import after_commit, sent_survey, set_status
 from carefront.inboxes.models import Inbox
 from carefront.inboxes.tests.factories import InboxFactory
@@ -204,3 +204,58 @@ def test_the_survey_is_written_with_the_resolution_itself(conversation, agent):
     assert Survey.objects.get(conversation=conversation).status == SurveyStatus.SCHEDULED
     conversation_set_status(conversation=conversation, status="open", actor=agent)
     assert Survey.objects.get(conversation=conversation).status == SurveyStatus.CANCELLED
+
+
+def test_a_survey_due_after_the_rating_window_is_cancelled_not_sent(conversation, agent):
+    # A worker that was down for weeks (or a restored backup) must not mail old resolutions.
+    set_status(conversation, "solved", agent)
+    survey = Survey.objects.get(conversation=conversation)
+    assert survey.resolved_at is not None
+    weeks_later = timezone.now() + dt.timedelta(
+        days=settings.CAREFRONT["RATING_WINDOW_DAYS"], hours=1
+    )
+    assert surveys_flush(now=weeks_later) == 1
+    survey.refresh_from_db()
+    assert survey.status == SurveyStatus.CANCELLED
+    assert mail.outbox == []
+
+
+def test_a_survey_due_just_inside_the_rating_window_is_sent(conversation, agent):
+    set_status(conversation, "solved", agent)
+    almost = timezone.now() + dt.timedelta(days=settings.CAREFRONT["RATING_WINDOW_DAYS"], hours=-1)
+    assert surveys_flush(now=almost) == 1
+    assert len(mail.outbox) == 1
+
+
+@override_settings(CAREFRONT={**settings.CAREFRONT, "RATING_WINDOW_DAYS": 2})
+def test_the_window_follows_the_setting(conversation, agent):
+    set_status(conversation, "solved", agent)
+    assert surveys_flush(now=timezone.now() + dt.timedelta(days=2, minutes=5)) == 1
+    assert Survey.objects.get(conversation=conversation).status == SurveyStatus.CANCELLED
+    assert mail.outbox == []
+
+
+def test_no_survey_is_scheduled_for_a_resolution_older_than_the_window(conversation, agent):
+    Conversation.objects.filter(pk=conversation.pk).update(status="solved")
+    old = timezone.now() - dt.timedelta(days=settings.CAREFRONT["RATING_WINDOW_DAYS"] + 1)
+    assert survey_schedule(conversation_id=conversation.pk, resolved_at=old) is None
+    assert not Survey.objects.filter(conversation=conversation).exists()
+
+
+def test_a_recent_resolution_is_scheduled_from_its_own_time(conversation, agent):
+    Conversation.objects.filter(pk=conversation.pk).update(status="solved")
+    resolved = timezone.now() - dt.timedelta(hours=3)
+    survey = survey_schedule(conversation_id=conversation.pk, resolved_at=resolved)
+    assert survey.resolved_at == resolved
+    assert survey.send_after == resolved + dt.timedelta(
+        minutes=conversation.inbox.rating_delay_minutes
+    )
+
+
+def test_rows_from_before_resolved_at_fall_back_to_their_creation_time(conversation, agent):
+    set_status(conversation, "solved", agent)
+    old = timezone.now() - dt.timedelta(days=settings.CAREFRONT["RATING_WINDOW_DAYS"] + 1)
+    Survey.objects.filter(conversation=conversation).update(resolved_at=None, created_at=old)
+    surveys_flush(now=later(61))
+    assert Survey.objects.get(conversation=conversation).status == SurveyStatus.CANCELLED
+    assert mail.outbox == []

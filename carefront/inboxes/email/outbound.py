@@ -34,12 +34,11 @@ def build_email(message: Message) -> EmailMessage:
     references = [normalize_message_id(ref) for ref in message.references.split()]
     if any(references):
         headers["References"] = " ".join(f"<{ref}>" for ref in references if ref)
-    body = message.body_text
-    if message.author and message.author.signature:
-        body = f"{body}\n\n-- \n{message.author.signature}"
     email = EmailMessage(
         subject=subject_with_token(message.subject or conversation.subject, token),
-        body=body,
+        # Exactly the stored text, so the timeline shows what the customer got. The signature
+        # is already in it: the web composer pre-fills it, where the agent can see and edit it.
+        body=message.body_text,
         from_email=formataddr((message.from_name, address)),
         to=message.to,
         cc=message.cc or None,

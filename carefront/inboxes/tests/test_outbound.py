@@ -69,17 +69,17 @@ def test_from_is_the_inbox_with_its_sender_name(
     assert received.mail_from == inbox.email_address
 
 
-def test_agent_signature_is_appended_after_the_signature_marker(
+def test_email_body_is_the_stored_text_and_adds_no_signature(
     sink, conversation, agent, django_capture_on_commit_callbacks
 ):
+    # The composer puts the signature into the text; the email must not add it a second time.
     agent.signature = "Sam\nCustomer Care"
     agent.save()
 
-    reply(conversation, agent, django_capture_on_commit_callbacks, body="Shipped today.")
+    message = reply(conversation, agent, django_capture_on_commit_callbacks, body="Shipped today.")
 
     body = sink.messages[0].message.get_content().replace("\r\n", "\n")
-    assert body.startswith("Shipped today.")
-    assert "\n-- \nSam\nCustomer Care" in body
+    assert body.rstrip("\n") == message.body_text == "Shipped today."
 
 
 def test_delivered_reply_is_marked_sent(

@@ -4,6 +4,7 @@ Every action is a plain form POST that redirects back (works without JavaScript)
 same form posts in the background and the page's main area is swapped with the answer.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +32,7 @@ from carefront.conversations.services import (
     conversation_set_tags,
 )
 from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.core.i18n import base_language
 from carefront.web import directory
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import (
@@ -47,7 +49,25 @@ from carefront.web.timeline import render_timeline_messages
 OTHER_CONVERSATIONS_SHOWN = 10
 
 
+def _saved_reply_menu(conversation: Conversation) -> dict:
+    """The saved replies in the customer's language first (the first one preselected, so
+    "Insert" works at once), the others apart and never preselected: a quick "Insert" must not
+    drop a reply in another language into the composer. A reply without a language counts as
+    written in the site's language."""
+    site = settings.LANGUAGE_CODE
+    language = base_language(
+        conversation.customer.language or conversation.inbox.default_language or site
+    )
+    matching, others = [], []
+    for saved in directory.saved_replies():
+        fits = base_language(saved.language or site) == language
+        (matching if fits else others).append(saved)
+    return {"language": language, "matching": matching, "others": others}
+
+
 def _initial_reply(request: HttpRequest, conversation: Conversation) -> str:
+    """The composer's starting text. The signature is put here, and only here: the agent sees
+    (and may edit) exactly what the customer will get; the email adds nothing to it."""
     text = ""
     saved_reply_id = request.GET.get("saved_reply", "")
     if saved_reply_id.isdigit():
@@ -56,10 +76,7 @@ def _initial_reply(request: HttpRequest, conversation: Conversation) -> str:
             text = saved_reply_render(
                 saved_reply=saved_reply, conversation=conversation, agent=request.user
             )
-    signature = request.user.signature.strip()
-    if signature:
-        text = f"{text}\n\n-- \n{signature}"
-    return text
+    return text + request.user.signature_block
 
 
 def _render_conversation(
@@ -96,7 +113,7 @@ def _render_conversation(
         "teams": teams,
         "agents": directory.assignable_agents(inbox_id=conversation.inbox_id),
         "tags": list(conversation.tags.order_by("name")),
-        "saved_replies": directory.saved_replies(),
+        "saved_replies": _saved_reply_menu(conversation),
         "other_conversations": others,
         "reply_form": reply_form
         or ReplyForm(initial={"body": _initial_reply(request, conversation)}),

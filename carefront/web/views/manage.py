@@ -95,6 +95,7 @@ def inbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespons
                 "is_active": inbox.is_active,
                 "ask_for_rating": inbox.ask_for_rating,
                 "rating_delay_minutes": inbox.rating_delay_minutes,
+                "default_language": inbox.default_language,
             }
             if inbox
             else None
@@ -166,6 +167,7 @@ def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm
                 is_active=data["is_active"],
                 ask_for_rating=data["ask_for_rating"],
                 rating_delay_minutes=_or_default(data["rating_delay_minutes"]),
+                default_language=data["default_language"],
             )
         else:
             inbox = inbox_update(
@@ -178,6 +180,7 @@ def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm
                 is_active=data["is_active"],
                 ask_for_rating=data["ask_for_rating"],
                 rating_delay_minutes=data["rating_delay_minutes"],
+                default_language=data["default_language"],
             )
         if imap_form.wanted:
             imap = imap_form.cleaned_data
@@ -344,7 +347,11 @@ def saved_reply_edit(request: HttpRequest, saved_reply_id: int | None = None) ->
                 return redirect("web:manage_saved_replies")
         status = 400
     else:
-        initial = {"title": saved_reply.title, "body": saved_reply.body} if saved_reply else None
+        initial = (
+            {"title": saved_reply.title, "body": saved_reply.body, "language": saved_reply.language}
+            if saved_reply
+            else None
+        )
         form = SavedReplyForm(initial=initial)
     context = {"saved_reply": saved_reply, "form": form}
     return render(request, "web/manage/saved_reply_form.html", context, status=status)

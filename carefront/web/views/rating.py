@@ -3,26 +3,68 @@
 A GET never records anything: mail scanners open every link of an email (all three scores)
 before the customer does. The page shows the score the customer clicked, preselected, with a
 comment box; the POST records it (and a later POST changes it, while the links work).
+
+The pages speak the customer's language: their stored preference wins (the survey email was in
+it too), then the browser's Accept-Language, then the inbox's default, then the site's
+(carefront.conversations.language). A link that does not lead to a survey: the browser's.
 """
+
+import zoneinfo
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from carefront.conversations.language import customer_language
 from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.core.i18n import browser_language, first_supported_language
 from carefront.feedback.models import Rating, Score, Survey
 from carefront.feedback.services import SurveyClosed, rating_record, survey_for_token
-from carefront.web.forms import RatingForm
 from carefront.web.http import HttpResponseSeeOther
+from carefront.web.public_forms import RatingForm
 
 
 def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200):
     response = render(request, template, context, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Content-Language"] = translation.get_language()
+    # The language follows the survey, then the browser: caches must keep them apart.
+    patch_vary_headers(response, ["Accept-Language"])
     return response
+
+
+def _customer_page(
+    view: Callable[[HttpRequest, Survey, str], HttpResponse],
+) -> Callable[[HttpRequest, str], HttpResponse]:
+    """Find the survey behind the token, then run the view in the customer's language and
+    time zone (dates on the page are theirs)."""
+
+    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        browser = browser_language(request)
+        with translation.override(first_supported_language(browser)):
+            survey = _survey(request, token)
+        if isinstance(survey, HttpResponse):
+            return survey
+        customer = survey.customer
+        language = customer_language(
+            customer=customer, inbox=survey.conversation.inbox, browser=browser
+        )
+        try:
+            zone = zoneinfo.ZoneInfo(customer.time_zone) if customer.time_zone else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = None
+        with translation.override(language), timezone.override(zone):
+            return view(request, survey, token)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
 
 
 def _closed(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
@@ -50,10 +92,8 @@ def _context(survey: Survey, rating: Rating | None, form: RatingForm) -> dict:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def rate(request: HttpRequest, token: str) -> HttpResponse:
-    survey = _survey(request, token)
-    if isinstance(survey, HttpResponse):
-        return survey
+@_customer_page
+def rate(request: HttpRequest, survey: Survey, token: str) -> HttpResponse:
     rating = Rating.objects.filter(survey=survey).first()
     if request.method == "POST":
         form = RatingForm(request.POST)
@@ -81,10 +121,8 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
-def rate_thanks(request: HttpRequest, token: str) -> HttpResponse:
-    survey = _survey(request, token)
-    if isinstance(survey, HttpResponse):
-        return survey
+@_customer_page
+def rate_thanks(request: HttpRequest, survey: Survey, token: str) -> HttpResponse:
     rating = Rating.objects.filter(survey=survey).first()
     if rating is None:
         return HttpResponseSeeOther(reverse("web:rate", args=[token]))
