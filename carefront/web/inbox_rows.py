@@ -9,13 +9,16 @@ labels that are the same on every row are translated once per page.
 from collections.abc import Iterable
 
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from carefront.conversations.models import Conversation, Status
-from carefront.web.templatetags.carefront_web import waiting_for
+from carefront.web.templatetags.carefront_web import (
+    local_datetime_text,
+    time_element,
+    waiting_for,
+)
 
 
 def conversation_rows(conversations: Iterable[Conversation]) -> SafeString:
@@ -28,15 +31,11 @@ def conversation_rows(conversations: Iterable[Conversation]) -> SafeString:
         if c.waiting_since:
             when = format_html(
                 '<span class="waiting" title="{}">{}</span>',
-                formats.date_format(timezone.localtime(c.waiting_since), "DATETIME_FORMAT"),
+                local_datetime_text(c.waiting_since),
                 waiting_for(c.waiting_since),
             )
         else:
-            when = format_html(
-                '<time datetime="{}" class="muted">{}</time>',
-                c.last_message_at.isoformat(),
-                formats.date_format(timezone.localtime(c.last_message_at), "SHORT_DATETIME_FORMAT"),
-            )
+            when = time_element(c.last_message_at, css_class="muted")
         tags = format_html_join("", '<span class="tag">{}</span>', ((t,) for t in c.tag_names))
         rows.append(
             format_html(
