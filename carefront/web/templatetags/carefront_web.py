@@ -186,3 +186,12 @@ def paused_webhook_count(context) -> int:
     if not (user.is_authenticated and user.is_admin):
         return 0
     return webhook_paused_count(actor=user)
+
+
+@register.simple_tag
+def folder_count(counts: dict | None, folder: str) -> SafeString | str:
+    """The count after a folder's name ("Mine 12", "All open 999+"); nothing for uncounted ones."""
+    count = (counts or {}).get(folder)
+    if count is None:
+        return ""
+    return format_html(' <span class="folder-count">{}</span>', str(count))
