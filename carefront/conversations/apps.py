@@ -55,10 +55,10 @@ def _connect_folder_counts() -> None:
     def deleted(**kwargs) -> None:
         FOLDER_COUNTS.changed()
 
-    def after_event(event) -> None:
+    def on_event(event) -> None:
         if isinstance(event, events.MessageReceived) and not event.reopened:
             return
-        FOLDER_COUNTS.bump()  # events arrive after commit
+        FOLDER_COUNTS.changed()  # now, and again after commit
 
     post_save.connect(saved, sender=Conversation, weak=False, dispatch_uid="folder-counts-save")
     post_delete.connect(
@@ -70,7 +70,7 @@ def _connect_folder_counts() -> None:
         events.ConversationStatusChanged,
         events.MessageReceived,
     ):
-        subscribe(event_type, after_event)
+        subscribe(event_type, on_event, in_transaction=True)
 
 
 def _connect_inbox_access() -> None:

@@ -90,9 +90,10 @@ def parse_query(query: str) -> ParsedQuery:
             chunks.append((word, False))
         elif phrase is not None:
             chunks.append((phrase, True))
-    for text, quoted in chunks:
-        prefix = not quoted and text.endswith("*")
-        text = text.rstrip("*") if prefix else text
+    for text, _quoted in chunks:
+        # `"wireless head*"` is a phrase whose last word is a prefix, as `wireless.head*` is.
+        prefix = text.rstrip().endswith("*")
+        text = text.rstrip().rstrip("*") if prefix else text
         tokens = tuple(t.lower() for t in _TOKEN_RE.findall(text))
         if tokens:
             parsed.terms.append(Term(text=text.strip(), tokens=tokens, prefix=prefix))
