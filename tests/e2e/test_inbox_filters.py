@@ -59,6 +59,9 @@ def test_a_filter_applies_as_it_changes_without_a_click(live_server, watched_pag
     # Focus stays on the control that changed, for the next change by keyboard.
     expect(page.get_by_label("Status", exact=True)).to_be_focused()
 
+    # No copy of the page (customer data) is kept in the browser's storage for history.
+    assert page.evaluate("window.localStorage.getItem('htmx-history-cache')") is None
+
     # Back returns to the unfiltered list (the URL was pushed).
     page.go_back()
     expect(page).not_to_have_url(re.compile(r"status=pending"))
