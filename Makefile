@@ -45,14 +45,16 @@ run: demo
 
 test: dev test-sqlite test-postgres test-e2e
 
+# -rs: print why each skipped test was skipped (a missing dovecot, swaks, Chromium, Redis or corpora).
+
 test-sqlite: dev
-	CAREFRONT_DATABASE_URL=sqlite:// $(PY) -m pytest -p no:cacheprovider
+	CAREFRONT_DATABASE_URL=sqlite:// $(PY) -m pytest -p no:cacheprovider -rs
 
 test-postgres: dev
-	CAREFRONT_DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:cacheprovider
+	CAREFRONT_DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:cacheprovider -rs
 
 test-e2e: dev
-	CAREFRONT_DATABASE_URL=sqlite:// $(PY) -m pytest -o addopts="" -p no:cacheprovider tests/e2e
+	CAREFRONT_DATABASE_URL=sqlite:// $(PY) -m pytest -o addopts="" -p no:cacheprovider -rs tests/e2e
 
 lint: dev
 	$(VENV)/bin/ruff check .

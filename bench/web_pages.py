@@ -403,9 +403,74 @@ def http_bench(database: Path, requests: int, warmup: int = 10, no_cache: bool =
         stop_server(server)
 
 
+# --- search and folder counts --------------------------------------------------------------------
+
+
+def search_and_counts(database: Path, rounds: int = 20) -> dict:
+    """In-process timings (ms, median of `rounds`) of what issue 16 added to the inbox: a folder
+    recount (the generation moved), a cached one, and the inbox searched for a word found in
+    almost every message ("lamp"), a rare one ("long") and a conversation number, with their
+    query counts."""
+    setup_django(database)
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from carefront.accounts.models import Agent
+    from carefront.conversations import selectors
+
+    setup_test_environment()
+    agent = Agent.objects.get(email=BENCH_AGENT)
+    client = Client()
+    client.force_login(agent)
+    cache.clear()
+    result: dict = {"bench": "search_and_counts", "rounds": rounds}
+
+    def median_ms(work) -> float:
+        timings = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            work()
+            timings.append((time.perf_counter() - started) * 1000)
+        return round(statistics.median(timings), 2)
+
+    def recount() -> None:
+        selectors.FOLDER_COUNTS.bump()  # as after any change; no grace period below
+        selectors.folder_counts(actor=agent)
+
+    selectors.FOLDER_COUNTS_FRESH_SECONDS = 0
+
+    selectors.folder_counts(actor=agent)
+    result["folder_recount_ms"] = median_ms(recount)
+    result["folder_cached_ms"] = median_ms(lambda: selectors.folder_counts(actor=agent))
+
+    def count_all() -> None:  # what an uncapped count of the five folders would cost
+        base = selectors.conversations_visible_to(actor=agent)
+        for folder in selectors.COUNTED_FOLDERS:
+            base.filter(selectors._folder_filter(folder, agent)).count()
+
+    result["folder_uncapped_ms"] = median_ms(count_all)
+    result["folder_counts"] = {k: str(v) for k, v in selectors.folder_counts(actor=agent).items()}
+    for name, query in {"common_word": "lamp", "rare_word": "long", "number": "#100001"}.items():
+        client.get("/", {"q": query})  # warm the caches
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/", {"q": query})
+        result[f"search_{name}_queries"] = len(captured)
+        result[f"search_{name}_ms"] = median_ms(lambda q=query: client.get("/", {"q": q}))
+        result[f"search_{name}_waiting_sort_ms"] = median_ms(
+            lambda q=query: client.get("/", {"q": q, "sort": "waiting"})
+        )
+        summary = re.search(rb"data-result-summary>([^<]*)", response.content)
+        result[f"search_{name}_summary"] = summary.group(1).decode().strip() if summary else ""
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=["build", "migrate", "queries", "http"])
+    parser.add_argument(
+        "action", choices=["build", "migrate", "queries", "http", "search_and_counts"]
+    )
     parser.add_argument("--database", type=Path, required=True)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -419,6 +484,8 @@ def main() -> int:
         result = migrate(database)
     elif args.action == "queries":
         result = queries(database)
+    elif args.action == "search_and_counts":
+        result = search_and_counts(database)
     else:
         result = http_bench(database, args.requests, no_cache=args.no_cache)
     print(json.dumps(result))

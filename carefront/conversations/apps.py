@@ -32,6 +32,45 @@ class ConversationsConfig(AppConfig):
 
         subscribe(AgentDeactivated, _release_conversations)
         _connect_inbox_access()
+        _connect_folder_counts()
+
+
+def _connect_folder_counts() -> None:
+    """Folder counts (selectors.folder_counts) are cached; these changes move them on. Bulk
+    inserts and queryset updates send no model signals: their events do."""
+    from django.db.models.signals import post_delete, post_save
+
+    from carefront.core.events import subscribe
+
+    from . import events
+    from .models import Conversation
+    from .selectors import FOLDER_COUNTS
+
+    counted_fields = {"status", "assignee", "inbox"}
+
+    def saved(update_fields=None, **kwargs) -> None:
+        if update_fields is None or counted_fields & set(update_fields):
+            FOLDER_COUNTS.changed()
+
+    def deleted(**kwargs) -> None:
+        FOLDER_COUNTS.changed()
+
+    def on_event(event) -> None:
+        if isinstance(event, events.MessageReceived) and not event.reopened:
+            return
+        FOLDER_COUNTS.changed()  # now, and again after commit
+
+    post_save.connect(saved, sender=Conversation, weak=False, dispatch_uid="folder-counts-save")
+    post_delete.connect(
+        deleted, sender=Conversation, weak=False, dispatch_uid="folder-counts-delete"
+    )
+    for event_type in (
+        events.ConversationCreated,
+        events.ConversationAssigned,
+        events.ConversationStatusChanged,
+        events.MessageReceived,
+    ):
+        subscribe(event_type, on_event, in_transaction=True)
 
 
 def _connect_inbox_access() -> None:

@@ -90,9 +90,10 @@ def parse_query(query: str) -> ParsedQuery:
             chunks.append((word, False))
         elif phrase is not None:
             chunks.append((phrase, True))
-    for text, quoted in chunks:
-        prefix = not quoted and text.endswith("*")
-        text = text.rstrip("*") if prefix else text
+    for text, _quoted in chunks:
+        # `"wireless head*"` is a phrase whose last word is a prefix, as `wireless.head*` is.
+        prefix = text.rstrip().endswith("*")
+        text = text.rstrip().rstrip("*") if prefix else text
         tokens = tuple(t.lower() for t in _TOKEN_RE.findall(text))
         if tokens:
             parsed.terms.append(Term(text=text.strip(), tokens=tokens, prefix=prefix))
@@ -304,3 +305,56 @@ def conversations_for_ids(*, actor: Agent, ids: list[int]) -> list[Conversation]
     rows = conversations_visible_to(actor=actor).filter(pk__in=ids).select_related("customer")
     by_id = {c.pk: c for c in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+# --- Highlighting -------------------------------------------------------------------------------
+
+_WORD_CHAR = r"[^\W_]"
+
+
+def _fold_char(char: str) -> str:
+    """What the engines compare: no accents, no case (`É` and `e` are the same letter)."""
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(c for c in decomposed.lower() if not unicodedata.combining(c))
+
+
+def _fold_with_positions(text: str) -> tuple[str, list[int]]:
+    """`text` folded, with the index in `text` of every folded character."""
+    folded: list[str] = []
+    positions: list[int] = []
+    for index, char in enumerate(text):
+        for part in _fold_char(char):
+            folded.append(part)
+            positions.append(index)
+    return "".join(folded), positions
+
+
+def highlight_pattern(parsed: ParsedQuery) -> re.Pattern[str] | None:
+    """A regex over folded text that finds what each term of the query matched: words whole,
+    "phrases" with any separators between their words, `prefix*` as the start of a word.
+    `#123` matches no text. None when there is nothing to highlight."""
+    alternatives = []
+    for term in parsed.terms:
+        tokens = ["".join(_fold_char(c) for c in token) for token in term.tokens]
+        body = r"[\W_]+".join(re.escape(token) for token in tokens if token)
+        if not body:
+            continue
+        end = f"{_WORD_CHAR}*" if term.prefix else f"(?!{_WORD_CHAR})"
+        alternatives.append((len(body), f"(?<!{_WORD_CHAR}){body}{end}"))
+    if not alternatives:
+        return None
+    # Longest first, so that a phrase wins over one of its own words.
+    alternatives.sort(key=lambda item: -item[0])
+    return re.compile("|".join(f"(?:{regex})" for _, regex in alternatives))
+
+
+def highlight_spans(text: str, pattern: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    """(start, end) offsets in `text` of every match of `pattern`, in order, not overlapping."""
+    if pattern is None or not text:
+        return []
+    folded, positions = _fold_with_positions(text)
+    return [
+        (positions[match.start()], positions[match.end() - 1] + 1)
+        for match in pattern.finditer(folded)
+        if match.end() > match.start()
+    ]

@@ -2,7 +2,9 @@
 
 import base64
 import datetime as dt
+import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -41,16 +43,20 @@ def visible_inboxes(*, actor: Agent) -> QuerySet[Inbox]:
     return Inbox.objects.filter(teams__members=actor).distinct()
 
 
-def visible_inbox(*, actor: Agent, inbox_id: int) -> Inbox | None:
-    """One inbox the agent sees, or None: from the cache, which holds each agent's inboxes
-    under a generation that changes to inboxes, teams, memberships and agents move on
-    (connected in ConversationsConfig.ready)."""
+def _visible_inbox_map(*, actor: Agent) -> dict[int, Inbox]:
     key = INBOX_ACCESS.key(actor.pk, actor.role)
     inboxes = cache.get(key)
     if inboxes is None:
         inboxes = {inbox.pk: inbox for inbox in visible_inboxes(actor=actor)}
         cache.set(key, inboxes, INBOX_ACCESS_SECONDS)
-    return inboxes.get(inbox_id)
+    return inboxes
+
+
+def visible_inbox(*, actor: Agent, inbox_id: int) -> Inbox | None:
+    """One inbox the agent sees, or None: from the cache, which holds each agent's inboxes
+    under a generation that changes to inboxes, teams, memberships and agents move on
+    (connected in ConversationsConfig.ready)."""
+    return _visible_inbox_map(actor=actor).get(inbox_id)
 
 
 def agent_can_access_inbox(*, agent: Agent, inbox_id: int) -> bool:
@@ -97,6 +103,8 @@ class Sort:
     NEWEST = "newest"  # most recent activity first
     OLDEST = "oldest"
     UPDATED = "updated"  # most recently changed first (any change: message, status, tags...)
+    # Search results only: the order of `ConversationFilters.ids` (best match first).
+    RELEVANCE = "relevance"
 
     choices = [WAITING, NEWEST, OLDEST, UPDATED]
 
@@ -138,6 +146,9 @@ def after_keyset(key: str, value: object, last_id: int, *, descending: bool) -> 
 class Page:
     items: list
     next_cursor: str | None
+    # Search results (`filters.ids` given) on a first page: how many match the filters. Bounded
+    # by the number of ids, so never a count over the whole table.
+    total: int | None = None
 
 
 def _encode_cursor(values: list) -> str:
@@ -185,6 +196,82 @@ def _folder_filter(folder: str, actor: Agent) -> Q:
     }.get(folder, Q(status=Status.OPEN))
 
 
+# --- Folder counts ------------------------------------------------------------------------------
+
+# Moves on when a conversation is created, deleted, or changes status, assignee or inbox
+# (connected in ConversationsConfig.ready).
+FOLDER_COUNTS = Generation("conversation-counts")
+# Counting stops here: a folder with more shows "999+". Each count reads at most this many index
+# entries, whatever the size of the table.
+FOLDER_COUNT_CAP = 1000
+# After a change, counts are recounted at most this often per scope: a busy team moving on the
+# generation every second still costs one recount per scope every few seconds.
+FOLDER_COUNTS_FRESH_SECONDS = 5
+# A backstop for changes that move no generation (a raw SQL fix, a restore).
+FOLDER_COUNTS_SECONDS = 300
+COUNTED_FOLDERS = [Folder.MINE, Folder.UNASSIGNED, Folder.OPEN, Folder.PENDING, Folder.SOLVED]
+
+
+@dataclass(frozen=True, slots=True)
+class FolderCount:
+    count: int
+
+    @property
+    def capped(self) -> bool:
+        return self.count >= FOLDER_COUNT_CAP
+
+    def __str__(self) -> str:
+        return f"{FOLDER_COUNT_CAP - 1}+" if self.capped else str(self.count)
+
+
+def folder_counts(*, actor: Agent) -> dict[str, FolderCount]:
+    """How many conversations each folder holds for the actor, from the cache.
+
+    The four shared folders are cached per scope (everyone who sees the same inboxes shares
+    them), "mine" per agent. An entry is used while its generation is current, and also for
+    FOLDER_COUNTS_FRESH_SECONDS after it is not: counts may lag a change by a few seconds.
+    A recount is five bounded COUNT queries (at most FOLDER_COUNT_CAP rows each).
+    """
+    if actor.sees_all_inboxes:
+        inbox_ids = None
+        scope = "all"
+    else:
+        inbox_ids = sorted(_visible_inbox_map(actor=actor))
+        scope = hashlib.blake2b(repr(inbox_ids).encode(), digest_size=8).hexdigest()
+    shared_key = f"folder-counts:{scope}"
+    mine_key = f"folder-counts:{scope}:mine:{actor.pk}"
+    generation = FOLDER_COUNTS.current()
+    now = time.time()
+    found = cache.get_many([shared_key, mine_key])
+
+    def usable(entry: dict | None) -> bool:
+        return entry is not None and (
+            entry["generation"] == generation or now - entry["at"] < FOLDER_COUNTS_FRESH_SECONDS
+        )
+
+    base = Conversation.objects.all()
+    if inbox_ids is not None:
+        base = base.filter(inbox_id__in=inbox_ids)
+
+    def count(folder: str) -> int:
+        return base.filter(_folder_filter(folder, actor))[:FOLDER_COUNT_CAP].count()
+
+    shared = found.get(shared_key)
+    if not usable(shared):
+        shared = {
+            "generation": generation,
+            "at": now,
+            "counts": {f: count(f) for f in COUNTED_FOLDERS if f != Folder.MINE},
+        }
+        cache.set(shared_key, shared, FOLDER_COUNTS_SECONDS)
+    mine = found.get(mine_key)
+    if not usable(mine):
+        mine = {"generation": generation, "at": now, "counts": {Folder.MINE: count(Folder.MINE)}}
+        cache.set(mine_key, mine, FOLDER_COUNTS_SECONDS)
+    counts = {**shared["counts"], **mine["counts"]}
+    return {folder: FolderCount(counts[folder]) for folder in COUNTED_FOLDERS}
+
+
 def conversation_list(
     *, actor: Agent, filters: ConversationFilters, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> Page:
@@ -210,6 +297,8 @@ def conversation_list(
         qs = qs.filter(updated_at__gte=filters.updated_since)
     if filters.ids is not None:
         qs = qs.filter(pk__in=filters.ids)
+        if filters.sort == Sort.RELEVANCE:
+            return _relevance_page(qs, ids=filters.ids, cursor=cursor, limit=limit)
 
     sort = filters.sort if filters.sort in Sort.choices else Sort.WAITING
     if sort == Sort.NEWEST:
@@ -238,7 +327,55 @@ def conversation_list(
         rows = rows[:limit]
         last = rows[-1]
         next_cursor = _encode_cursor([sort, last.sort_value.isoformat(), last.pk])
-    return Page(items=rows, next_cursor=next_cursor)
+    total = None
+    if filters.ids is not None and not cursor:
+        total = len(rows) if next_cursor is None else qs.order_by().count()
+    return Page(items=rows, next_cursor=next_cursor, total=total)
+
+
+def _decode_position(cursor: str) -> int:
+    """A relevance cursor: the position of the next result in the ranked ids."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(_("The page cursor is not valid.")) from exc
+    if not isinstance(values, list) or len(values) != 2 or values[0] != Sort.RELEVANCE:
+        if isinstance(values, list) and values and isinstance(values[0], str):
+            raise InvalidInput(_("The page cursor belongs to another sort order."))
+        raise InvalidInput(_("The page cursor is not valid."))
+    position = values[1]
+    if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < 10**6:
+        raise InvalidInput(_("The page cursor is not valid."))
+    return position
+
+
+def _relevance_page(
+    qs: QuerySet[Conversation], *, ids: list[int], cursor: str | None, limit: int
+) -> Page:
+    """Search results in the order the search ranked them (`ids`, best first).
+
+    The ids are a few hundred at most (the search's limit): which of them pass the filters is
+    one query for their keys, then the page's rows are loaded by key. The cursor is a position
+    in that ranking, which a new message may shift by a row between pages.
+    """
+    start = _decode_position(cursor) if cursor else 0
+    passing = set(qs.order_by().values_list("pk", flat=True))
+    ranked = [pk for pk in dict.fromkeys(ids) if pk in passing]
+    page_ids = ranked[start : start + limit]
+    by_id = {}
+    if page_ids:
+        by_id = {
+            c.pk: c
+            for c in Conversation.objects.filter(pk__in=page_ids)
+            .select_related("customer", "assignee", "inbox")
+            .only(*LIST_FIELDS)
+        }
+    rows = [by_id[pk] for pk in page_ids if pk in by_id]
+    attach_tag_names(rows)
+    more = len(ranked) > start + limit
+    next_cursor = _encode_cursor([Sort.RELEVANCE, start + limit]) if more else None
+    return Page(items=rows, next_cursor=next_cursor, total=None if cursor else len(ranked))
 
 
 TIMELINE_MESSAGE_FIELDS = [

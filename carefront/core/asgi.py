@@ -12,14 +12,50 @@ The middleware chain is also built synchronous, as under WSGI, and run in one ho
 thread: Django's async chain, with WhiteNoise and our middleware being synchronous, went from
 the event loop to the thread, back to the loop, and to the thread again for the view. Carefront
 has no async views; an async view would still work (Django runs it with async_to_sync).
+
+Streaming responses with a synchronous iterator (WhiteNoise's static files, attachment downloads)
+are handed to Django as asynchronous iterators that read each chunk in a thread. Django would
+otherwise read the whole file into memory on the event loop's behalf and warn "StreamingHttpResponse
+must consume synchronous iterators" for every static file (WhiteNoise 6 has no ASGI support).
 """
 
 import asyncio
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
+from django.http import FileResponse, HttpResponseBase
+
+# Read files in larger pieces than FileResponse's 4 KiB: one thread hop per chunk.
+FILE_CHUNK_BYTES = 64 * 1024
+_DONE = object()
+
+
+async def _file_chunks(file) -> AsyncIterator[bytes]:
+    while chunk := await asyncio.to_thread(file.read, FILE_CHUNK_BYTES):
+        yield chunk
+
+
+async def _chunks_in_thread(iterator: Iterator[bytes]) -> AsyncIterator[bytes]:
+    # thread_sensitive: a generator that queries the database stays on the request's thread.
+    pull = sync_to_async(next, thread_sensitive=True)
+    while (chunk := await pull(iterator, _DONE)) is not _DONE:
+        yield chunk
+
+
+def make_streaming_async(response: HttpResponseBase) -> HttpResponseBase:
+    """Give a streaming response with a synchronous iterator an asynchronous one (no-op else)."""
+    if not response.streaming or response.is_async:
+        return response
+    file = getattr(response, "file_to_stream", None)
+    if isinstance(response, FileResponse) and file is not None:
+        # The file stays registered for closing in the response's resource closers.
+        response.streaming_content = _file_chunks(file)
+    else:
+        response.streaming_content = _chunks_in_thread(iter(response.streaming_content))
+    return response
 
 
 class PooledThreadASGIHandler(ASGIHandler):
@@ -29,7 +65,8 @@ class PooledThreadASGIHandler(ASGIHandler):
         self._executors: asyncio.LifoQueue[ThreadPoolExecutor] | None = None
 
     async def get_response_async(self, request):
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        response = await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        return make_streaming_async(response)
 
     def _pool(self) -> asyncio.LifoQueue[ThreadPoolExecutor]:
         if self._executors is None:

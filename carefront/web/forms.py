@@ -38,6 +38,7 @@ class InboxFilterForm(forms.Form):
         label=_("Sort"),
         required=False,
         choices=[
+            (Sort.RELEVANCE, _("Best match")),
             (Sort.WAITING, _("Waiting longest")),
             (Sort.NEWEST, _("Newest")),
             (Sort.OLDEST, _("Oldest")),

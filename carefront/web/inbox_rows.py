@@ -6,41 +6,66 @@ localised dates); this builds the same markup with `format_html` in a tenth of t
 labels that are the same on every row are translated once per page.
 """
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from carefront.conversations.models import Conversation, Status
-from carefront.web.templatetags.carefront_web import waiting_for
+from carefront.conversations.search import highlight_spans
+from carefront.web.templatetags.carefront_web import (
+    local_datetime_text,
+    time_element,
+    waiting_for,
+)
+
+Highlight = Callable[[str], SafeString]
 
 
-def conversation_rows(conversations: Iterable[Conversation]) -> SafeString:
+def highlighter(pattern: re.Pattern[str] | None) -> Highlight | None:
+    """Marks what a search matched: the text is cut at the matches and every piece escaped on
+    its own, so no markup from the text (nor an `&amp;` split in two) can reach the page."""
+    if pattern is None:
+        return None
+
+    def highlight(text: str) -> SafeString:
+        pieces = []
+        position = 0
+        for start, end in highlight_spans(text, pattern):
+            pieces.append(escape(text[position:start]))
+            pieces.append(format_html("<mark>{}</mark>", text[start:end]))
+            position = end
+        pieces.append(escape(text[position:]))
+        return mark_safe("".join(pieces))  # every piece was escaped above
+
+    return highlight
+
+
+def conversation_rows(
+    conversations: Iterable[Conversation], *, highlight: Highlight | None = None
+) -> SafeString:
     labels = {value: str(label) for value, label in Status.choices}
     no_subject = _("(no subject)")
     select_label = _("Select conversation #%(id)s")
     unassigned = format_html('<span class="muted">{}</span>', _("Unassigned"))
+    mark = highlight or (lambda text: text)
     rows = []
     for c in conversations:
         if c.waiting_since:
             when = format_html(
                 '<span class="waiting" title="{}">{}</span>',
-                formats.date_format(timezone.localtime(c.waiting_since), "DATETIME_FORMAT"),
+                local_datetime_text(c.waiting_since),
                 waiting_for(c.waiting_since),
             )
         else:
-            when = format_html(
-                '<time datetime="{}" class="muted">{}</time>',
-                c.last_message_at.isoformat(),
-                formats.date_format(timezone.localtime(c.last_message_at), "SHORT_DATETIME_FORMAT"),
-            )
+            when = time_element(c.last_message_at, css_class="muted")
         tags = format_html_join("", '<span class="tag">{}</span>', ((t,) for t in c.tag_names))
         rows.append(
             format_html(
-                '<li class="conversation-row" data-row>'
+                '<li class="conversation-row" data-row data-id="{pk}">'
                 '<input type="checkbox" class="row-select" name="ids" value="{pk}" form="bulk-form"'
                 ' aria-label="{select_label}">'
                 '<a class="row-link" href="{url}">'
@@ -60,8 +85,8 @@ def conversation_rows(conversations: Iterable[Conversation]) -> SafeString:
                 select_label=select_label % {"id": c.pk},
                 url=reverse("web:conversation", args=[c.pk]),
                 customer=c.customer.display_name,
-                subject=c.subject or no_subject,
-                preview=c.preview,
+                subject=mark(c.subject) if c.subject else no_subject,
+                preview=mark(c.preview),
                 status=c.status,
                 status_label=labels.get(c.status, c.status),
                 when=when,

@@ -3,13 +3,57 @@
 import datetime as dt
 
 from django import template
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from carefront.web.rendering import message_srcdoc
 
 register = template.Library()
+
+
+def local_datetime_text(value: dt.datetime | dt.date, *, date_only: bool = False) -> str:
+    """The one way Carefront writes a date: in the viewer's time zone (activated per request from
+    the agent's profile) and the active language's format, e.g. "March 1, 2026, 1 p.m."."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    if date_only or not isinstance(value, dt.datetime):
+        return formats.date_format(value, "DATE_FORMAT")
+    return formats.date_format(value, "DATETIME_FORMAT")
+
+
+def time_element(
+    value: dt.datetime | dt.date | None, *, date_only: bool = False, css_class: str = ""
+) -> SafeString | str:
+    """A `<time>` element: machine-readable instant, human text from `local_datetime_text`."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    text = local_datetime_text(value, date_only=date_only)
+    if css_class:
+        return format_html(
+            '<time datetime="{}" class="{}">{}</time>', value.isoformat(), css_class, text
+        )
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), text)
+
+
+WHEN_OPTIONS = {"date", "muted"}
+
+
+@register.filter(name="when")
+def when_filter(value: dt.datetime | dt.date | None, options: str = "") -> SafeString | str:
+    """`{{ message.created_at|when }}`, `{{ customer.created_at|when:"date" }}`,
+    `{{ x|when:"muted" }}`: every date in the UI goes through here, so all read alike."""
+    chosen = set(options.split())
+    unknown = chosen - WHEN_OPTIONS
+    if unknown:
+        raise template.TemplateSyntaxError(f"Unknown |when options: {sorted(unknown)}")
+    return time_element(
+        value, date_only="date" in chosen, css_class="muted" if "muted" in chosen else ""
+    )
 
 
 @register.filter
@@ -98,7 +142,9 @@ def describe_event(event, team_names: dict) -> str:
         return _("Conversation started")
     if event.kind == EventKind.ASSIGNED:
         team = team_names.get(data.get("team"))
-        if data.get("assignee_name"):
+        if data.get("assignee_name") and event.actor_id and data.get("assignee") == event.actor_id:
+            text = _("%(who)s took it") % {"who": who}
+        elif data.get("assignee_name"):
             text = _("%(who)s assigned it to %(name)s") % {
                 "who": who,
                 "name": data["assignee_name"],
@@ -140,3 +186,12 @@ def paused_webhook_count(context) -> int:
     if not (user.is_authenticated and user.is_admin):
         return 0
     return webhook_paused_count(actor=user)
+
+
+@register.simple_tag
+def folder_count(counts: dict | None, folder: str) -> SafeString | str:
+    """The count after a folder's name ("Mine 12", "All open 999+"); nothing for uncounted ones."""
+    count = (counts or {}).get(folder)
+    if count is None:
+        return ""
+    return format_html(' <span class="folder-count">{}</span>', str(count))

@@ -13,12 +13,14 @@ from django.views.decorators.http import require_POST
 
 from carefront.accounts.models import Agent
 from carefront.conversations.models import Status
+from carefront.conversations.search import conversation_search, highlight_pattern, parse_query
 from carefront.conversations.selectors import (
     UNASSIGNED,
     ConversationFilters,
     Folder,
     Sort,
     conversation_list,
+    folder_counts,
 )
 from carefront.conversations.services import conversations_bulk_update
 from carefront.core.exceptions import InvalidInput
@@ -26,7 +28,7 @@ from carefront.web import directory
 from carefront.web.errors import agent_view
 from carefront.web.forms import BulkForm, InboxFilterForm
 from carefront.web.http import HttpResponseSeeOther
-from carefront.web.inbox_rows import conversation_rows
+from carefront.web.inbox_rows import conversation_rows, highlighter
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ FOLDER_LABELS = [
 
 
 SORT_LABELS = [
+    (Sort.RELEVANCE, _("Best match")),
     (Sort.WAITING, _("Waiting longest")),
     (Sort.NEWEST, _("Newest")),
     (Sort.OLDEST, _("Oldest")),
@@ -51,13 +54,18 @@ SORT_LABELS = [
 ]
 
 
-def search_conversation_ids(*, actor: Agent, query: str) -> list[int] | None:
-    """Ids matching `query`, best first; None while full-text search is not installed."""
-    try:
-        from carefront.conversations.search import conversation_search
-    except ImportError:
-        return None
-    return conversation_search(actor=actor, query=query, limit=SEARCH_LIMIT)
+def result_summary(*, total: int, capped: bool, query: str) -> str:
+    """ "12 conversations match “refund”": exact up to the search's limit, "or more" beyond."""
+    if capped:
+        return _("%(count)s or more conversations match “%(query)s”") % {
+            "count": total,
+            "query": query,
+        }
+    return ngettext(
+        "%(count)s conversation matches “%(query)s”",
+        "%(count)s conversations match “%(query)s”",
+        total,
+    ) % {"count": total, "query": query}
 
 
 @agent_view
@@ -67,6 +75,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     query = data.get("q", "").strip()
     folder = data.get("folder") or (Folder.ALL if query else Folder.OPEN)
+    # A text search is ranked best match first unless another order is chosen.
+    sort = data.get("sort") or (Sort.RELEVANCE if query else Sort.WAITING)
+    if sort == Sort.RELEVANCE and not query:
+        sort = Sort.WAITING
     filters = ConversationFilters(
         folder=folder,
         inbox_id=data.get("inbox"),
@@ -74,39 +86,48 @@ def inbox(request: HttpRequest) -> HttpResponse:
         assignee_id=data.get("assignee"),
         status=data.get("status"),
         tag=(data.get("tag") or "").strip().lower() or None,
-        sort=data.get("sort") or Sort.WAITING,
+        sort=sort,
     )
-    search_unavailable = False
+    capped = False
+    highlight = None
     if query:
-        ids = search_conversation_ids(actor=request.user, query=query)
-        if ids is None:
-            search_unavailable = True
-        else:
-            filters.ids = ids
+        ids = conversation_search(actor=request.user, query=query, limit=SEARCH_LIMIT)
+        # At the limit, more conversations may match than the search returned.
+        capped = len(ids) >= SEARCH_LIMIT
+        filters.ids = ids
+        highlight = highlighter(highlight_pattern(parse_query(query)))
     page = conversation_list(
         actor=request.user, filters=filters, cursor=data.get("cursor"), limit=PAGE_SIZE
     )
+    is_next_page = bool(data.get("cursor"))
     context = {
         "form": form,
         "page": page,
-        "row_html": conversation_rows(page.items),
+        "row_html": conversation_rows(page.items, highlight=highlight),
         "query": query,
         "filters": filters,
         "folder_labels": FOLDER_LABELS,
-        "search_unavailable": search_unavailable,
         "unassigned": UNASSIGNED,
-        "is_next_page": bool(data.get("cursor")),
+        "is_next_page": is_next_page,
+        "is_empty": not page.items and not is_next_page,
+        "result_summary": (
+            result_summary(total=page.total, capped=capped, query=query)
+            if query and page.total is not None
+            else ""
+        ),
     }
     if request.htmx and request.htmx.target == "conversation-list-more":
         # "Load more": only the next rows and the next link.
         return render(request, "web/inbox.html#rows", context)
     context.update(
         {
+            "folder_counts": folder_counts(actor=request.user),
             "inboxes": directory.visible_inboxes(actor=request.user),
             "teams": directory.teams(),
             "agents": directory.active_agents(),
             "statuses": Status.choices,
-            "sorts": SORT_LABELS,
+            # "Best match" only orders search results.
+            "sorts": [(v, label) for v, label in SORT_LABELS if query or v != Sort.RELEVANCE],
             "tags": directory.tag_names(),
         }
     )

@@ -29,7 +29,50 @@
     link.closest("[data-row]").classList.add("is-selected");
     link.focus();
     link.scrollIntoView({ block: "nearest" });
+    rememberRow(link.closest("[data-row]"));
   }
+
+  /* The selected row is remembered per list URL (folder, filters and search included) for the
+     tab's session, so Back from a conversation selects it again. */
+  var ROW_KEY = "carefront:inbox-row:";
+
+  function rowKey() { return ROW_KEY + window.location.pathname + window.location.search; }
+
+  function rememberRow(row) {
+    var id = row && row.getAttribute("data-id");
+    if (!id) return;
+    try { window.sessionStorage.setItem(rowKey(), id); } catch (error) { /* storage off: no memory */ }
+  }
+
+  function restoreRow() {
+    var id = null;
+    try { id = window.sessionStorage.getItem(rowKey()); } catch (error) { return; }
+    if (!id) return;
+    var links = rowLinks();
+    for (var i = 0; i < links.length; i++) {
+      if (links[i].closest("[data-row]").getAttribute("data-id") === id) {
+        selectRow(links, i);
+        return;
+      }
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-row] .row-link");
+    if (link) rememberRow(link.closest("[data-row]"));
+  }, true);
+  // A fresh load, a page from the back-forward cache, and a list htmx restored from its history.
+  restoreRow();
+  window.addEventListener("pageshow", function (event) { if (event.persisted) restoreRow(); });
+  document.addEventListener("htmx:historyRestore", restoreRow);
+
+  /* With htmx, filters apply as they change: the Apply button is for pages without script. */
+  function hideApplyButtons() {
+    if (!window.htmx) return;
+    document.querySelectorAll("[data-apply-filters]").forEach(function (button) { button.hidden = true; });
+  }
+  hideApplyButtons();
+  document.addEventListener("htmx:afterSettle", hideApplyButtons);
 
   function focusField(id) {
     var field = document.getElementById(id);
