@@ -110,7 +110,7 @@ class HoldReason(models.TextChoices):
     EMPTY = "empty", _("Empty")
     TOO_LARGE = "too_large", _("Too large")
     NO_INBOX = "no_inbox", _("No inbox")
-    FAILED = "failed", _("Could not be stored")
+    ERROR = "error", _("Could not be stored")
 
 
 # A row is held while it has a reason and has not been released; the held-mail list's indexes

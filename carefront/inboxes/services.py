@@ -259,7 +259,7 @@ def _process(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> IngestResu
             raw,
             RawStatus.FAILED,
             error=f"{error}\n{type(second).__name__}: {second}",
-            hold=HoldReason.FAILED,
+            hold=HoldReason.ERROR,
         )
 
 

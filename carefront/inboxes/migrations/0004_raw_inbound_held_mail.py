@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='rawinbound',
             name='hold_reason',
-            field=models.CharField(blank=True, choices=[('', 'Not held'), ('auto_reply', 'Auto-reply to no conversation'), ('bounce', 'Bounce for an unknown message'), ('duplicate', 'Duplicate'), ('empty', 'Empty'), ('too_large', 'Too large'), ('no_inbox', 'No inbox'), ('failed', 'Could not be stored')], default='', max_length=16, verbose_name='held because'),
+            field=models.CharField(blank=True, choices=[('', 'Not held'), ('auto_reply', 'Auto-reply to no conversation'), ('bounce', 'Bounce for an unknown message'), ('duplicate', 'Duplicate'), ('empty', 'Empty'), ('too_large', 'Too large'), ('no_inbox', 'No inbox'), ('error', 'Could not be stored')], default='', max_length=16, verbose_name='held because'),
         ),
         migrations.AddField(
             model_name='rawinbound',

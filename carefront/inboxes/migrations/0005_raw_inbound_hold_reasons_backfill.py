@@ -13,7 +13,7 @@ RULES = [
     ("rejected", "empty", "empty"),
     ("rejected", "byte limit", "too_large"),
     ("failed", "no active email inbox", "no_inbox"),
-    ("failed", "", "failed"),
+    ("failed", "", "error"),
 ]
 
 

@@ -33,7 +33,8 @@ def test_folder_of_eml_files_creates_and_threads(tmp_path, inbox):
 
     out, _err = run(str(tmp_path), "--inbox", inbox.name)
 
-    assert "created: 1" in out
+    assert out.startswith("Imported 2 (2 messages from")
+    assert "1 new conversation, 1 reply threaded, 0 delivery reports" in out
     assert "threaded: 1" in out
     assert Conversation.objects.get().message_count == 2
     assert RawInbound.objects.filter(source="import").count() == 2
@@ -48,7 +49,7 @@ def test_maildir_new_and_cur_are_imported(tmp_path, inbox):
 
     out, _err = run(str(tmp_path / "Maildir"))
 
-    assert "created: 2" in out
+    assert "2 new conversations, 0 replies threaded" in out
     assert Message.objects.count() == 2
 
 
@@ -61,7 +62,8 @@ def test_mbox_file_is_split_into_messages(tmp_path, inbox):
 
     out, _err = run(str(tmp_path / "archive.mbox"))
 
-    assert "created: 3" in out
+    assert out.startswith("Imported 3 (3 messages from")
+    assert "3 new conversations, 0 replies threaded" in out
     assert Conversation.objects.filter(subject__startswith="From the archive").count() == 3
     assert RawInbound.objects.filter(source_ref__endswith="archive.mbox#3").exists()
 
@@ -81,7 +83,7 @@ def test_importing_twice_reports_duplicates(tmp_path, inbox):
 
     out, _err = run(str(tmp_path))
 
-    assert "duplicates: 1" in out
+    assert out.startswith("Imported 0, held 1: 1 duplicate (1 messages from")
     assert Message.objects.count() == 1
 
 
@@ -104,7 +106,7 @@ def test_bad_files_are_counted_and_do_not_stop_the_import(tmp_path, inbox, monke
 
     assert summary.total == 4
     assert summary.counts["failed"] == 1
-    assert summary.counts["rejected"] == 1  # the empty file, kept raw with its reason
+    assert summary.counts["empty"] == 1  # the empty file, kept raw with its reason
     assert Conversation.objects.filter(subject="Good").exists()
     # The garbage file is stored as it came and shown from what could be recovered.
     assert RawInbound.objects.filter(source_ref__endswith="1-garbage.eml").exists()
@@ -120,7 +122,7 @@ def test_failures_are_reported_in_the_summary(tmp_path, inbox, monkeypatch):
 
     out, err = run(str(tmp_path))
 
-    assert "failed: 1" in out
+    assert "Imported 0; failed 1" in out
     assert "Run the import again" in err
 
 

@@ -74,6 +74,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         assignee_id=data.get("assignee"),
         status=data.get("status"),
         tag=(data.get("tag") or "").strip().lower() or None,
+        is_bulk={"bulk": True, "direct": False}.get(data.get("kind", "")),
         sort=data.get("sort") or Sort.WAITING,
     )
     search_unavailable = False
