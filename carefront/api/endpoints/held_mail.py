@@ -8,7 +8,12 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
 from carefront.inboxes.models import HoldReason, RawInbound
-from carefront.inboxes.selectors import held_mail_counts, held_mail_get, held_mail_list
+from carefront.inboxes.selectors import (
+    HELD_COUNT_CAP,
+    held_mail_counts,
+    held_mail_get,
+    held_mail_list,
+)
 from carefront.inboxes.services import held_mail_release
 
 from ..auth import caller
@@ -48,7 +53,13 @@ class HeldMailPage(Schema):
 
 class HeldMailCountsOut(Schema):
     total: int
-    counts: dict[str, int] = Field(description="Held emails per reason, zeros included.")
+    counts: dict[str, int] = Field(
+        description="Held emails per reason, zeros included; each counted up to 10,000."
+    )
+    capped: bool = Field(
+        description="True when a reason has more than 10,000: its count says 10,000 and means "
+        "at least that many."
+    )
 
 
 class ReleaseOut(Schema):
@@ -90,7 +101,9 @@ def list_held_mail(request: HttpRequest, filters: Query[HeldMailFilterIn]):
 @router.get("/held-mail/counts", response={200: HeldMailCountsOut, **ERRORS})
 def count_held_mail(request: HttpRequest):
     counts = held_mail_counts(actor=caller(request))
-    return {"total": sum(counts.values()), "counts": counts}
+    capped = any(n > HELD_COUNT_CAP for n in counts.values())
+    counts = {reason: min(n, HELD_COUNT_CAP) for reason, n in counts.items()}
+    return {"total": sum(counts.values()), "counts": counts, "capped": capped}
 
 
 @router.get("/held-mail/{held_mail_id}", response={200: HeldMailOut, **ERRORS})

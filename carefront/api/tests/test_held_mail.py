@@ -26,6 +26,7 @@ def test_counts_per_reason(admin_api, inbox):
     assert body["total"] == 2
     assert body["counts"]["auto_reply"] == 2
     assert body["counts"]["duplicate"] == 0
+    assert body["capped"] is False
 
 
 def test_list_pages_newest_first_and_filters(admin_api, inbox, django_assert_max_num_queries):
@@ -82,3 +83,16 @@ def test_conversations_say_and_filter_is_bulk(api, inbox):
     assert [c["subject"] for c in only] == ["List post"]
     without = api.get("/api/v1/conversations", {"is_bulk": "false"}).json()["items"]
     assert [c["subject"] for c in without] == ["Direct"]
+
+
+def test_counts_past_the_cap_say_so(admin_api, inbox, monkeypatch):
+    from carefront.api.endpoints import held_mail as endpoint
+    from carefront.inboxes import selectors
+
+    monkeypatch.setattr(selectors, "HELD_COUNT_CAP", 2)
+    monkeypatch.setattr(endpoint, "HELD_COUNT_CAP", 2)
+    for n in range(3):
+        auto_reply(inbox, n)
+    body = admin_api.get("/api/v1/held-mail/counts").json()
+    assert body["counts"]["auto_reply"] == 2
+    assert body["capped"] is True

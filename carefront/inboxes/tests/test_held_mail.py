@@ -422,3 +422,15 @@ def test_the_held_mail_list_walks_its_partial_indexes(admin, held):
             plan = " ".join(str(row[-1]) for row in cursor.fetchall())
         assert index in plan, plan
         assert "TEMP B-TREE" not in plan, plan
+
+
+def test_counts_stop_past_the_cap(admin, inbox, monkeypatch):
+    from carefront.inboxes import selectors
+
+    monkeypatch.setattr(selectors, "HELD_COUNT_CAP", 2)
+    for n in range(4):
+        ingest(inbox, vacation_reply(inbox.email_address).replace(b"oof-1", f"oof-x{n}".encode()))
+    with CaptureQueriesContext(connection) as queries:
+        counts = held_mail_counts(actor=admin)
+    assert counts[HoldReason.AUTO_REPLY] == 3  # the cap + 1: "more than 2"
+    assert len(queries) == len(HoldReason.values) - 1  # one bounded query per reason

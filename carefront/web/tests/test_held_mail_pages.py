@@ -141,3 +141,15 @@ def test_agents_cannot_see_held_mail(agent_client, inbox):
     release = agent_client.post(reverse("web:manage_held_mail_release", args=[raw.pk]))
     assert release.status_code == 403
     assert not Message.objects.exists()
+
+
+def test_big_counts_are_shown_as_at_least(admin_client, inbox, monkeypatch):
+    from carefront.inboxes import selectors
+    from carefront.web.views import held_mail as view
+
+    monkeypatch.setattr(selectors, "HELD_COUNT_CAP", 2)
+    monkeypatch.setattr(view, "HELD_COUNT_CAP", 2)
+    for n in range(3):
+        auto_reply(inbox, n)
+    html = admin_client.get(LIST_URL).content.decode()
+    assert 'data-reason="auto_reply">Auto-reply to no conversation <span class="count">2+' in html

@@ -12,10 +12,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carefront.inboxes.email.parsing import parse_email, recover_email
 from carefront.inboxes.models import HoldReason
-from carefront.inboxes.selectors import held_mail_counts, held_mail_get, held_mail_list
+from carefront.inboxes.selectors import (
+    HELD_COUNT_CAP,
+    held_mail_counts,
+    held_mail_get,
+    held_mail_list,
+)
 from carefront.inboxes.services import held_mail_message, held_mail_release
 from carefront.web.errors import admin_view
 from carefront.web.views.files import _harden
+
+
+def _count_text(count: int, *, capped: bool = False) -> str:
+    if count > HELD_COUNT_CAP or capped:
+        return f"{min(count, HELD_COUNT_CAP):,}+"
+    return f"{count:,}"
 
 
 def message_url(message) -> str:
@@ -39,8 +50,14 @@ def held_mail_index(request: HttpRequest) -> HttpResponse:
         "first_page": not request.GET.get("cursor"),
         "reason": reason or "",
         "query": query,
-        "reasons": [(value, label, counts[value]) for value, label in HoldReason.choices if value],
-        "total": sum(counts.values()),
+        "reasons": [
+            (value, label, _count_text(counts[value]))
+            for value, label in HoldReason.choices
+            if value
+        ],
+        "total": _count_text(
+            sum(counts.values()), capped=any(n > HELD_COUNT_CAP for n in counts.values())
+        ),
     }
     return render(request, "web/manage/held_mail.html", context)
 
