@@ -8,6 +8,7 @@ from .endpoints import (
     attachments,
     conversations,
     customers,
+    held_mail,
     inboxes,
     ratings,
     saved_replies,
@@ -39,6 +40,7 @@ api.add_router("", conversations.router)
 api.add_router("", customers.router)
 api.add_router("", inboxes.router)
 api.add_router("", webhooks.router)
+api.add_router("", held_mail.router)
 api.add_router("", teams.router)
 api.add_router("", agents.router)
 api.add_router("", tags.router)

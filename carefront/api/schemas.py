@@ -100,6 +100,9 @@ class ConversationOut(Schema):
     tags: list[str]
     preview: str
     message_count: int
+    is_bulk: bool = Field(
+        description="Started by list or bulk mail: shown, but never answered automatically."
+    )
     waiting_since: dt.datetime | None
     last_message_at: dt.datetime
     created_at: dt.datetime
@@ -121,6 +124,9 @@ class ConversationFilterIn(Schema):
     team_id: Id | None = None
     tag: str | None = Field(None, max_length=64)
     customer_id: Id | None = None
+    is_bulk: bool | None = Field(
+        None, description="`true`: only list and bulk mail; `false`: without it."
+    )
     created_since: Since | None = Field(
         None,
         description="Only conversations created at or after this time (ISO 8601, with offset).",

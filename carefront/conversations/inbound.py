@@ -1,9 +1,11 @@
 """The normalised form every channel adapter hands to `message_receive`."""
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 MESSAGE_ID_MAX_LENGTH = 255
+FINGERPRINT_LENGTH = 32  # hex digits: 128 bits of SHA-256
 
 
 def normalize_message_id(value: str) -> str:
@@ -47,11 +49,17 @@ class InboundMessage:
     # Token found in a recipient address (+cf-TOKEN) or the subject ([cf:TOKEN]).
     reply_tokens: list[str] = field(default_factory=list)
     is_auto_submitted: bool = False
+    # List or bulk mail (Precedence: bulk/list/junk, List-* headers): a person may have written
+    # it, so it is shown, but nothing answers it automatically.
+    is_bulk: bool = False
     is_bounce: bool = False
     # Message-IDs of our own messages that a bounce reports as undeliverable.
     bounced_message_ids: list[str] = field(default_factory=list)
     bounce_reason: str = ""
     parse_warning: str = ""
+    # `message_fingerprint(self)` for email; empty: dedupe on the Message-ID alone (API input,
+    # whose id is the caller's idempotency key).
+    fingerprint: str = ""
 
     @property
     def referenced_ids(self) -> list[str]:
@@ -62,3 +70,34 @@ class InboundMessage:
             if mid and mid != self.message_id:
                 seen.setdefault(mid, None)
         return list(seen)
+
+
+def message_fingerprint(inbound: InboundMessage) -> str:
+    """A hash of what a message says, as parsed: sender, recipients, subject, date, the ids it
+    answers, the bodies and the attachments' bytes.
+
+    Transport headers (Received, Delivered-To, X-*) are not part of it, and the parsed values
+    are already decoded, so the same message delivered again, by another route or re-encoded,
+    has the same fingerprint; another message that reuses the Message-ID has another one.
+    """
+    digest = hashlib.sha256()
+    parts = [
+        inbound.from_address.lower(),
+        ",".join(a.lower() for a in inbound.to),
+        ",".join(a.lower() for a in inbound.cc),
+        " ".join(inbound.subject.split()),
+        inbound.sent_at.isoformat() if inbound.sent_at else "",
+        " ".join(inbound.in_reply_to),
+        " ".join(inbound.references),
+    ]
+    for part in parts:
+        digest.update(part.encode("utf-8", "replace"))
+        digest.update(b"\x00")
+    # Line ends and trailing blanks differ between transports; the words do not.
+    for body in (inbound.body_text, inbound.body_html):
+        lines = "\n".join(line.rstrip() for line in body.strip().splitlines())
+        digest.update(lines.encode("utf-8", "replace"))
+        digest.update(b"\x00")
+    for attachment in inbound.attachments:
+        digest.update(hashlib.sha256(attachment.data).digest())
+    return digest.hexdigest()[:FINGERPRINT_LENGTH]

@@ -77,6 +77,9 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField()
     message_count = models.PositiveIntegerField(default=0)
     preview = models.CharField(max_length=200, blank=True)
+    # Started by list or bulk mail (Precedence: bulk/list, List-Id, ...): shown to agents like
+    # any other, but never auto-acknowledged, surveyed or answered by automation.
+    is_bulk = models.BooleanField(_("bulk or list mail"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -103,6 +106,10 @@ class Conversation(models.Model):
             # API: `sort=updated` and `updated_since` / `created_since` (syncing integrations).
             models.Index(fields=["updated_at", "id"], name="conv_updated_idx"),
             models.Index(fields=["created_at", "id"], name="conv_created_idx"),
+            # The "bulk" filter: few rows among many, so an index of their own.
+            models.Index(
+                F("status"), WAITING_KEY, F("id"), condition=Q(is_bulk=True), name="conv_bulk_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -147,6 +154,9 @@ class Message(models.Model):
     cc = models.JSONField(default=list, blank=True)
     subject = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, blank=True)
+    # What the message says (inbound.message_fingerprint): a redelivery has the same one, a
+    # different message that reuses a Message-ID does not. Empty for our own and API messages.
+    fingerprint = models.CharField(max_length=32, blank=True)
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True)
     body_text = models.TextField(blank=True)
@@ -172,9 +182,13 @@ class Message(models.Model):
             models.Index(fields=["conversation", "created_at", "id"], name="message_timeline_idx"),
         ]
         constraints = [
-            # The same email (CC'd to two inboxes, fetched twice) is stored once.
+            # The same email (CC'd to two inboxes, fetched twice) is stored once; another
+            # message that reuses its Message-ID has another fingerprint and is kept. Lookups by
+            # message_id alone use this index too (its first column).
             models.UniqueConstraint(
-                fields=["message_id"], condition=~Q(message_id=""), name="message_unique_message_id"
+                fields=["message_id", "fingerprint"],
+                condition=~Q(message_id=""),
+                name="message_unique_id_fingerprint",
             )
         ]
 

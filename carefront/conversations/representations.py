@@ -27,6 +27,7 @@ def conversation_repr(conversation: Conversation, *, team, tags: list[str]) -> d
         "tags": tags,
         "preview": c.preview,
         "message_count": c.message_count,
+        "is_bulk": c.is_bulk,
         "waiting_since": c.waiting_since,
         "last_message_at": c.last_message_at,
         "created_at": c.created_at,

@@ -122,6 +122,7 @@ class ConversationFilters:
     status: str | None = None
     tag: str | None = None
     customer_id: int | None = None
+    is_bulk: bool | None = None  # True: only list/bulk mail; False: without it
     created_since: dt.datetime | None = None
     updated_since: dt.datetime | None = None
     sort: str = Sort.WAITING
@@ -291,6 +292,8 @@ def conversation_list(
         qs = qs.filter(tags__name=filters.tag)
     if filters.customer_id:
         qs = qs.filter(customer_id=filters.customer_id)
+    if filters.is_bulk is not None:
+        qs = qs.filter(is_bulk=filters.is_bulk)
     if filters.created_since:
         qs = qs.filter(created_at__gte=filters.created_since)
     if filters.updated_since:

@@ -29,8 +29,8 @@ class ImapAccountAdmin(admin.ModelAdmin):
 
 @admin.register(RawInbound)
 class RawInboundAdmin(admin.ModelAdmin):
-    list_display = ["id", "source", "inbox", "status", "size", "received_at"]
-    list_filter = ["status", "source"]
+    list_display = ["id", "source", "inbox", "status", "hold_reason", "size", "received_at"]
+    list_filter = ["status", "hold_reason", "source"]
     search_fields = ["source_ref", "error"]
     # The raw bytes are evidence: they are never edited by hand.
     readonly_fields = [f.name for f in RawInbound._meta.fields]

@@ -1,6 +1,8 @@
 """Inboxes (channel instances), their email settings, and the raw inbound store."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Team
@@ -107,8 +109,31 @@ class RawStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class HoldReason(models.TextChoices):
+    """Why an inbound email did not become a visible message: it is held, never discarded, and
+    an admin can find and release it (the "Held mail" page, docs/admin-guide.md)."""
+
+    NONE = "", _("Not held")
+    AUTO_REPLY = "auto_reply", _("Auto-reply to no conversation")
+    BOUNCE = "bounce", _("Bounce for an unknown message")
+    DUPLICATE = "duplicate", _("Duplicate")
+    EMPTY = "empty", _("Empty")
+    TOO_LARGE = "too_large", _("Too large")
+    NO_INBOX = "no_inbox", _("No inbox")
+    ERROR = "error", _("Could not be stored")
+
+
+# A row is held while it has a reason and has not been released; the held-mail list's indexes
+# carry this condition, and the selector filters with the same Q so that they are used.
+HELD = Q(released_at__isnull=True) & ~Q(hold_reason="")
+
+
 class RawInbound(models.Model):
-    """Inbound input exactly as it arrived, stored before anything parses it, so nothing is lost."""
+    """Inbound input exactly as it arrived, stored before anything parses it, so nothing is lost.
+
+    The parsed summary columns (sender, subject, date, Message-ID, fingerprint) are filled when
+    an email is parsed, so that held mail can be listed without parsing it again.
+    """
 
     inbox = models.ForeignKey(
         Inbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -121,11 +146,32 @@ class RawInbound(models.Model):
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.CharField(
+        _("held because"), max_length=16, choices=HoldReason.choices, blank=True, default=""
+    )
+    from_address = models.CharField(_("sender"), max_length=320, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    sent_at = models.DateTimeField(_("date"), null=True, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    fingerprint = models.CharField(max_length=32, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("raw inbound message")
         verbose_name_plural = _("raw inbound messages")
-        indexes = [models.Index(fields=["status", "id"], name="raw_inbound_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "id"], name="raw_inbound_status_idx"),
+            # "Held mail", newest first, all reasons or one reason (keyset on id).
+            models.Index(fields=["id"], condition=HELD, name="raw_held_idx"),
+            models.Index(fields=["hold_reason", "id"], condition=HELD, name="raw_held_reason_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} #{self.pk} ({self.status})"

@@ -3,6 +3,11 @@
 Order of work, so that nothing is ever lost: the raw bytes are committed first (`RawInbound`,
 status "received"), then parsed, then handed to `message_receive`, then the raw row is marked.
 A crash between the steps leaves a "received" row that `raw_inbound_retry` picks up again.
+
+An email that does not become a visible message (an auto-reply or bounce that belongs to no
+conversation, a duplicate, empty, too large, no inbox, a failure) is *held*: its raw row keeps a
+`hold_reason`, and an admin finds it on the "Held mail" page and can release it
+(`held_mail_release`).
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carefront.accounts.models import Agent
+from carefront.accounts.services.permissions import require_admin
+from carefront.conversations.inbound import InboundMessage
 from carefront.conversations.models import Conversation, Message
 from carefront.conversations.services import (
     Outcome,
     ReceiveItem,
     ReceiveResult,
     message_receive,
+    message_stored,
     messages_receive,
     messages_receive_reads,
 )
@@ -29,12 +38,25 @@ from carefront.core.db import bulk_update_rows
 from carefront.core.exceptions import InvalidInput, NotFound
 
 from .email.parsing import parse_email, recover_email
-from .models import Channel, Inbox, RawInbound, RawStatus
+from .models import Channel, HoldReason, Inbox, RawInbound, RawStatus
 
 logger = logging.getLogger(__name__)
 
 _PLUS_TOKEN_RE = re.compile(r"\+[^@]*@")
 _ERROR_MAX_LENGTH = 2000
+# What a raw row's status change writes: its outcome, and the parsed summary held mail lists.
+_MARK_FIELDS = [
+    "inbox",
+    "status",
+    "error",
+    "processed_at",
+    "hold_reason",
+    "from_address",
+    "subject",
+    "sent_at",
+    "message_id",
+    "fingerprint",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +69,11 @@ class IngestResult:
     message: Message | None = None
     conversation: Conversation | None = None
     error: str = ""
+
+    @property
+    def hold_reason(self) -> str:
+        """Why it is held ("" when it became a message): one of `HoldReason`."""
+        return self.raw.hold_reason
 
     @property
     def ok(self) -> bool:
@@ -100,7 +127,7 @@ def emails_ingest(
             marked = [
                 _mark(item.raw, result) for (_, item), result in zip(batch, received, strict=True)
             ]
-            bulk_update_rows([r.raw for r in marked], ["inbox", "status", "error", "processed_at"])
+            bulk_update_rows([r.raw for r in marked], _MARK_FIELDS)
     except Exception:
         logger.exception("Batch of %s emails failed; ingesting them one by one", len(batch))
         for index, item in batch:
@@ -130,6 +157,7 @@ def _raw_store(
         )
         if len(data) > limit:
             raw.status = RawStatus.REJECTED
+            raw.hold_reason = HoldReason.TOO_LARGE
             raw.error = _(
                 "The message is %(size)s bytes, over the %(limit)s byte limit; kept unprocessed."
             ) % {"size": len(data), "limit": limit}
@@ -176,23 +204,39 @@ def _prepare(
 ) -> ReceiveItem | IngestResult:
     """Parse a stored raw email and find its inbox; an IngestResult if it goes no further."""
     if not data.strip():
-        return _finish(raw, RawStatus.REJECTED, error=_("The message is empty."))
-    try:
-        inbound = parse_email(data)
-    except Exception as exc:
-        # Whatever broke the parser, the message is still shown, from what can be recovered.
-        logger.exception("Could not parse inbound email %s; storing it as raw text", raw.pk)
-        inbound = recover_email(data, reason=f"{type(exc).__name__}: {exc}")
+        return _finish(
+            raw, RawStatus.REJECTED, error=_("The message is empty."), hold=HoldReason.EMPTY
+        )
+    inbound = _parse(raw, data)
     if inbox is None:
         inbox = inbox_for_recipients(
             addresses=[*inbound.to, *inbound.cc, *inbound.delivered_to], inboxes=inboxes
         )
         if inbox is None:
             return _finish(
-                raw, RawStatus.FAILED, error=_("There is no active email inbox to put it in.")
+                raw,
+                RawStatus.FAILED,
+                error=_("There is no active email inbox to put it in."),
+                hold=HoldReason.NO_INBOX,
             )
         raw.inbox = inbox
     return ReceiveItem(inbox=inbox, inbound=inbound, raw=raw)
+
+
+def _parse(raw: RawInbound, data: bytes) -> InboundMessage:
+    """Parse the bytes and copy the summary held mail lists onto the raw row (not saved)."""
+    try:
+        inbound = parse_email(data)
+    except Exception as exc:
+        # Whatever broke the parser, the message is still shown, from what can be recovered.
+        logger.exception("Could not parse inbound email %s; storing it as raw text", raw.pk)
+        inbound = recover_email(data, reason=f"{type(exc).__name__}: {exc}")
+    raw.from_address = inbound.from_address[:320]
+    raw.subject = " ".join(inbound.subject.split())[:255]
+    raw.sent_at = inbound.sent_at
+    raw.message_id = inbound.message_id[:255]
+    raw.fingerprint = inbound.fingerprint
+    return inbound
 
 
 def _process(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> IngestResult:
@@ -211,7 +255,12 @@ def _process(*, raw: RawInbound, data: bytes, inbox: Inbox | None) -> IngestResu
         return _receive_and_mark(item=prepared, error=error)
     except Exception as second:
         logger.exception("Could not store inbound email %s at all", raw.pk)
-        return _finish(raw, RawStatus.FAILED, error=f"{error}\n{type(second).__name__}: {second}")
+        return _finish(
+            raw,
+            RawStatus.FAILED,
+            error=f"{error}\n{type(second).__name__}: {second}",
+            hold=HoldReason.ERROR,
+        )
 
 
 def _receive_and_mark(*, item: ReceiveItem, error: str = "") -> IngestResult:
@@ -220,7 +269,7 @@ def _receive_and_mark(*, item: ReceiveItem, error: str = "") -> IngestResult:
     with transaction.atomic():
         result = message_receive(inbox=item.inbox, inbound=item.inbound, raw=item.raw)
         marked = _mark(item.raw, result, error=error)
-        item.raw.save(update_fields=["inbox", "status", "error", "processed_at"])
+        item.raw.save(update_fields=_MARK_FIELDS)
     _log(marked)
     return marked
 
@@ -234,6 +283,7 @@ def _mark(raw: RawInbound, result: ReceiveResult, *, error: str = "") -> IngestR
     else:
         status = RawStatus.PROCESSED
     raw.status = status
+    raw.hold_reason = result.hold_reason
     raw.error = "\n".join(e for e in (error, result.reason) if e)[:_ERROR_MAX_LENGTH]
     raw.processed_at = timezone.now()
     return IngestResult(
@@ -253,12 +303,15 @@ def _log(result: IngestResult) -> None:
         logger.info("Inbound email %s rejected: %s", result.raw.pk, result.error)
 
 
-def _finish(raw: RawInbound, status: RawStatus, *, error: str = "") -> IngestResult:
-    """Record that a raw email went no further than this (rejected or failed)."""
+def _finish(
+    raw: RawInbound, status: RawStatus, *, error: str = "", hold: HoldReason
+) -> IngestResult:
+    """Record that a raw email went no further than this (rejected or failed): it is held."""
     raw.status = status
+    raw.hold_reason = hold
     raw.error = error[:_ERROR_MAX_LENGTH]
     raw.processed_at = timezone.now()
-    raw.save(update_fields=["inbox", "status", "error", "processed_at"])
+    raw.save(update_fields=_MARK_FIELDS)
     result = IngestResult(raw=raw, status=status, error=error)
     _log(result)
     return result
@@ -285,3 +338,68 @@ def inbox_for_recipients(
 
 def active_email_inboxes() -> list[Inbox]:
     return list(Inbox.objects.filter(is_active=True, channel=Channel.EMAIL).order_by("pk"))
+
+
+# --- held mail -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseResult:
+    """A released raw email's message. `created` False: it was already shown (released before,
+    or a copy of a message that is stored), and `message` is that one."""
+
+    raw: RawInbound
+    message: Message
+    created: bool
+
+
+def held_mail_release(*, actor: Agent, raw_id: int) -> ReleaseResult:
+    """Show a held email as a message in a conversation, as if it had been accepted.
+
+    Idempotent: a second release (or a concurrent one) returns the message of the first. A
+    duplicate of a stored message is not stored again: the stored one is returned.
+    """
+    require_admin(actor)
+    with transaction.atomic():
+        raw = RawInbound.objects.select_for_update().filter(pk=raw_id).first()
+        if raw is None or not raw.hold_reason:
+            raise NotFound(_("There is no held message %(id)s.") % {"id": raw_id})
+        if raw.released_at is not None:
+            message = held_mail_message(raw=raw)
+            if message is None:
+                raise InvalidInput(_("The message released from it was deleted."))
+            return ReleaseResult(raw=raw, message=message, created=False)
+        data = bytes(raw.data)
+        if not data.strip():
+            raise InvalidInput(_("This message is empty: there is nothing to show."))
+        inbound = _parse(raw, data)
+        inbox = raw.inbox or inbox_for_recipients(
+            addresses=[*inbound.to, *inbound.cc, *inbound.delivered_to]
+        )
+        if inbox is None:
+            raise InvalidInput(_("There is no active email inbox to put it in: create one first."))
+        message = message_stored(message_id=inbound.message_id, fingerprint=inbound.fingerprint)
+        created = message is None
+        if message is None:
+            result = message_receive(inbox=inbox, inbound=inbound, raw=raw, release=True)
+            message = result.message or message_stored(
+                message_id=inbound.message_id, fingerprint=inbound.fingerprint
+            )
+            created = result.outcome in {Outcome.CREATED, Outcome.THREADED}
+            if message is None:  # pragma: no cover - released messages always land somewhere
+                raise InvalidInput(_("This message could not be released."))
+        raw.inbox = inbox
+        raw.status = RawStatus.PROCESSED if created else RawStatus.DUPLICATE
+        raw.released_at = timezone.now()
+        raw.released_by = actor
+        raw.save(update_fields=[*_MARK_FIELDS, "released_at", "released_by"])
+    logger.info("Held email %s released by %s as message %s", raw.pk, actor.pk, message.pk)
+    return ReleaseResult(raw=raw, message=message, created=created)
+
+
+def held_mail_message(*, raw: RawInbound) -> Message | None:
+    """The message a raw email is shown as: made from it, or the stored copy it duplicates."""
+    made = Message.objects.filter(raw=raw).order_by("pk").first()
+    if made is not None:
+        return made
+    return message_stored(message_id=raw.message_id, fingerprint=raw.fingerprint)

@@ -34,6 +34,12 @@ class InboxFilterForm(forms.Form):
         choices=[("", _("Any status")), *Status.choices],
     )
     tag = forms.CharField(label=_("Tag"), required=False, max_length=64)
+    # List and bulk mail: "bulk" shows only it, "direct" hides it, empty shows everything.
+    kind = forms.ChoiceField(
+        label=_("List and bulk mail"),
+        required=False,
+        choices=[("", _("Shown")), ("bulk", _("Only")), ("direct", _("Hidden"))],
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,

@@ -52,6 +52,11 @@ def conversation_rows(
     select_label = _("Select conversation #%(id)s")
     unassigned = format_html('<span class="muted">{}</span>', _("Unassigned"))
     mark = highlight or (lambda text: text)
+    bulk = format_html(
+        '<span class="badge badge-bulk" title="{}">{}</span>',
+        _("List or bulk mail: never answered automatically"),
+        _("Bulk"),
+    )
     rows = []
     for c in conversations:
         if c.waiting_since:
@@ -76,6 +81,7 @@ def conversation_rows(
                 "</span>"
                 '<span class="row-meta">'
                 '<span class="badge badge-{status}">{status_label}</span>'
+                "{bulk}"
                 "{when}"
                 '<span class="row-assignee">{assignee}</span>'
                 '<span class="row-inbox muted">{inbox}</span>'
@@ -89,6 +95,7 @@ def conversation_rows(
                 preview=mark(c.preview),
                 status=c.status,
                 status_label=labels.get(c.status, c.status),
+                bulk=bulk if c.is_bulk else "",
                 when=when,
                 assignee=c.assignee.name if c.assignee_id and c.assignee else unassigned,
                 inbox=c.inbox.name,

@@ -7,6 +7,7 @@ from .views import (
     customers,
     docs,
     files,
+    held_mail,
     inbox,
     manage,
     profile,
@@ -126,6 +127,20 @@ urlpatterns = [
         "manage/saved-replies/<int:saved_reply_id>/delete/",
         manage.saved_reply_remove,
         name="manage_saved_reply_delete",
+    ),
+    path("manage/held-mail/", held_mail.held_mail_index, name="manage_held_mail"),
+    path(
+        "manage/held-mail/<int:raw_id>/", held_mail.held_mail_detail, name="manage_held_mail_item"
+    ),
+    path(
+        "manage/held-mail/<int:raw_id>/eml/",
+        held_mail.held_mail_download,
+        name="manage_held_mail_download",
+    ),
+    path(
+        "manage/held-mail/<int:raw_id>/release/",
+        held_mail.held_mail_release_view,
+        name="manage_held_mail_release",
     ),
     path("manage/webhooks/", webhooks.webhook_index, name="manage_webhooks"),
     path("manage/webhooks/new/", webhooks.webhook_edit, name="manage_webhook_new"),

@@ -105,6 +105,7 @@ def list_conversations(request: HttpRequest, filters: Query[ConversationFilterIn
             team_id=filters.team_id,
             tag=filters.tag.strip().lower() if filters.tag else None,
             customer_id=filters.customer_id,
+            is_bulk=filters.is_bulk,
             created_since=filters.created_since,
             updated_since=filters.updated_since,
             sort=filters.sort,

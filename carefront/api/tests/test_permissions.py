@@ -327,9 +327,13 @@ def test_inactive_agents_token_stops_working(agent, conversation):
 # admin's read-only token, everything for an admin's read-write token.
 
 
-def admin_endpoints(webhook, delivery) -> list[tuple[str, str, dict | None, int]]:
-    w, d = webhook.pk, delivery.pk
+def admin_endpoints(webhook, delivery, held) -> list[tuple[str, str, dict | None, int]]:
+    w, d, h = webhook.pk, delivery.pk, held.pk
     return [
+        ("get", "/api/v1/held-mail", None, 200),
+        ("get", "/api/v1/held-mail/counts", None, 200),
+        ("get", f"/api/v1/held-mail/{h}", None, 200),
+        ("post", f"/api/v1/held-mail/{h}/release", {}, 200),
         ("get", "/api/v1/webhooks", None, 200),
         ("post", "/api/v1/webhooks", {"url": "https://x.example/", "event_types": ["ping"]}, 400),
         ("get", f"/api/v1/webhooks/{w}", None, 200),
@@ -344,7 +348,9 @@ def admin_endpoints(webhook, delivery) -> list[tuple[str, str, dict | None, int]
 
 
 @pytest.fixture
-def webhook_world(admin):
+def webhook_world(admin, inbox):
+    """A webhook, one of its deliveries, and a held email (an auto-reply to nothing)."""
+    from carefront.inboxes.services import email_ingest
     from carefront.webhooks.models import WebhookDelivery
     from carefront.webhooks.services import webhook_subscription_create
 
@@ -354,13 +360,24 @@ def webhook_world(admin):
     delivery = WebhookDelivery.objects.create(
         subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
     )
-    return webhook, delivery
+    held = email_ingest(
+        inbox=inbox,
+        data=(
+            f"From: dora@example.com\r\nTo: {inbox.email_address}\r\nSubject: Away\r\n"
+            "Auto-Submitted: auto-replied\r\n\r\nBack on Monday."
+        ).encode(),
+        source="test",
+    ).raw
+    return webhook, delivery, held
 
 
 def _webhook_snapshot() -> tuple:
+    from carefront.inboxes.models import RawInbound
     from carefront.webhooks.models import WebhookDelivery, WebhookSubscription
 
     return (
+        list(RawInbound.objects.values_list("id", "status", "released_at")),
+        Message.objects.count(),
         list(
             WebhookSubscription.objects.values_list("id", "url", "description", "secret", "state")
         ),

@@ -19,6 +19,7 @@ from .receive import (
     ReceiveReads,
     ReceiveResult,
     message_receive,
+    message_stored,
     messages_receive,
     messages_receive_reads,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "conversations_bulk_update",
     "conversations_release_from_agent",
     "message_receive",
+    "message_stored",
     "messages_receive",
     "messages_receive_reads",
 ]

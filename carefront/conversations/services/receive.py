@@ -20,7 +20,7 @@ from carefront.customers.services import (
     customers_get_or_create_by_email,
     email_key,
 )
-from carefront.inboxes.models import Inbox, RawInbound
+from carefront.inboxes.models import HoldReason, Inbox, RawInbound
 
 from .. import events
 from ..inbound import InboundMessage, normalize_message_id
@@ -51,7 +51,7 @@ class Outcome(StrEnum):
     THREADED = "threaded"  # added to an existing conversation
     DUPLICATE = "duplicate"  # already stored
     BOUNCE = "bounce"  # a delivery report about one of our messages
-    REJECTED = "rejected"  # auto-reply or bounce that belongs to nothing
+    REJECTED = "rejected"  # auto-reply or bounce that belongs to nothing: held
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +60,19 @@ class ReceiveResult:
     message: Message | None = None
     conversation: Conversation | None = None
     reason: str = ""
+    # Why the raw input is held rather than shown (DUPLICATE and REJECTED outcomes).
+    hold_reason: str = HoldReason.NONE
 
 
 @dataclass(slots=True)
 class ReceiveItem:
-    """One message to receive, for `messages_receive`."""
+    """One message to receive, for `messages_receive`. `release`: an admin released it from
+    held mail, so an auto-reply or bounce that belongs to nothing starts a conversation."""
 
     inbox: Inbox
     inbound: InboundMessage
     raw: RawInbound | None = None
+    release: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,7 @@ class ReceiveReads:
     hold SQLite's write lock. Anything written meanwhile is caught by a unique constraint
     (a message id, an address) and `messages_receive` starts again with fresh reads."""
 
-    stored_ids: frozenset[str]  # message ids already stored
+    stored: dict[str, set[str]]  # message id already stored -> the fingerprints stored with it
     customers: dict[str, Customer]  # by lower-cased address
     thread_keys: dict[str, int]  # Message-ID -> its conversation
 
@@ -86,19 +90,11 @@ class ReceiveReads:
 def messages_receive_reads(*, items: list[ReceiveItem]) -> ReceiveReads:
     for item in items:
         item.inbound.message_id = normalize_message_id(item.inbound.message_id)
-    items = [item for item in items if not item.inbound.is_bounce]
+    items = [item for item in items if not _is_bounce(item)]
     ids = [item.inbound.message_id for item in items if item.inbound.message_id]
     keys = {key for item in items for key in _thread_keys(item.inbound)}
     return ReceiveReads(
-        stored_ids=frozenset(
-            # The exclude() repeats the unique index's condition: without it SQLite cannot use
-            # that partial index and scans every message.
-            Message.objects.filter(message_id__in=ids)
-            .exclude(message_id="")
-            .values_list("message_id", flat=True)
-            if ids
-            else ()
-        ),
+        stored=_stored_fingerprints(ids),
         customers=customers_by_email(
             emails=list({email_key(_sender(item.inbound)) for item in items})
         )
@@ -114,11 +110,52 @@ def messages_receive_reads(*, items: list[ReceiveItem]) -> ReceiveReads:
     )
 
 
+def _stored_fingerprints(ids: list[str]) -> dict[str, set[str]]:
+    stored: dict[str, set[str]] = {}
+    if not ids:
+        return stored
+    # The exclude() repeats the unique index's condition: without it SQLite cannot use that
+    # partial index and scans every message.
+    rows = (
+        Message.objects.filter(message_id__in=ids)
+        .exclude(message_id="")
+        .values_list("message_id", "fingerprint")
+    )
+    for message_id, fingerprint in rows:
+        stored.setdefault(message_id, set()).add(fingerprint)
+    return stored
+
+
+def is_stored(fingerprints: set[str], fingerprint: str) -> bool:
+    """Whether a message with these stored fingerprints (under its Message-ID) is already kept.
+
+    An empty fingerprint on either side (API input, whose id is an idempotency key; messages
+    stored before fingerprints existed) matches any: the Message-ID alone decides.
+    """
+    if not fingerprints:
+        return False
+    return fingerprint in fingerprints or not fingerprint or "" in fingerprints
+
+
+def message_stored(*, message_id: str, fingerprint: str) -> Message | None:
+    """The stored message that this Message-ID and fingerprint are a copy of, if any."""
+    if not message_id:
+        return None
+    candidates = list(
+        Message.objects.filter(message_id=message_id).exclude(message_id="").order_by("pk")
+    )
+    for message in candidates:
+        if is_stored({message.fingerprint}, fingerprint):
+            return message
+    return None
+
+
 def message_receive(
-    *, inbox: Inbox, inbound: InboundMessage, raw: RawInbound | None = None
+    *, inbox: Inbox, inbound: InboundMessage, raw: RawInbound | None = None, release: bool = False
 ) -> ReceiveResult:
     """Store a customer's message: dedupe, find the customer, thread it, keep it."""
-    return messages_receive(items=[ReceiveItem(inbox=inbox, inbound=inbound, raw=raw)])[0]
+    item = ReceiveItem(inbox=inbox, inbound=inbound, raw=raw, release=release)
+    return messages_receive(items=[item])[0]
 
 
 def messages_receive(
@@ -126,7 +163,7 @@ def messages_receive(
 ) -> list[ReceiveResult]:
     """Store customers' messages, in order, as if received one by one, with set-based queries.
 
-    Per message: dedupe on Message-ID, find or create the customer, then thread on
+    Per message: dedupe on Message-ID and fingerprint, find or create the customer, then thread on
     Message-ID / In-Reply-To / References, else on a reply token (accepted only when the sender
     is the conversation's customer), else start a conversation. A message that links two
     conversations (a parent arriving after its replies) merges them. All of it commits
@@ -138,7 +175,7 @@ def messages_receive(
     results: list[ReceiveResult | None] = [None] * len(items)
     pending = []
     for index, item in enumerate(items):
-        if item.inbound.is_bounce:
+        if _is_bounce(item):
             results[index] = _receive_bounce(item.inbound)
         else:
             pending.append(index)
@@ -152,22 +189,16 @@ def messages_receive(
                 # A concurrent delivery stored the same message first; everything this call
                 # wrote is rolled back.
                 inbound = items[pending[0]].inbound
-                if (
-                    inbound.message_id
-                    and Message.objects.filter(message_id=inbound.message_id)
-                    .exclude(message_id="")
-                    .exists()
+                if is_stored(
+                    _stored_fingerprints([inbound.message_id]).get(inbound.message_id, set()),
+                    inbound.fingerprint,
                 ):
-                    results[pending[0]] = ReceiveResult(
-                        Outcome.DUPLICATE, reason="message id already stored"
-                    )
+                    results[pending[0]] = _duplicate()
                     return results  # type: ignore[return-value]
                 raise
             # Something raced us inside the batch: fall back to one by one.
             for index in pending:
-                results[index] = message_receive(
-                    inbox=items[index].inbox, inbound=items[index].inbound, raw=items[index].raw
-                )
+                results[index] = messages_receive(items=[items[index]])[0]
     return results  # type: ignore[return-value]
 
 
@@ -204,7 +235,7 @@ class _Batch:
 
     def run(self) -> list[tuple[int, ReceiveResult]]:
         reads = self.reads or messages_receive_reads(items=self.items)
-        keep = self._drop_duplicates(reads.stored_ids)
+        keep = self._drop_duplicates(reads.stored)
         customers = customers_get_or_create_by_email(
             senders=[
                 (_sender(self.items[i].inbound), self.items[i].inbound.from_name) for i in keep
@@ -218,17 +249,17 @@ class _Batch:
         self._write()
         return self.results
 
-    def _drop_duplicates(self, stored_ids: frozenset[str]) -> list[int]:
-        stored = set(stored_ids)
+    def _drop_duplicates(self, stored_before: dict[str, set[str]]) -> list[int]:
+        stored = {mid: set(fingerprints) for mid, fingerprints in stored_before.items()}
         keep = []
         for index, item in enumerate(self.items):
-            message_id = item.inbound.message_id
-            if message_id in stored:
-                duplicate = ReceiveResult(Outcome.DUPLICATE, reason="message id already stored")
-                self.results.append((index, duplicate))
+            message_id, fingerprint = item.inbound.message_id, item.inbound.fingerprint
+            if is_stored(stored.get(message_id, set()), fingerprint):
+                self.results.append((index, _duplicate()))
                 continue
             if message_id:
-                stored.add(message_id)  # a second copy later in this batch is a duplicate too
+                # A second copy later in this batch is a duplicate too.
+                stored.setdefault(message_id, set()).add(fingerprint)
             keep.append(index)
         return keep
 
@@ -270,13 +301,15 @@ class _Batch:
         )
         target = self._join(linked) if linked else self._by_token(inbound, customer)
         if target is None:
-            if inbound.is_auto_submitted:
+            if inbound.is_auto_submitted and not item.release:
                 logger.info(
-                    "Auto-reply from %s does not belong to a conversation; not creating one",
+                    "Auto-reply from %s does not belong to a conversation; held",
                     inbound.from_address,
                 )
                 rejected = ReceiveResult(
-                    Outcome.REJECTED, reason="auto-reply without a conversation"
+                    Outcome.REJECTED,
+                    reason="auto-reply without a conversation",
+                    hold_reason=HoldReason.AUTO_REPLY,
                 )
                 self.results.append((index, rejected))
                 return
@@ -411,6 +444,17 @@ class _Batch:
             )
 
 
+def _is_bounce(item: ReceiveItem) -> bool:
+    # A released bounce is shown as a message like any other.
+    return item.inbound.is_bounce and not item.release
+
+
+def _duplicate() -> ReceiveResult:
+    return ReceiveResult(
+        Outcome.DUPLICATE, reason="message already stored", hold_reason=HoldReason.DUPLICATE
+    )
+
+
 def _sender(inbound: InboundMessage) -> str:
     return inbound.from_address or "unknown@invalid"
 
@@ -431,6 +475,7 @@ def _conversation_new(*, inbox: Inbox, inbound: InboundMessage, customer: Custom
         status=Status.OPEN,
         last_message_at=_message_time(inbound),
         message_count=0,
+        is_bulk=inbound.is_bulk,
     )
 
 
@@ -445,6 +490,7 @@ def _message_new(*, inbound: InboundMessage, customer: Customer, raw: RawInbound
         cc=inbound.cc,
         subject=inbound.subject,
         message_id=inbound.message_id,
+        fingerprint=inbound.fingerprint,
         in_reply_to=normalize_message_id(inbound.in_reply_to[0]) if inbound.in_reply_to else "",
         references=" ".join(inbound.references),
         body_text=inbound.body_text,
@@ -541,8 +587,12 @@ def _receive_bounce(inbound: InboundMessage) -> ReceiveResult:
         else None
     )
     if message is None:
-        logger.info("Bounce from %s matches none of our messages; ignored", inbound.from_address)
-        return ReceiveResult(Outcome.REJECTED, reason="bounce for an unknown message")
+        logger.info("Bounce from %s matches none of our messages; held", inbound.from_address)
+        return ReceiveResult(
+            Outcome.REJECTED,
+            reason="bounce for an unknown message",
+            hold_reason=HoldReason.BOUNCE,
+        )
     with transaction.atomic():
         reason = inbound.bounce_reason or "The recipient's mail server rejected the message."
         Message.objects.filter(pk=message.pk).update(

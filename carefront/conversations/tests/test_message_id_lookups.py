@@ -33,5 +33,5 @@ def test_the_duplicate_check_searches_the_message_id_index(inbox):
         for sql in lookups:
             cursor.execute("EXPLAIN QUERY PLAN " + sql)
             plan = " ".join(str(row[-1]) for row in cursor.fetchall())
-            assert "message_unique_message_id" in plan, plan
+            assert "message_unique_id_fingerprint" in plan, plan
             assert "SCAN conversations_message" not in plan, plan

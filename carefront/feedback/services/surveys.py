@@ -62,6 +62,10 @@ def _why_not_surveyed(conversation: Conversation) -> str:
         return "the inbox does not ask for ratings"
     if not conversation.customer.email:
         return "the customer has no email address"
+    if conversation.is_bulk:
+        # List and bulk mail is never answered automatically: no survey, no
+        # acknowledgement, no automation (docs/email-parsing.md, "Bulk and list mail").
+        return "list or bulk mail"
     return ""
 
 

@@ -1,7 +1,8 @@
 """Importing saved mail: a folder of .eml files, a Maildir (cur/new) or an mbox file.
 
 Every message goes through `email_ingest`, like live mail. A file that cannot be read or stored
-is counted as failed and the import goes on.
+is counted as failed and the import goes on. A message that is stored but not shown (an
+auto-reply to no conversation, a duplicate, ...) is counted under its hold reason.
 """
 
 import logging
@@ -12,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from carefront.conversations.services import Outcome
 from carefront.core.exceptions import InvalidInput
-from carefront.inboxes.models import Inbox
+from carefront.inboxes.models import HoldReason, Inbox
 from carefront.inboxes.services import IngestResult, emails_ingest
 
 logger = logging.getLogger(__name__)
@@ -34,20 +37,94 @@ class MailItem:
     read: Callable[[], bytes]
 
 
+# What an ingested email became: shown (a kind of its own), held (its hold reason), or "failed":
+# not stored at all (unreadable file, database down), so the next run imports it.
+SHOWN_KINDS = ("created", "threaded", "delivery_report")
+HELD_KINDS = tuple(reason for reason in HoldReason.values if reason)
+FAILED = "failed"
+
+
+def _held_label(kind: str, count: int) -> str:
+    labels = {
+        HoldReason.AUTO_REPLY: ngettext("%(n)s auto-reply", "%(n)s auto-replies", count),
+        HoldReason.BOUNCE: ngettext("%(n)s bounce", "%(n)s bounces", count),
+        HoldReason.DUPLICATE: ngettext("%(n)s duplicate", "%(n)s duplicates", count),
+        HoldReason.EMPTY: ngettext("%(n)s empty", "%(n)s empty", count),
+        HoldReason.TOO_LARGE: ngettext("%(n)s too large", "%(n)s too large", count),
+        HoldReason.NO_INBOX: ngettext("%(n)s without an inbox", "%(n)s without an inbox", count),
+        HoldReason.ERROR: ngettext("%(n)s not storable", "%(n)s not storable", count),
+    }
+    return labels.get(kind, f"%(n)s {kind}") % {"n": f"{count:,}"}
+
+
 @dataclass
 class ImportSummary:
+    """Counts per kind (see `ingest_kind`), and the sentences that report them."""
+
     counts: Counter = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def shown(self) -> int:
+        return sum(self.counts[k] for k in SHOWN_KINDS)
+
+    @property
+    def held(self) -> int:
+        return sum(self.counts[k] for k in HELD_KINDS)
+
     def add(self, kind: str) -> None:
         self.counts[kind] += 1
 
+    def held_text(self) -> str:
+        """ "held 1,618: 1,200 auto-replies, 400 duplicates, 18 bounces" (biggest first)."""
+        if not self.held:
+            return ""
+        parts = [
+            _held_label(kind, count)
+            for kind, count in sorted(
+                ((k, self.counts[k]) for k in HELD_KINDS if self.counts[k]), key=lambda i: -i[1]
+            )
+        ]
+        return _("held %(n)s: %(reasons)s") % {"n": f"{self.held:,}", "reasons": ", ".join(parts)}
+
+    def text(self) -> str:
+        """One line: "Imported 882, held 1,618: 1,200 auto-replies, 400 duplicates, 18 bounces"."""
+        line = _("Imported %(n)s") % {"n": f"{self.shown:,}"}
+        held = self.held_text()
+        if held:
+            line = f"{line}, {held}"
+        if self.counts[FAILED]:
+            line += "; " + _("failed %(n)s") % {"n": f"{self.counts[FAILED]:,}"}
+        return line
+
+    def detail_text(self) -> str:
+        """The shown ones, by kind: "700 new conversations, 182 replies threaded, ..."."""
+        created, threaded = self.counts["created"], self.counts["threaded"]
+        reports = self.counts["delivery_report"]
+        parts = [
+            ngettext("%(n)s new conversation", "%(n)s new conversations", created),
+            ngettext("%(n)s reply threaded", "%(n)s replies threaded", threaded),
+            ngettext(
+                "%(n)s delivery report for our replies",
+                "%(n)s delivery reports for our replies",
+                reports,
+            ),
+        ]
+        counts = (created, threaded, reports)
+        return ", ".join(p % {"n": f"{n:,}"} for p, n in zip(parts, counts, strict=True))
+
 
 def ingest_kind(result: IngestResult) -> str:
-    """One word for a summary: created, threaded, duplicate, bounce, rejected or failed."""
+    """One word for a summary: created, threaded, delivery_report (a bounce that marked one of
+    our replies as undelivered), or the hold reason of a held email (auto_reply, duplicate, ...).
+    """
+    if result.hold_reason:
+        return result.hold_reason
+    if result.outcome == Outcome.BOUNCE:
+        return "delivery_report"
     return str(result.outcome or result.status)
 
 
@@ -105,6 +182,7 @@ def mail_import(
     inbox: Inbox | None,
     on_progress: Callable[[str], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    summary: ImportSummary | None = None,
 ) -> ImportSummary:
     """Import every message under `path` into `inbox` (None: chosen from each message's
     recipients). Returns counts per outcome; `failed` counts files that could not be read or
@@ -115,7 +193,8 @@ def mail_import(
     one and threads exactly the same.
     """
     _total, items = mail_items(path)
-    summary = ImportSummary()
+    # The caller may pass its own summary to watch the counts grow (a progress bar).
+    summary = summary if summary is not None else ImportSummary()
     batch: list[tuple[bytes, str]] = []
 
     def flush() -> None:

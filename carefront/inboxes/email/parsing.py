@@ -12,7 +12,6 @@ import base64
 import binascii
 import codecs
 import datetime as dt
-import hashlib
 import re
 from email import errors as email_errors
 from email import message_from_bytes
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from carefront.conversations.inbound import (
     InboundAttachment,
     InboundMessage,
+    message_fingerprint,
     normalize_message_id,
 )
 from carefront.conversations.reply_tokens import find_tokens
@@ -33,8 +33,8 @@ from .html import html_sanitize, html_to_text
 from .quotes import extract_reply
 
 CHANNEL = "email"
-# Used in a Message-ID we make up (from the bytes) when a message has none, so that importing
-# the same file twice is still recognised as a duplicate.
+# Used in a Message-ID we make up (from the fingerprint) when a message has none, so that
+# importing the same mail twice, even with another Received chain, is still a duplicate.
 NO_MESSAGE_ID_DOMAIN = "no-message-id.carefront.invalid"
 
 _ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
@@ -117,7 +117,7 @@ def parse_email(data: bytes) -> InboundMessage:
     cc = _addresses(headers, "cc")
     delivered_to = _addresses(headers, "delivered-to") + _addresses(headers, "x-original-to")
     subject = _clean(header_decode(headers.get("subject")))
-    message_id = _first_id(headers.get("message-id")) or _synthetic_message_id(data)
+    message_id = _first_id(headers.get("message-id"))
 
     body = _Body()
     _walk(msg, body, depth=0)
@@ -157,6 +157,7 @@ def parse_email(data: bytes) -> InboundMessage:
         parse_warning="\n".join(warnings),
     )
     _classify(msg, headers, inbound, body)
+    _fingerprint(inbound)
     return inbound
 
 
@@ -300,8 +301,11 @@ def _ids(values: list | None) -> list[str]:
     return result
 
 
-def _synthetic_message_id(data: bytes) -> str:
-    return f"{hashlib.sha256(data).hexdigest()[:40]}@{NO_MESSAGE_ID_DOMAIN}"
+def _fingerprint(inbound: InboundMessage) -> None:
+    """Fingerprint the parsed message; one without a Message-ID gets one made from it."""
+    inbound.fingerprint = message_fingerprint(inbound)
+    if not inbound.message_id:
+        inbound.message_id = f"{inbound.fingerprint}@{NO_MESSAGE_ID_DOMAIN}"
 
 
 def _date(value: object) -> dt.datetime | None:
@@ -544,13 +548,15 @@ def _classify(msg: EmailMessage, headers: _Headers, inbound: InboundMessage, bod
     inbound.is_auto_submitted = (is_report and report_type == "disposition-notification") or (
         is_auto_submitted_headers(headers, inbound.subject)
     )
+    inbound.is_bulk = is_bulk_headers(headers)
 
 
 def is_auto_submitted_headers(msg: _Headers, subject: str) -> bool:
-    """Whether a program, not a person, sent this message (RFC 3834 and vendor headers).
+    """Whether a program, not a person, sent this message as an automatic reply or report
+    (RFC 3834 and vendor headers, out-of-office subjects).
 
-    Mailing-list headers (List-Id, Precedence: list) do NOT count: a person writing to us
-    through a list or group address is still a person.
+    List and bulk headers do NOT count (see `is_bulk_headers`): a person writing to us through
+    a list or group address is still a person.
     """
     auto_submitted = str(msg.get("auto-submitted") or "").strip().lower()
     if auto_submitted and not auto_submitted.startswith("no"):
@@ -558,12 +564,27 @@ def is_auto_submitted_headers(msg: _Headers, subject: str) -> bool:
     if msg.get("x-autoreply") or msg.get("x-autorespond") or msg.get("x-autoresponder"):
         return True
     precedence = str(msg.get("precedence") or "").strip().lower()
-    if precedence in {"bulk", "junk", "auto_reply", "auto-reply"}:
-        return True
-    suppress = str(msg.get("x-auto-response-suppress") or "").lower()
-    if suppress and (suppress.strip() == "all" or "oof" in suppress or "autoreply" in suppress):
+    if precedence in {"auto_reply", "auto-reply"}:
         return True
     return bool(_AUTO_REPLY_SUBJECT_RE.match(subject))
+
+
+_LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "list-archive")
+
+
+def is_bulk_headers(msg: _Headers) -> bool:
+    """Whether the message came through a list, a group or a bulk sender: "do not answer this
+    automatically" (Precedence: bulk/list/junk, RFC 2369/2919 List-* headers, Exchange's
+    X-Auto-Response-Suppress), which says nothing about whether a person wrote it."""
+    precedence = str(msg.get("precedence") or "").strip().lower()
+    if precedence in {"bulk", "list", "junk"}:
+        return True
+    if any(msg.get(name) for name in _LIST_HEADERS):
+        return True
+    suppress = str(msg.get("x-auto-response-suppress") or "").lower()
+    return bool(suppress) and (
+        suppress.strip() == "all" or "oof" in suppress or "autoreply" in suppress
+    )
 
 
 def _bounced_ids(inbound: InboundMessage, body: _Body) -> list[str]:
@@ -627,14 +648,14 @@ def recover_email(data: bytes, *, reason: str) -> InboundMessage:
     name, address = parseaddr(found.get("from", ""))
     text = _clean(_decode_text(data, "utf-8")[0])
     subject = found.get("subject", "")
-    return InboundMessage(
+    inbound = InboundMessage(
         channel=CHANNEL,
         from_address=address if "@" in address else "",
         from_name=name,
         to=[a for _n, a in getaddresses([found.get("to", "")]) if "@" in a],
         cc=[a for _n, a in getaddresses([found.get("cc", "")]) if "@" in a],
         subject=subject,
-        message_id=_first_id(found.get("message-id")) or _synthetic_message_id(data),
+        message_id=_first_id(found.get("message-id")),
         in_reply_to=_ids([found["in-reply-to"]] if "in-reply-to" in found else None),
         references=_ids([found["references"]] if "references" in found else None),
         body_text=text,
@@ -646,3 +667,5 @@ def recover_email(data: bytes, *, reason: str) -> InboundMessage:
         )
         % {"reason": reason[:300]},
     )
+    _fingerprint(inbound)
+    return inbound

@@ -33,8 +33,8 @@ def test_folder_of_eml_files_creates_and_threads(tmp_path, inbox):
 
     out, _err = run(str(tmp_path), "--inbox", inbox.name)
 
-    assert "created: 1" in out
-    assert "threaded: 1" in out
+    assert out.startswith("Imported 2 (2 messages from")
+    assert "1 new conversation, 1 reply threaded, 0 delivery reports" in out
     assert Conversation.objects.get().message_count == 2
     assert RawInbound.objects.filter(source="import").count() == 2
 
@@ -48,7 +48,7 @@ def test_maildir_new_and_cur_are_imported(tmp_path, inbox):
 
     out, _err = run(str(tmp_path / "Maildir"))
 
-    assert "created: 2" in out
+    assert "2 new conversations, 0 replies threaded" in out
     assert Message.objects.count() == 2
 
 
@@ -61,7 +61,8 @@ def test_mbox_file_is_split_into_messages(tmp_path, inbox):
 
     out, _err = run(str(tmp_path / "archive.mbox"))
 
-    assert "created: 3" in out
+    assert out.startswith("Imported 3 (3 messages from")
+    assert "3 new conversations, 0 replies threaded" in out
     assert Conversation.objects.filter(subject__startswith="From the archive").count() == 3
     assert RawInbound.objects.filter(source_ref__endswith="archive.mbox#3").exists()
 
@@ -81,7 +82,7 @@ def test_importing_twice_reports_duplicates(tmp_path, inbox):
 
     out, _err = run(str(tmp_path))
 
-    assert "duplicates: 1" in out
+    assert out.startswith("Imported 0, held 1: 1 duplicate (1 messages from")
     assert Message.objects.count() == 1
 
 
@@ -104,7 +105,7 @@ def test_bad_files_are_counted_and_do_not_stop_the_import(tmp_path, inbox, monke
 
     assert summary.total == 4
     assert summary.counts["failed"] == 1
-    assert summary.counts["rejected"] == 1  # the empty file, kept raw with its reason
+    assert summary.counts["empty"] == 1  # the empty file, kept raw with its reason
     assert Conversation.objects.filter(subject="Good").exists()
     # The garbage file is stored as it came and shown from what could be recovered.
     assert RawInbound.objects.filter(source_ref__endswith="1-garbage.eml").exists()
@@ -120,7 +121,7 @@ def test_failures_are_reported_in_the_summary(tmp_path, inbox, monkeypatch):
 
     out, err = run(str(tmp_path))
 
-    assert "failed: 1" in out
+    assert "Imported 0; failed 1" in out
     assert "Run the import again" in err
 
 
@@ -143,3 +144,81 @@ def test_recipient_picks_the_inbox_when_none_is_given(tmp_path, inbox):
     run(str(tmp_path))
 
     assert Conversation.objects.get().inbox == other
+
+
+def test_the_summary_says_how_many_were_held_and_why(tmp_path, inbox):
+    mail = email_bytes(to=inbox.email_address, subject="Parcel", message_id="<p1@example.com>")
+    (tmp_path / "1.eml").write_bytes(mail)
+    (tmp_path / "2.eml").write_bytes(mail)  # the same message again
+    for n in range(2):
+        (tmp_path / f"oof{n}.eml").write_bytes(
+            (
+                f"From: dora{n}@example.com\r\nTo: {inbox.email_address}\r\n"
+                f"Subject: Out of office\r\nMessage-ID: <oof{n}@example.com>\r\n"
+                "Auto-Submitted: auto-replied\r\n\r\nAway.\r\n"
+            ).encode()
+        )
+    (tmp_path / "list.eml").write_bytes(
+        (
+            f"From: bea@example.com\r\nTo: {inbox.email_address}\r\nSubject: [users] Export\r\n"
+            "Message-ID: <l1@example.com>\r\nPrecedence: bulk\r\nList-Id: <users.example.org>\r\n"
+            "\r\nThe last row is missing.\r\n"
+        ).encode()
+    )
+
+    out, _err = run(str(tmp_path))
+
+    first, second, third = out.splitlines()
+    assert first.startswith("Imported 2, held 3: 2 auto-replies, 1 duplicate (5 messages from")
+    assert second == "2 new conversations, 0 replies threaded, 0 delivery reports for our replies."
+    assert "Held mail" in third
+
+
+def test_the_summary_groups_thousands_biggest_reason_first():
+    from collections import Counter
+
+    from carefront.inboxes.email.mail_import import ImportSummary
+
+    summary = ImportSummary(
+        counts=Counter(
+            created=700, threaded=182, auto_reply=1200, duplicate=400, bounce=18, failed=0
+        )
+    )
+    assert summary.text() == (
+        "Imported 882, held 1,618: 1,200 auto-replies, 400 duplicates, 18 bounces"
+    )
+    assert summary.held_text() == "held 1,618: 1,200 auto-replies, 400 duplicates, 18 bounces"
+
+
+def test_the_progress_bar_shows_the_held_reasons_as_it_goes(tmp_path, inbox, monkeypatch):
+    """The bar's postfix is the summary's held_text, updated for each message."""
+    import carefront.inboxes.management.commands.import_mail as command
+
+    postfixes = []
+
+    class Bar:
+        def __init__(self, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def update(self):
+            pass
+
+        def set_postfix_str(self, text, refresh=True):
+            postfixes.append(text)
+
+    monkeypatch.setattr(command, "tqdm", Bar)
+    mail = email_bytes(to=inbox.email_address, subject="Parcel", message_id="<p1@example.com>")
+    (tmp_path / "1.eml").write_bytes(mail)
+    (tmp_path / "2.eml").write_bytes(mail)
+    (tmp_path / "3.eml").write_bytes(mail)
+
+    run(str(tmp_path))
+
+    # Updated as each message is counted: at the end it names both copies.
+    assert postfixes[-1] == "held 2: 2 duplicates"

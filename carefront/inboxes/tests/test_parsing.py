@@ -187,24 +187,55 @@ def test_embedded_message_is_kept_as_eml_attachment():
         "Auto-Submitted: auto-replied",
         "X-Autoreply: yes",
         "X-Autorespond: yes",
-        "Precedence: bulk",
         "Precedence: auto_reply",
-        "X-Auto-Response-Suppress: All",
-        "X-Auto-Response-Suppress: DR, OOF, AutoReply",
         "Subject: Out of Office: back Monday",
         "Subject: Automatische Antwort: Ihre Anfrage",
     ],
 )
 def test_auto_replies_are_flagged(header):
-    assert parse_email(mime(header + "\r\n")).is_auto_submitted is True
+    inbound = parse_email(mime(header + "\r\n"))
+    assert inbound.is_auto_submitted is True
+    assert inbound.is_bulk is False
 
 
 @pytest.mark.parametrize(
     "header",
-    ["Auto-Submitted: no", "Precedence: list", "List-Id: <support.lists.example.com>", ""],
+    [
+        "Auto-Submitted: no",
+        "Precedence: list",
+        "Precedence: bulk",
+        "Precedence: junk",
+        "List-Id: <support.lists.example.com>",
+        "List-Unsubscribe: <mailto:leave@lists.example.com>",
+        "List-Post: <mailto:support@lists.example.com>",
+        "X-Auto-Response-Suppress: All",
+        "X-Auto-Response-Suppress: DR, OOF, AutoReply",
+        "",
+    ],
 )
 def test_people_and_list_mail_are_not_auto_replies(header):
     assert parse_email(mime(header + "\r\n" if header else "")).is_auto_submitted is False
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Precedence: list",
+        "Precedence: bulk",
+        "Precedence: junk",
+        "List-Id: <support.lists.example.com>",
+        "List-Unsubscribe: <mailto:leave@lists.example.com>",
+        "List-Post: <mailto:support@lists.example.com>",
+        "X-Auto-Response-Suppress: All",
+    ],
+)
+def test_list_and_bulk_mail_is_flagged_bulk(header):
+    assert parse_email(mime(header + "\r\n")).is_bulk is True
+
+
+@pytest.mark.parametrize("header", ["Auto-Submitted: no", "Precedence: first-class", ""])
+def test_ordinary_mail_is_not_bulk(header):
+    assert parse_email(mime(header + "\r\n" if header else "")).is_bulk is False
 
 
 def test_delivery_status_report_is_a_bounce_with_ids_and_reason():

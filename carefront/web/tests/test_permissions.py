@@ -14,6 +14,7 @@ from carefront.conversations.inbound import InboundAttachment
 from carefront.conversations.models import Attachment, Message
 from carefront.conversations.tests.factories import receive
 from carefront.inboxes.models import RawInbound
+from carefront.inboxes.services import email_ingest
 from carefront.webhooks.models import WebhookDelivery
 from carefront.webhooks.services import webhook_subscription_create
 
@@ -91,6 +92,10 @@ ADMIN_ROUTES = [
     Route("web:manage_agent_new", []),
     Route("web:manage_agent", ["agent"]),
     Route("web:manage_agent_toggle_active", ["other_agent"], "post", {}, 302),
+    Route("web:manage_held_mail", []),
+    Route("web:manage_held_mail_item", ["held"]),
+    Route("web:manage_held_mail_download", ["held"]),
+    Route("web:manage_held_mail_release", ["held"], "post", {}, 302),
     Route("web:manage_webhooks", []),
     Route("web:manage_webhook_new", []),
     Route("web:manage_webhook", ["webhook"]),
@@ -138,6 +143,14 @@ def world(inbox, team, agent, admin):
         "second": receive(inbox, from_address="ana@example.com", subject="Again").conversation,
         "webhook": webhook,
         "doc": SimpleNamespace(pk="api"),  # docs are files: the URL takes a name
+        "held": email_ingest(
+            inbox=inbox,
+            data=(
+                f"From: dora@example.com\r\nTo: {inbox.email_address}\r\n"
+                "Subject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nAway."
+            ).encode(),
+            source="test",
+        ).raw,
         "webhook_delivery": WebhookDelivery.objects.create(
             subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
         ),

@@ -86,6 +86,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         assignee_id=data.get("assignee"),
         status=data.get("status"),
         tag=(data.get("tag") or "").strip().lower() or None,
+        is_bulk={"bulk": True, "direct": False}.get(data.get("kind", "")),
         sort=sort,
     )
     capped = False

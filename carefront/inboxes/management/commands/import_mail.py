@@ -8,10 +8,8 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from carefront.core.exceptions import ApplicationError
-from carefront.inboxes.email.mail_import import mail_import, mail_items
+from carefront.inboxes.email.mail_import import ImportSummary, mail_import, mail_items
 from carefront.inboxes.models import Inbox
-
-SUMMARY_ORDER = ("created", "threaded", "duplicate", "bounce", "rejected", "failed")
 
 
 class Command(BaseCommand):
@@ -48,21 +46,23 @@ class Command(BaseCommand):
             disable=no_progress,
             desc=_("Importing"),
         ) as bar:
-            summary = mail_import(path=path, inbox=target, on_progress=lambda _ref: bar.update())
-        labels = {
-            "created": _("created"),
-            "threaded": _("threaded"),
-            "duplicate": _("duplicates"),
-            "bounce": _("bounces"),
-            "rejected": _("rejected"),
-            "failed": _("failed"),
-        }
-        parts = [f"{labels[k]}: {summary.counts.get(k, 0)}" for k in SUMMARY_ORDER]
-        parts += [f"{k}: {v}" for k, v in summary.counts.items() if k not in labels]
+            summary = ImportSummary()
+
+            def progress(_ref: str) -> None:
+                # The bar says as it goes how many were held and why.
+                bar.set_postfix_str(summary.held_text(), refresh=False)
+                bar.update()
+
+            mail_import(path=path, inbox=target, on_progress=progress, summary=summary)
         self.stdout.write(
-            _("Imported %(total)s messages from %(path)s") % {"total": summary.total, "path": path}
+            _("%(summary)s (%(total)s messages from %(path)s).")
+            % {"summary": summary.text(), "total": f"{summary.total:,}", "path": path}
         )
-        self.stdout.write(", ".join(parts))
+        self.stdout.write(summary.detail_text() + ".")
+        if summary.held:
+            self.stdout.write(
+                _("Held messages are kept: find and release them under Admin > Held mail.")
+            )
         if summary.counts.get("failed"):
             self.stderr.write(
                 _("Some messages failed; see the log above. Run the import again to retry them.")
