@@ -74,7 +74,9 @@ def test_a_german_customer_gets_the_whole_survey_in_german(inbox, agent, sink):
     assert "Ihre Bewertung: <strong>Sehr gut</strong>." in body
     assert "Das Team liest jede Antwort." in body
     # Django's German date format and month names: "bis zum 17. Dezember 2026".
-    assert re.search(r"Bis zum \d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4} können Sie", body)
+    assert re.search(
+        r'Bis zum <time datetime="[^"]+">\d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}</time> können Sie', body
+    )
     assert Rating.objects.get(conversation=conversation).score == "great"
 
 
