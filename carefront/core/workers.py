@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
@@ -229,3 +229,5 @@ def heartbeat_forever(*, stop: threading.Event, worker_ids: Iterable[str] = ()) 
                 worker_unregister(worker_id=worker_id)
         except Exception:
             logger.exception("Could not remove the heartbeats of %s", ids)
+        finally:
+            connections.close_all()  # this thread's own

@@ -48,5 +48,6 @@ class Command(DbWorkerCommand):
             return super().handle(*args, **options)
         finally:
             stop.set()
+            beats.join(timeout=5)
             for each in {current_worker_id(), worker_id}:
                 worker_unregister(worker_id=each)
