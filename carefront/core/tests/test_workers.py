@@ -30,7 +30,7 @@ DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 
 
 def dead_worker_id() -> str:
-    process = subprocess.Popen(["true"])  # noqa: S607
+    process = subprocess.Popen(["true"])
     process.wait()
     return f"{_hostname()}:{process.pid}:deadbeef"
 

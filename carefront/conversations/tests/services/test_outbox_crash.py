@@ -32,7 +32,7 @@ def queued_reply(inbox, agent):
 
 def dead_worker_id() -> str:
     """The id a worker on this host had, whose process has ended."""
-    process = subprocess.Popen(["true"])  # noqa: S607
+    process = subprocess.Popen(["true"])
     process.wait()
     return f"{_hostname()}:{process.pid}:deadbeef"
 
@@ -111,9 +111,7 @@ def test_a_reply_in_flight_when_the_sender_died_is_sent_again_with_the_same_mess
 
     outbox_flush()
 
-    assert [r.message["Message-ID"] for r in sink.messages] == [
-        f"<{queued_reply.message_id}>"
-    ] * 2
+    assert [r.message["Message-ID"] for r in sink.messages] == [f"<{queued_reply.message_id}>"] * 2
     assert entry_of(queued_reply).status == OutboxStatus.SENT
 
 
@@ -122,7 +120,7 @@ def test_a_relay_that_drops_the_connection_after_storing_gets_it_again(sink, que
     handler = sink.handler
     original = handler.handle_DATA
 
-    async def store_then_hang_up(server, session, envelope):  # noqa: N802
+    async def store_then_hang_up(server, session, envelope):
         await original(server, session, envelope)
         session.transport.close()
         return "250 OK"
@@ -162,4 +160,17 @@ def test_a_send_by_a_live_worker_elsewhere_is_left_alone(sink, queued_reply):
     # Its heartbeat stops: it is dead, and its send is made again.
     WorkerHeartbeat.objects.update(last_seen_at=now - dt.timedelta(minutes=5))
     outbox_flush()
+    assert len(sink.messages) == 1
+
+
+def test_outbox_flush_command_sends_what_a_dead_worker_left(sink, queued_reply, capsys):
+    from django.core.management import call_command
+
+    OutboxEntry.objects.filter(message=queued_reply).update(
+        status=OutboxStatus.SENDING, attempts=1, sending_by=dead_worker_id()
+    )
+
+    call_command("outbox_flush")
+
+    assert "1 replies attempted." in capsys.readouterr().out
     assert len(sink.messages) == 1
