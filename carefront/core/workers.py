@@ -31,6 +31,12 @@ RECOVER_EVERY_SECONDS = 60.0
 # Claims by a process known to no heartbeat are trusted this long.
 DEFAULT_FALLBACK = dt.timedelta(minutes=10)
 
+# Recovery reads the RUNNING tasks; django-tasks-db indexes only READY ones (core migration 0002).
+RUNNING_TASKS_INDEX_SQL = (
+    "CREATE INDEX IF NOT EXISTS carefront_running_tasks_idx "
+    "ON django_tasks_database_dbtaskresult (status) WHERE status = 'RUNNING'"
+)
+
 _process: tuple[int, str] | None = None
 _process_lock = threading.Lock()
 # (name, hook): each app registers how to recover its own claimed work (AppConfig.ready).
@@ -107,6 +113,13 @@ class Liveness:
         return claimed_at is None or claimed_at < self.now - fallback
 
 
+def running_tasks_index_ensure(*, using: str = "default") -> None:
+    from django.db import connections as all_connections
+
+    with all_connections[using].cursor() as cursor:
+        cursor.execute(RUNNING_TASKS_INDEX_SQL)
+
+
 def worker_heartbeat(*, worker_id: str | None = None) -> None:
     """Record that this process is alive (creates its row on the first beat)."""
     worker_id = worker_id or current_worker_id()
@@ -146,9 +159,9 @@ def tasks_recover(*, now: dt.datetime | None = None) -> int:
     from django_tasks_db.models import DBTaskResult
 
     running = list(
-        DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list(
-            "id", "worker_ids", "started_at"
-        )
+        DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+        .order_by()  # no sort: the partial index of core migration 0002 answers it alone
+        .values_list("id", "worker_ids", "started_at")
     )
     if not running:
         return 0

@@ -7,9 +7,10 @@ message's status, committed after). Recovery sends again only what no relay acce
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,9 +42,18 @@ def _mark_accepted(entry_id: int) -> None:
     """The relay took it: the one fact that must be durable before anything else happens."""
     # Autocommit: one UPDATE is its own (shortest possible) transaction.
     # PENDING too: should recovery have wrongly taken it back meanwhile, it is sent all the same.
-    OutboxEntry.objects.filter(
+    entries = OutboxEntry.objects.filter(
         pk=entry_id, status__in=[OutboxStatus.SENDING, OutboxStatus.PENDING]
-    ).update(status=OutboxStatus.ACCEPTED, sent_at=timezone.now(), last_error="")
+    )
+    for attempt in range(3):
+        try:
+            entries.update(status=OutboxStatus.ACCEPTED, sent_at=timezone.now(), last_error="")
+            return
+        except OperationalError:
+            # A locked database must not turn an accepted mail into a retry (a duplicate).
+            if attempt == 2:
+                raise
+            time.sleep(0.5)
 
 
 def _send(message: Message, entry_id: int) -> None:
