@@ -228,6 +228,12 @@ def send_crash_rows(kills: int, rounds: int) -> list[tuple[str, str, str, str]]:
             "",
         ),
         (
+            "window: relay stored the reply -> hand-over written (p50, median of rounds)",
+            f"{r['window_ms_p50_median']} ms",
+            "",
+            "",
+        ),
+        (
             "tasks left RUNNING after the kills",
             str(r["tasks_running_after_workers"]),
             "0",

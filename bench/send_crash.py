@@ -83,6 +83,13 @@ def status() -> dict:
     return {
         "outbox": dict(OutboxEntry.objects.values_list("status").annotate(n=Count("pk"))),
         "tasks": dict(DBTaskResult.objects.values_list("status").annotate(n=Count("pk"))),
+        # When each reply was recorded as handed over (the clock read just before that write).
+        "sent_at": {
+            message_id: sent_at.timestamp()
+            for message_id, sent_at in OutboxEntry.objects.exclude(sent_at=None).values_list(
+                "message__message_id", "sent_at"
+            )
+        },
     }
 
 
@@ -107,6 +114,7 @@ class Sink:
         from aiosmtpd.controller import Controller
 
         self.received: list[str] = []
+        self.stored_at: dict[str, float] = {}  # Message-ID -> when first accepted (wall clock)
         self.lock = threading.Lock()
         with socket.socket() as probe:  # a free port on loopback
             probe.bind(("127.0.0.1", 0))
@@ -115,8 +123,10 @@ class Sink:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         headers = BytesHeaderParser().parsebytes(envelope.original_content or envelope.content)
+        message_id = str(headers.get("Message-ID", "")).strip().strip("<>")
         with self.lock:
-            self.received.append(str(headers.get("Message-ID", "")).strip().strip("<>"))
+            self.received.append(message_id)
+            self.stored_at.setdefault(message_id, time.time())
         return "250 Message accepted for delivery"
 
     def start(self) -> int:
@@ -238,6 +248,13 @@ def run(args: argparse.Namespace) -> dict:
         log.close()
         sink.controller.stop()
     counts = collections.Counter(sink.received)
+    # The window a kill turns into a duplicate starts when the relay stores the mail and ends
+    # when the hand-over is written: measured up to the clock read just before that write.
+    gaps = sorted(
+        (final["sent_at"][mid] - sink.stored_at[mid]) * 1000
+        for mid in expected
+        if counts[mid] == 1 and mid in final["sent_at"] and mid in sink.stored_at
+    )
     received = [mid for mid in expected if counts[mid]]
     duplicated = [mid for mid in expected if counts[mid] > 1]
     return {
@@ -256,6 +273,8 @@ def run(args: argparse.Namespace) -> dict:
         "tasks_final": final["tasks"],
         # Recovery's own account (the code after the change logs it; the code before does not).
         "resent_in_flight": _log_count(log_path, "were in flight when their worker died"),
+        "window_ms_p50": round(gaps[len(gaps) // 2], 2) if gaps else None,
+        "window_ms_p90": round(gaps[int(len(gaps) * 0.9)], 2) if gaps else None,
         "seconds": round(time.monotonic() - started, 1),
     }
 
@@ -295,9 +314,11 @@ def main() -> int:
             rounds.append(run(args))
             print(json.dumps(rounds[-1]), file=sys.stderr, flush=True)
         keys = ("replies", "kills", "lost", "duplicated", "extra_copies", "resent_in_flight")
+        windows = sorted(r["window_ms_p50"] for r in rounds if r["window_ms_p50"] is not None)
         total = {key: sum(r[key] for r in rounds) for key in keys}
         total["tasks_running_after_workers"] = sum(r["tasks_running_after_workers"] for r in rounds)
         total["missing_until_forced_flush"] = sum(r["missing_until_forced_flush"] for r in rounds)
+        total["window_ms_p50_median"] = windows[len(windows) // 2] if windows else None
         print(json.dumps({**total, "code": rounds[0]["code"], "rounds": rounds}))
     return 0
 
