@@ -166,3 +166,13 @@ def test_tasks_recover_command_reports_what_it_put_back(capsys):
     out = capsys.readouterr().out
     assert "tasks: 1 put back" in out
     assert "outbox: 0 put back" in out
+
+
+def test_admins_see_the_live_workers_in_the_django_admin(client, admin):
+    worker_heartbeat(worker_id="box:31:abcdefgh")
+    client.force_login(admin)
+
+    page = client.get("/admin/core/workerheartbeat/")
+
+    assert page.status_code == 200
+    assert "box:31:abcdefgh" in page.content.decode()
