@@ -1,6 +1,7 @@
 """Abstract building blocks shared by the domain apps."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
@@ -27,8 +28,8 @@ class WorkerHeartbeat(models.Model):
     last_seen_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "worker heartbeat"
-        verbose_name_plural = "worker heartbeats"
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
 
     def __str__(self) -> str:
         return self.worker_id

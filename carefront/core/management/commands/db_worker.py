@@ -10,6 +10,7 @@ import os
 import threading
 
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django.utils.translation import gettext_lazy as _
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from carefront.core.workers import (
@@ -21,7 +22,9 @@ from carefront.core.workers import (
 
 
 class Command(DbWorkerCommand):
-    help = "Run a database background worker (with heartbeats and recovery of dead workers' tasks)"
+    help = _(
+        "Run a database background worker (with heartbeats and recovery of dead workers' tasks)"
+    )
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
@@ -35,7 +38,9 @@ class Command(DbWorkerCommand):
         worker_id = options["worker_id"]
         recovery = worker_start(worker_ids=[worker_id])
         if recovery.total and options["verbosity"]:
-            self.stdout.write(f"Recovered from dead workers: {recovery.counts}")
+            self.stdout.write(
+                _("Recovered from dead workers: %(counts)s") % {"counts": recovery.counts}
+            )
         stop = threading.Event()
         beats = threading.Thread(
             target=heartbeat_forever,
