@@ -4,7 +4,8 @@ Every process that does background work (`manage.py db_worker`, the worker threa
 has a worker id `host:pid:token`, beats a `WorkerHeartbeat` row every few seconds and, when it
 starts and every minute, runs `workers_recover()`: the sends and tasks claimed by a process that
 is dead are made available again. A process is dead when it runs on this host and its pid is
-gone (or is ours, under another id: a restarted container), or when its heartbeat is older than
+gone (or is ours, under another id: an earlier process that had our pid; "this host" is the host
+name and the pid namespace), or when its heartbeat is older than
 `CAREFRONT["WORKER_STALE_SECONDS"]`; with neither to go on (no heartbeat was ever written, as for
 an `outbox_flush()` run from cron on another machine), when its claim is older than `fallback`.
 """
@@ -44,7 +45,13 @@ _recovery_hooks: list[tuple[str, Callable[[], int]]] = []
 
 
 def _hostname() -> str:
-    return socket.gethostname()[:40]
+    """This host, as far as pids mean the same thing: the host name plus, where Linux says it,
+    the pid namespace (two containers given one host name do not see each other's pids)."""
+    name = socket.gethostname()[:28]
+    try:
+        return f"{name}~{os.stat('/proc/self/ns/pid').st_ino:x}"
+    except OSError:
+        return name
 
 
 def current_worker_id() -> str:
@@ -99,8 +106,8 @@ class Liveness:
             return False
         host, _sep, rest = worker_id.rpartition(":")[0].rpartition(":")
         pid = int(rest) if rest.isdigit() else None
-        # On this host the pid says it; our own pid under another id is an earlier process of
-        # this container (pid 1 again after a restart).
+        # On this host (and pid namespace) the pid says it; our own pid under another id is an
+        # earlier process that had it (pid 1 of a container started again in the same namespace).
         if (
             pid is not None
             and host == _hostname()

@@ -1,6 +1,7 @@
 """Tasks left RUNNING by a worker that died are run again, and a re-run never sends twice."""
 
 import datetime as dt
+import socket
 import subprocess
 
 import pytest
@@ -29,10 +30,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
-def dead_worker_id() -> str:
+def dead_pid() -> int:
     process = subprocess.Popen(["true"])
     process.wait()
-    return f"{_hostname()}:{process.pid}:deadbeef"
+    return process.pid
+
+
+def dead_worker_id() -> str:
+    return f"{_hostname()}:{dead_pid()}:deadbeef"
 
 
 def beating(worker_id: str, *, seconds_ago: float) -> None:
@@ -91,7 +96,7 @@ def test_a_task_of_an_unknown_worker_is_trusted_for_an_hour():
 
 
 def test_an_earlier_process_with_our_pid_is_dead():
-    # A restarted container: pid 1 again, under a new id.
+    # An earlier process that had our pid (pid 1 of a container, say), under another id.
     import os
 
     earlier = f"{_hostname()}:{os.getpid()}:earlier1"
@@ -100,6 +105,16 @@ def test_an_earlier_process_with_our_pid_is_dead():
     assert liveness.is_dead(earlier, claimed_at=timezone.now(), fallback=dt.timedelta(hours=1))
     assert not liveness.is_dead(
         current_worker_id(), claimed_at=timezone.now(), fallback=dt.timedelta(hours=1)
+    )
+
+
+def test_same_host_name_in_another_pid_namespace_is_not_judged_by_pid():
+    # Two containers given one host name: a pid gone here says nothing about the other.
+    other_namespace = f"{socket.gethostname()[:28]}~1:{dead_pid()}:cccccccc"
+    liveness = Liveness.of([other_namespace])
+
+    assert not liveness.is_dead(
+        other_namespace, claimed_at=timezone.now(), fallback=dt.timedelta(hours=1)
     )
 
 
