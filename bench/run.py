@@ -1,8 +1,9 @@
 """Run Carefront's benchmarks and print a markdown table (`make bench`). See bench/README.md.
 
-    .venv/bin/python bench/run.py [--only ingest|web|api] [--messages 10000]
+    .venv/bin/python bench/run.py [--only ingest|web|api|send-crash] [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
+                                  [--kills 24] [--kill-rounds 3]
 
 Each benchmark runs in its own process (its own database and settings); this script only
 orchestrates and reports. Benchmarks are not tests: nothing here fails on a slow number.
@@ -211,9 +212,45 @@ def api_rows(
     return rows
 
 
+def send_crash_rows(kills: int, rounds: int) -> list[tuple[str, str, str, str]]:
+    r = _run("send_crash.py", "--replies", "200", "--kills", str(kills), "--rounds", str(rounds))
+    if "error" in r:
+        return [("send crash", r["error"], "", "")]
+    label = f"200 replies x {rounds} rounds, sender killed {r['kills']} times in all"
+    per_round = " / ".join(str(each["duplicated"]) for each in r["rounds"])
+    return [
+        (f"{label}: replies lost", str(r["lost"]), "0", _mark(r["lost"] == 0)),
+        (
+            f"{label}: replies received twice",
+            f"{r['duplicated']} (per round: {per_round}; resent in flight: "
+            f"{r['resent_in_flight']})",
+            "as few as SMTP allows",
+            "",
+        ),
+        (
+            "window: relay stored the reply -> hand-over written (p50, median of rounds)",
+            f"{r['window_ms_p50_median']} ms",
+            "",
+            "",
+        ),
+        (
+            "tasks left RUNNING after the kills",
+            str(r["tasks_running_after_workers"]),
+            "0",
+            _mark(r["tasks_running_after_workers"] == 0),
+        ),
+        (
+            "replies that needed a flush 10 min later",
+            str(r["missing_until_forced_flush"]),
+            "0",
+            _mark(r["missing_until_forced_flush"] == 0),
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["ingest", "web", "api"])
+    parser.add_argument("--only", choices=["ingest", "web", "api", "send-crash"])
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -223,6 +260,8 @@ def main() -> int:
     parser.add_argument(
         "--reuse", action="store_true", help="reuse the web databases of an earlier run"
     )
+    parser.add_argument("--kills", type=int, default=24, help="send-crash: kills per round")
+    parser.add_argument("--kill-rounds", type=int, default=3, help="send-crash: rounds")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -237,6 +276,8 @@ def main() -> int:
         rows += api_rows(
             args.conversations, args.requests, args.creates, args.clients, args.workers, reuse
         )
+    if args.only in (None, "send-crash"):
+        rows += send_crash_rows(args.kills, args.kill_rounds)
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

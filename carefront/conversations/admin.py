@@ -49,7 +49,16 @@ class ConversationEventAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxEntry)
 class OutboxEntryAdmin(admin.ModelAdmin):
-    list_display = ["id", "message", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_display = [
+        "id",
+        "message",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sending_by",
+        "transmit_started_at",
+        "sent_at",
+    ]
     list_filter = ["status"]
     search_fields = ["last_error"]
     raw_id_fields = ["message"]

@@ -31,6 +31,7 @@ class ConversationsConfig(AppConfig):
         from carefront.core.events import subscribe
 
         subscribe(AgentDeactivated, _release_conversations)
+        _register_recovery()
         _connect_inbox_access()
         _connect_folder_counts()
 
@@ -71,6 +72,19 @@ def _connect_folder_counts() -> None:
         events.MessageReceived,
     ):
         subscribe(event_type, on_event, in_transaction=True)
+
+
+def _recover_outbox() -> int:
+    from .services.outbox import outbox_recover
+
+    return outbox_recover()
+
+
+def _register_recovery() -> None:
+    """Workers put back the sends of dead workers when they start (carefront.core.workers)."""
+    from carefront.core.workers import register_recovery
+
+    register_recovery("outbox", _recover_outbox)
 
 
 def _connect_inbox_access() -> None:

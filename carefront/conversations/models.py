@@ -282,6 +282,8 @@ class ConversationEvent(models.Model):
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Sending")
+    # The relay answered 250; the message's own status is not updated yet. Never sent again.
+    ACCEPTED = "accepted", _("Handed to the relay")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 
@@ -297,7 +299,14 @@ class OutboxEntry(models.Model):
     next_attempt_at = models.DateTimeField()
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the relay accepted it (status "accepted", then "sent").
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The worker (`carefront.core.workers`) whose attempt is under way: lets recovery tell a
+    # send whose process died from one still going.
+    sending_by = models.CharField(max_length=64, blank=True)
+    # Set when the attempt began talking to the relay (MAIL FROM ... DATA): an attempt killed
+    # before it certainly sent nothing; one killed after may have been accepted (in flight).
+    transmit_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox entry")

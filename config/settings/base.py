@@ -61,8 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "django_tasks_db",
+    # Before django_tasks_db: its `db_worker` command adds heartbeats and crash recovery.
     "carefront.core",
+    "django_tasks_db",
     "carefront.accounts",
     "carefront.customers",
     "carefront.inboxes",
@@ -219,6 +220,9 @@ CAREFRONT = {
     "SMTP_RECEIVER_HOST": os.environ.get("CAREFRONT_SMTP_HOST", "127.0.0.1"),
     "SMTP_RECEIVER_PORT": int(os.environ.get("CAREFRONT_SMTP_PORT", "2525")),
     "OUTBOX_MAX_ATTEMPTS": 8,
+    # A background worker whose heartbeat is older than this is dead: its tasks and sends are
+    # put back (carefront/core/workers.py). Workers beat every 10 s.
+    "WORKER_STALE_SECONDS": 60,
     # Satisfaction surveys (docs/feedback.md): their links work, and a rating can be changed,
     # for this many days after the survey is sent.
     "RATING_WINDOW_DAYS": int(os.environ.get("CAREFRONT_RATING_WINDOW_DAYS", "14")),

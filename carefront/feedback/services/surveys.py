@@ -174,30 +174,40 @@ def survey_send(*, survey_id: int, now: dt.datetime | None = None) -> str:
         survey.send_after = now  # doubles as "sending since" for stale-send recovery
         survey.message_id = survey.message_id or new_message_id()
         survey.save(update_fields=["status", "attempts", "send_after", "message_id", "updated_at"])
-    try:
-        send_built_email(build_survey_email(survey=survey, conversation=conversation))
-    except Exception as exc:
-        return _record_failure(
-            survey=survey,
-            error=f"{type(exc).__name__}: {exc}",
-            permanent=isinstance(exc, PermanentDeliveryError),
-            now=now,
-        )
-    sent_at = timezone.now()
-    with transaction.atomic():
-        Survey.objects.filter(pk=survey.pk).update(
+    sent_at = None
+
+    def accepted() -> None:
+        # The relay's 250, recorded alone and before anything else (the connection's QUIT,
+        # the timeline): a crash after this never sends the survey again.
+        nonlocal sent_at
+        sent_at = timezone.now()
+        Survey.objects.filter(pk=survey.pk, status=SurveyStatus.SENDING).update(
             status=SurveyStatus.SENT,
             sent_at=sent_at,
             expires_at=sent_at + rating_window(),
             last_error="",
             updated_at=sent_at,
         )
-        conversation_timeline_add(
-            conversation_id=survey.conversation_id,
-            kind=EventKind.RATING_REQUESTED,
-            survey=survey.pk,
-            to=conversation.customer.email,
+
+    try:
+        send_built_email(
+            build_survey_email(survey=survey, conversation=conversation), on_accepted=accepted
         )
+    except Exception as exc:
+        if sent_at is None:
+            return _record_failure(
+                survey=survey,
+                error=f"{type(exc).__name__}: {exc}",
+                permanent=isinstance(exc, PermanentDeliveryError),
+                now=now,
+            )
+        logger.exception("After survey %s was handed to the relay", survey.pk)
+    conversation_timeline_add(
+        conversation_id=survey.conversation_id,
+        kind=EventKind.RATING_REQUESTED,
+        survey=survey.pk,
+        to=conversation.customer.email,
+    )
     return SurveyStatus.SENT
 
 

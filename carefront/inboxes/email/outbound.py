@@ -1,6 +1,8 @@
 """Turn an outgoing Message into an RFC 5322 email with the headers customers' clients thread on."""
 
+import logging
 import smtplib
+from collections.abc import Callable
 from email.utils import format_datetime, formataddr
 
 from django.conf import settings
@@ -10,6 +12,8 @@ from django.utils.translation import gettext as _
 from carefront.conversations.inbound import normalize_message_id
 from carefront.conversations.models import Message
 from carefront.conversations.reply_tokens import reply_address, subject_with_token
+
+logger = logging.getLogger(__name__)
 
 
 class PermanentDeliveryError(Exception):
@@ -58,32 +62,63 @@ def build_email(message: Message) -> EmailMessage:
     return email
 
 
-def send_email_message(message: Message) -> None:
+def send_email_message(
+    message: Message,
+    *,
+    before_transmit: Callable[[], None] | None = None,
+    on_accepted: Callable[[], None] | None = None,
+) -> None:
     """Send now. Raises on any delivery error so the outbox can retry;
-    `PermanentDeliveryError` when a retry cannot succeed."""
-    send_built_email(build_email(message))
+    `PermanentDeliveryError` when a retry cannot succeed. See `send_built_email` for the hooks."""
+    send_built_email(build_email(message), before_transmit=before_transmit, on_accepted=on_accepted)
 
 
-def send_built_email(email: EmailMessage) -> None:
+def send_built_email(
+    email: EmailMessage,
+    *,
+    before_transmit: Callable[[], None] | None = None,
+    on_accepted: Callable[[], None] | None = None,
+) -> None:
     """Send an email Carefront wrote (a reply, a satisfaction survey) through the outbound
     relay. Raises on any delivery error so the caller can retry; `PermanentDeliveryError` when
-    a retry cannot succeed."""
+    a retry cannot succeed.
+
+    `before_transmit` runs once the connection is open, just before the SMTP transaction
+    (MAIL FROM ... DATA); `on_accepted` runs as soon as the relay has answered 250 to the
+    message, before the connection is closed (QUIT), so the caller can record the hand-over
+    while the window in which a crash makes it send the message again is shortest. Once the
+    relay has accepted, an error closing the connection is logged, not raised: the mail is sent.
+    """
     if not email.recipients():
         raise PermanentDeliveryError(_("The reply has no recipient address."))
+    connection = mailers.default
+    accepted = False
     try:
-        with mailers.default as connection:
+        connection.open()
+        if before_transmit is not None:
+            before_transmit()
+        try:
             sent = connection.send_messages([email])
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _reply in exc.recipients.values()]
-        if codes and all(code >= 500 for code in codes):
-            refused = ", ".join(
-                f"{address} ({code} {reply.decode(errors='replace')})"
-                for address, (code, reply) in exc.recipients.items()
-            )
-            raise PermanentDeliveryError(
-                _("The mail server refused every recipient: %(refused)s") % {"refused": refused}
-            ) from exc
-        raise
-    if not sent:
-        # A backend that swallows errors (fail_silently) must not make a reply look sent.
-        raise RuntimeError(_("The mail backend did not send the reply."))
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _reply in exc.recipients.values()]
+            if codes and all(code >= 500 for code in codes):
+                refused = ", ".join(
+                    f"{address} ({code} {reply.decode(errors='replace')})"
+                    for address, (code, reply) in exc.recipients.items()
+                )
+                raise PermanentDeliveryError(
+                    _("The mail server refused every recipient: %(refused)s") % {"refused": refused}
+                ) from exc
+            raise
+        if not sent:
+            # A backend that swallows errors (fail_silently) must not make a reply look sent.
+            raise RuntimeError(_("The mail backend did not send the reply."))
+        accepted = True
+        if on_accepted is not None:
+            on_accepted()
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            # Never hides the send's own error, nor undoes an accepted mail.
+            logger.warning("Closing the relay connection failed (accepted: %s)", accepted)

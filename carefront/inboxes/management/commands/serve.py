@@ -16,12 +16,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connections
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from carefront.conversations.services.outbox import outbox_flush
+from carefront.core.workers import current_worker_id, heartbeat_forever, worker_start
 from carefront.feedback.services import surveys_flush
 from carefront.inboxes.email.imap import imap_poll_forever
 from carefront.inboxes.email.smtp_receiver import smtp_receiver_controller
@@ -90,7 +90,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         stop = threading.Event()
         threads: list[threading.Thread] = []
-        worker = self._start_worker(threads) if not options["no_worker"] else None
+        worker = self._start_worker(threads, stop) if not options["no_worker"] else None
         controller = None
         if not options["no_smtp"]:
             controller = self._start_smtp(options["smtp_port"])
@@ -138,7 +138,9 @@ class Command(BaseCommand):
                 thread.join(timeout=35)
         self.stdout.write(_("Stopped."))
 
-    def _start_worker(self, threads: list[threading.Thread]) -> Worker | None:
+    def _start_worker(
+        self, threads: list[threading.Thread], stop: threading.Event
+    ) -> Worker | None:
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
         if not isinstance(backend, DatabaseBackend):
             # Tests and some setups run tasks immediately; there is no queue to work on.
@@ -150,9 +152,18 @@ class Command(BaseCommand):
             backend_name=DEFAULT_TASK_BACKEND_ALIAS,
             startup_delay=False,
             max_tasks=None,
-            worker_id=f"serve-{get_random_string(16)}",
+            # host:pid:token, so that a killed `serve` is known dead to the next one at once.
+            worker_id=current_worker_id(),
             excluded_queue_names=[],
         )
+        # Put back what a killed worker held (tasks left RUNNING, sends in flight) before
+        # taking new work; then beat, and recover again every minute.
+        recovery = worker_start()
+        if recovery.total:
+            self.stdout.write(
+                _("Recovered from a stopped worker: %(counts)s") % {"counts": recovery.counts}
+            )
+        threads.append(_in_thread("worker-heartbeat", heartbeat_forever, stop=stop))
         # No configure_signals(): signals belong to the main thread (uvicorn); we stop the
         # worker by clearing `running`, which it checks after each task or sleep.
         threads.append(_in_thread("task-worker", worker.run))
