@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0005_rating_event_kinds'),
+        ('conversations', '0006_conversation_bulk_message_fingerprint'),
     ]
 
     operations = [
