@@ -29,6 +29,10 @@ class InboundMessage:
     channel: str
     from_address: str
     from_name: str = ""
+    # Reply-To: where the sender asks answers to go (a web form relays as noreply@ with the
+    # customer here); see `customer_address`.
+    reply_to: list[str] = field(default_factory=list)
+    reply_to_name: str = ""
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     # Envelope recipients a mail server recorded (Delivered-To, X-Original-To): used to pick the
