@@ -150,6 +150,7 @@ def _parse_email(data: bytes, guesses: list[str]) -> InboundMessage:
     message_id = _first_id(headers.get("message-id")) or _synthetic_message_id(data)
 
     body_text, body_html = body.render()
+    from_html = body_text is None and bool(body_html)
     if body_html:
         body_html = html_sanitize(body_html)
         if body_text is None:
@@ -186,7 +187,7 @@ def _parse_email(data: bytes, guesses: list[str]) -> InboundMessage:
         references=_ids(headers.get_all("references"))[-_MAX_HEADER_IDS:],
         body_text=body_text,
         body_html=body_html,
-        reply_text=_clean(extract_reply(body_text).reply) if body_text else "",
+        reply_text=_clean(extract_reply(body_text, from_html=from_html).reply) if body_text else "",
         sent_at=_date(headers.get("date")),
         attachments=body.attachments,
         reply_tokens=find_tokens(addresses=[*to, *cc, *delivered_to], subject=subject),

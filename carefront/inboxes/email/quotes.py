@@ -23,20 +23,35 @@ _QUOTE_PREFIX_RE = re.compile(r"^(?:[ \t]*>)+[ \t]?")
 # Cyrillic and Turkish letters below are meant (ruff's RUF001 flags them as look-alikes).
 _VERBS = (
     r"wrote|writes|schrieb|schreef|skrev|napisa[łl](?:\(a\))?|napisała|a [ée]crit|"
-    r"escribi[óo]|ha scritto|escreveu|kirjoitti|написал(?:а)?|yazd[ıi]|書きました|のメッセージ"  # noqa: RUF001
+    r"escribi[óo]|ha scritto|escreveu|kirjoitti|написал(?:а)?|yazd[ıi]|書きました|のメッセージ|"  # noqa: RUF001
+    r"(?:het volgende )?geschreven|đã viết"
 )
 # An attribution line: ends in ":" and names the verb, or (ja, sv, ...) a date and an address.
 _ATTRIBUTION_VERB_RE = re.compile(rf"(?:^|\W)(?:{_VERBS})(?:\W.*)?:\s*$", re.IGNORECASE)
+# Without an opener ("On", a date), the verb must end the line: "Ann Lee wrote:", but not
+# "You wrote in the manual:" (a customer quoting, whose words follow).
+_ATTRIBUTION_VERB_LAST_RE = re.compile(
+    rf"(?:^|\W)(?:{_VERBS})(?: the following)?\s*:\s*$", re.IGNORECASE
+)
+# Android and others: "---- Ann Lee wrote ----", "------On Fri, ... Ann wrote-----".
+_DASHED_ATTRIBUTION_RE = re.compile(
+    rf"^-{{2,}}\s*\S.*\W(?:{_VERBS})\s*:?\s*-{{2,}}$", re.IGNORECASE
+)
+# An attribution that shares a line with the reply above it: split at "On ...".
+_INLINE_ATTRIBUTION_RE = re.compile(
+    rf"^(?P<reply>.*?[.!?)])\s+(?P<attribution>(?:On|Am|Le|El|Op|Il|Em)\s.{{5,300}}\W(?:{_VERBS})\s*:)\s*$"
+)
 _ATTRIBUTION_ADDRESS_RE = re.compile(r"\d.*<[^<>\s@]+@[^<>\s]+>\s*:\s*$")
 _ATTRIBUTION_OPENER_RE = re.compile(
-    r"^(?:On|Am|Op|Den|Dnia|W dniu|Le|El|Il|Em|Op|\d|[A-Za-zäöåæø]{2,4}\.?\s+\d)",
+    r"^(?:On|Am|Op|Den|Dnia|W dniu|Le|El|Il|Em|Op|Vào|\d|[A-Za-zäöåæø]{2,4}\.?\s+\d)",
     re.IGNORECASE,
 )
 _SEPARATOR_RE = re.compile(
     r"^[-_=* ]{3,}\s*(?:original message|ursprüngliche nachricht|originalnachricht|"
     r"oorspronkelijk bericht|oprindelig (?:meddelelse|besked)|ursprungligt meddelande|"
     r"opprinnelig melding|wiadomo[śs][ćc] oryginalna|message d'origine|mensaje original|"
-    r"messaggio originale|mensagem original|alkuper[äa]inen viesti)\s*[-_=* ]{3,}$"
+    r"messaggio originale|mensagem original|alkuper[äa]inen viesti|reply message|"
+    r"antwort nachricht|исходное сообщение|oorspronkelijk bericht)\s*[-_=* ]{3,}$"
     r"|^original message processed by david",
     re.IGNORECASE,
 )
@@ -50,15 +65,26 @@ _FORWARD_RE = re.compile(
 )
 _FIELD = r"^\*?\s*(?:{names})\s*:\*?(?:\s|$)"
 _FROM_FIELD_RE = re.compile(
-    _FIELD.format(names=r"from|von|van|fra|från|od|de|da|from|差出人|送信者|发件人|寄件者"),
+    _FIELD.format(names=r"from|von|van|fra|från|od|de|da|from|差出人|送信者|发件人|寄件者|от|từ"),
     re.IGNORECASE,
 )
 _OTHER_FIELD_RE = re.compile(
     _FIELD.format(
         names=r"sent|date|to|subject|cc|gesendet|datum|an|betreff|verzonden|aan|onderwerp|"
         r"sendt|til|emne|skickat|till|ämne|wys[łl]ano|do|temat|data|envoy[ée]|[àa]|objet|"
-        r"enviado|para|asunto|fecha|inviato|oggetto|送信日時|宛先|件名|日付|发送时间|收件人|主题"
+        r"enviado|para|asunto|fecha|inviato|oggetto|送信日時|宛先|件名|日付|发送时间|收件人|主题|"
+        r"отправлено|кому|тема|дата|копия|ngày gửi|đến|chủ đề"
     ),
+    re.IGNORECASE,
+)
+# A block of headers without From ("Sent:/To:/Subject:", "Date:/To:/..."): its first field.
+_DATE_FIELD_RE = re.compile(
+    r"^\*?\s*(?:sent|date|gesendet|datum|verzonden|envoy[ée]|enviado|data|отправлено|дата)\s*:",
+    re.IGNORECASE,
+)
+# Outlook's header block squeezed onto one line: "From: X [mailto:x@y] Sent: ... To: ...".
+_ONE_LINE_OUTLOOK_RE = re.compile(
+    r"\s(?:sent|date|gesendet|datum|verzonden|envoy[ée]|enviado|отправлено|дата):\s",
     re.IGNORECASE,
 )
 _SIG_DELIMITER_RE = re.compile(r"^(?:-{2,}|_{2,})$|^[-/]\w[\w .'-]{0,40}$")
@@ -111,9 +137,17 @@ class ThreadPart:
         return "\n".join(p for p in (self.header, self.body, self.signature) if p).strip()
 
 
-def extract_reply(text: str) -> ExtractedReply:
-    lines = _lines(text)
+def extract_reply(text: str, *, from_html: bool = False) -> ExtractedReply:
+    """The reply, quoted thread and signature of `text`.
+
+    `from_html`: the text was made from HTML, where a `<blockquote>` is also how people cite
+    (a passage of a manual, of our last answer) in the middle of their own words: without a
+    thread header above it, it is part of the reply.
+    """
+    lines = _split_inline_attributions(_lines(text))
     headers = _find_headers(lines)
+    if from_html and not headers:
+        lines = [_unquote(line) for line in lines]
     header_lines = {i for start, end in headers for i in range(start, end)}
     end = len(lines)
     new_text_above = True
@@ -138,11 +172,32 @@ def extract_reply(text: str) -> ExtractedReply:
     signature = "\n\n".join(
         "\n".join(lines[start:stop]).strip() for start, stop in sorted(signatures)
     )
+    reply = "\n".join(reply_lines).strip()
+    if not reply and not headers and any(line.strip() for line in lines):
+        # Nothing but quoted lines and no thread header: these are the sender's words (a
+        # message wholly inside a quote); when unsure, show.
+        reply = "\n".join(_unquote(line).rstrip() for line in lines[:cut] or lines).strip()
+        if not reply:
+            reply = "\n".join(_unquote(line).rstrip() for line in quoted).strip()
     return ExtractedReply(
-        reply="\n".join(reply_lines).strip(),
+        reply=reply,
         quoted="\n".join(quoted).strip(),
         signature=signature.strip(),
     )
+
+
+def _split_inline_attributions(lines: list[str]) -> list[str]:
+    """ "Sounds good. On Mon, ... Ann <a@b> wrote:" on one line: the reply, then the header."""
+    if not any(line.rstrip().endswith(":") and len(line) > 20 for line in lines):
+        return lines
+    result: list[str] = []
+    for line in lines:
+        match = _INLINE_ATTRIBUTION_RE.match(line) if line.rstrip().endswith(":") else None
+        if match and not _is_quoted(line):
+            result += [match.group("reply"), match.group("attribution")]
+        else:
+            result.append(line)
+    return result
 
 
 def _is_bottom_posted(
@@ -273,11 +328,17 @@ def _header_at(lines: list[str], index: int) -> int:
     line = _unquote(lines[index]).strip()
     if not line or len(line) > 400:
         return 0
-    if _SEPARATOR_RE.match(line) or _FORWARD_RE.match(line):
+    if _SEPARATOR_RE.match(line) or _FORWARD_RE.match(line) or _DASHED_ATTRIBUTION_RE.match(line):
         return _field_block_end(lines, index + 1)[0]
     if _FROM_FIELD_RE.match(line) or _OTHER_FIELD_RE.match(line):
         end, fields, has_from = _field_block_end(lines, index)
-        return end if has_from and fields >= 2 else 0
+        if has_from and fields >= 2:
+            return end
+        if _FROM_FIELD_RE.match(line) and _ONE_LINE_OUTLOOK_RE.search(line):
+            return end
+        if fields >= 3 and _DATE_FIELD_RE.match(line):
+            return end
+        return 0
     if line.endswith(":") or _ATTRIBUTION_OPENER_RE.match(line):
         joined = line
         for span in range(1, 4):
@@ -288,8 +349,13 @@ def _header_at(lines: list[str], index: int) -> int:
                 if not following:
                     break
                 joined = f"{joined} {following}"
+            verb_re = (
+                _ATTRIBUTION_VERB_RE
+                if _ATTRIBUTION_OPENER_RE.match(line)
+                else _ATTRIBUTION_VERB_LAST_RE
+            )
             if joined.endswith(":") and (
-                _ATTRIBUTION_VERB_RE.search(joined) or _ATTRIBUTION_ADDRESS_RE.search(joined)
+                verb_re.search(joined) or _ATTRIBUTION_ADDRESS_RE.search(joined)
             ):
                 if span > 1 and not _ATTRIBUTION_OPENER_RE.match(line):
                     return 0
@@ -318,6 +384,8 @@ def _signature_start(lines: list[str], *, quoted_ok: bool = True) -> int | None:
         after_blank = index == 0 or not plain[index - 1]
         if after_blank and _SIG_DELIMITER_RE.match(line):
             return index
+        if line == "--" and index > 0 and lines[index].rstrip("\n") == "-- ":
+            return index  # the standard "-- " delimiter (RFC 3676) needs no blank line
         tail = [p for p in plain[index + 1 : last] if p]
         if _MOBILE_SIG_RE.match(line) and len(tail) <= 2:
             return index
