@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Cyrillic mail headers are meant
 """Quote folding across clients and languages (issue 15, class 7): fold what is quoted, never
 hide new words. Each thread header below is written the way the named client writes it."""
 
