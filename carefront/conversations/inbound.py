@@ -1,9 +1,40 @@
 """The normalised form every channel adapter hands to `message_receive`."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 MESSAGE_ID_MAX_LENGTH = 255
+
+# Senders that stand for nobody: no-reply addresses, and web forms / form services that send
+# a visitor's message as themselves with the visitor in Reply-To (docs/email-parsing.md).
+_RELAY_LOCAL_RE = re.compile(
+    r"^(?:.*(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|no[-_.]?response)"
+    r"|wordpress|forms?|web[-_.]?forms?|contact[-_.]?forms?|form[-_.]?mailer|formmail|"
+    r"website|www|www-data|apache|nginx|nobody|mailer)"
+    r"(?:[-+_.][^@]*)?$",
+    re.IGNORECASE,
+)
+_RELAY_DOMAINS = frozenset(
+    {
+        "formspree.io",
+        "jotform.com",
+        "typeform.com",
+        "wufoo.com",
+        "cognitoforms.com",
+        "formsubmit.co",
+        "tally.so",
+        "getform.io",
+    }
+)
+
+
+def is_relay_address(address: str) -> bool:
+    """Whether `address` only relays for someone else (noreply@, wordpress@, a form service)."""
+    local, _at, domain = address.strip().lower().rpartition("@")
+    if not local:
+        return False
+    return bool(_RELAY_LOCAL_RE.match(local)) or domain in _RELAY_DOMAINS
 
 
 def normalize_message_id(value: str) -> str:
@@ -56,6 +87,17 @@ class InboundMessage:
     bounced_message_ids: list[str] = field(default_factory=list)
     bounce_reason: str = ""
     parse_warning: str = ""
+
+    def identity(self) -> tuple[str, str]:
+        """The (address, name) that identifies the customer: the sender, unless the sender is
+        missing or only relays (see `is_relay_address`) and Reply-To names someone: then the
+        first Reply-To address. ("", name) when nobody can be identified."""
+        if self.from_address and not is_relay_address(self.from_address):
+            return self.from_address, self.from_name
+        for address in self.reply_to:
+            if address.lower() != self.from_address.lower() and not is_relay_address(address):
+                return address, self.reply_to_name or self.from_name
+        return self.from_address, self.from_name
 
     @property
     def referenced_ids(self) -> list[str]:

@@ -17,6 +17,7 @@ from carefront.core.events import publish
 from carefront.customers.models import Customer
 from carefront.customers.services import (
     customers_by_email,
+    customers_create_unknown_senders,
     customers_get_or_create_by_email,
     email_key,
 )
@@ -100,7 +101,7 @@ def messages_receive_reads(*, items: list[ReceiveItem]) -> ReceiveReads:
             else ()
         ),
         customers=customers_by_email(
-            emails=list({email_key(_sender(item.inbound)) for item in items})
+            emails=list({email_key(_sender(item.inbound)) for item in items} - {""})
         )
         if items
         else {},
@@ -205,16 +206,26 @@ class _Batch:
     def run(self) -> list[tuple[int, ReceiveResult]]:
         reads = self.reads or messages_receive_reads(items=self.items)
         keep = self._drop_duplicates(reads.stored_ids)
+        identities = {i: self.items[i].inbound.identity() for i in keep}
         customers = customers_get_or_create_by_email(
-            senders=[
-                (_sender(self.items[i].inbound), self.items[i].inbound.from_name) for i in keep
-            ],
+            senders=[identity for identity in identities.values() if identity[0]],
             known=reads.customers,
+        )
+        # Each message without a usable sender gets its own placeholder, never a shared one.
+        unknown = [i for i in keep if not identities[i][0]]
+        placeholders = dict(
+            zip(
+                unknown,
+                customers_create_unknown_senders(names=[identities[i][1] for i in unknown]),
+                strict=True,
+            )
         )
         self._load_threads(keep, reads.thread_keys)
         for index in keep:
             item = self.items[index]
-            self._place(index, item, customers[email_key(_sender(item.inbound))])
+            address = identities[index][0]
+            customer = customers[email_key(address)] if address else placeholders[index]
+            self._place(index, item, customer)
         self._write()
         return self.results
 
@@ -412,7 +423,8 @@ class _Batch:
 
 
 def _sender(inbound: InboundMessage) -> str:
-    return inbound.from_address or "unknown@invalid"
+    """The address the customer is known by ("" when nobody can be identified)."""
+    return inbound.identity()[0]
 
 
 def _thread_keys(inbound: InboundMessage) -> list[str]:
@@ -443,6 +455,7 @@ def _message_new(*, inbound: InboundMessage, customer: Customer, raw: RawInbound
         from_address=inbound.from_address[:320],
         to=inbound.to,
         cc=inbound.cc,
+        reply_to=inbound.reply_to,
         subject=inbound.subject,
         message_id=inbound.message_id,
         in_reply_to=normalize_message_id(inbound.in_reply_to[0]) if inbound.in_reply_to else "",
