@@ -39,9 +39,14 @@ _DASHED_ATTRIBUTION_RE = re.compile(
 )
 # An attribution that shares a line with the reply above it: split at "On ...".
 _INLINE_ATTRIBUTION_RE = re.compile(
-    rf"^(?P<reply>.*?[.!?)])\s+(?P<attribution>(?:On|Am|Le|El|Op|Il|Em)\s.{{5,300}}\W(?:{_VERBS})\s*:)\s*$"
+    rf"^(?P<reply>.*?\S)[\s-]*?-*\s*(?P<attribution>(?:On|Am|Le|El|Op|Il|Em)\s"
+    rf"(?=[^\n]*\d).{{5,300}}\W(?:{_VERBS})\s*:)\s*$"
 )
-_ATTRIBUTION_ADDRESS_RE = re.compile(r"\d.*<[^<>\s@]+@[^<>\s]+>\s*:\s*$")
+_ATTRIBUTION_ADDRESS_RE = re.compile(r"\d.*<\s*[^<>\s@]+@[^<>\s]+\s*>\s*:\s*$")
+# Gmail in some locales: "2011/4/7 Name <a@b>" with no colon, the quote right below.
+_YEAR_FIRST_ADDRESS_RE = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b.*<[^<>\s@]+@[^<>\s]+>$")
+# Verbs that only make an attribution after an opener ("On 11-Apr-2011, Ann <a@b> sent:").
+_OPENER_VERB_RE = re.compile(r"\W(?:sent|sendte|envoy[ée])\s*:\s*$", re.IGNORECASE)
 _ATTRIBUTION_OPENER_RE = re.compile(
     r"^(?:On|Am|Op|Den|Dnia|W dniu|Le|El|Il|Em|Op|Vào|\d|[A-Za-zäöåæø]{2,4}\.?\s+\d)",
     re.IGNORECASE,
@@ -336,9 +341,14 @@ def _header_at(lines: list[str], index: int) -> int:
             return end
         if _FROM_FIELD_RE.match(line) and _ONE_LINE_OUTLOOK_RE.search(line):
             return end
-        if fields >= 3 and _DATE_FIELD_RE.match(line):
+        if _DATE_FIELD_RE.match(line) and (
+            fields >= 3 or (fields == 2 and any(c.isdigit() for c in line))
+        ):
             return end
         return 0
+    if _YEAR_FIRST_ADDRESS_RE.match(line):
+        following = next((_l for _l in lines[index + 1 : index + 4] if _l.strip()), "")
+        return index + 1 if _is_quoted(following) else 0
     if line.endswith(":") or _ATTRIBUTION_OPENER_RE.match(line):
         joined = line
         for span in range(1, 4):
@@ -355,14 +365,47 @@ def _header_at(lines: list[str], index: int) -> int:
                 else _ATTRIBUTION_VERB_LAST_RE
             )
             if joined.endswith(":") and (
-                verb_re.search(joined) or _ATTRIBUTION_ADDRESS_RE.search(joined)
+                verb_re.search(joined)
+                or _ATTRIBUTION_ADDRESS_RE.search(joined)
+                or (_ATTRIBUTION_OPENER_RE.match(line) and _OPENER_VERB_RE.search(joined))
             ):
                 if span > 1 and not _ATTRIBUTION_OPENER_RE.match(line):
                     return 0
                 return index + span
             if not _ATTRIBUTION_OPENER_RE.match(line):
                 break
+        if line.startswith("On ") and any(c.isdigit() for c in line):
+            return _scattered_attribution_end(lines, index)
     return 0
+
+
+_SCATTER_PIECE_RE = re.compile(r"[<>@]|mailto:")
+
+
+def _scattered_attribution_end(lines: list[str], index: int) -> int:
+    """Polymail and some webmails scatter "On <date> Name / <mailto:...> / wrote:" over several
+    lines with blank lines between: every piece after the first holds an address part."""
+    for offset in range(1, 7):
+        if index + offset >= len(lines):
+            break
+        piece = _unquote(lines[index + offset]).strip()
+        if not piece:
+            continue
+        if piece.endswith(":") and _ATTRIBUTION_VERB_LAST_RE.search(piece):
+            return index + offset + 1
+        if len(piece) > 120 or not _SCATTER_PIECE_RE.search(piece):
+            return 0
+    return 0
+
+
+_MAX_DASH_SIGNATURE_LINES = 8
+
+
+def _short_tail(tail: list[str]) -> bool:
+    filled = [p for p in tail if p]
+    return 0 < len(filled) <= _MAX_DASH_SIGNATURE_LINES and all(
+        len(p) <= _MAX_SIGNATURE_LINE and p != "\x00" for p in filled
+    )
 
 
 def _signature_start(lines: list[str], *, quoted_ok: bool = True) -> int | None:
@@ -384,8 +427,8 @@ def _signature_start(lines: list[str], *, quoted_ok: bool = True) -> int | None:
         after_blank = index == 0 or not plain[index - 1]
         if after_blank and _SIG_DELIMITER_RE.match(line):
             return index
-        if line == "--" and index > 0 and lines[index].rstrip("\n") == "-- ":
-            return index  # the standard "-- " delimiter (RFC 3676) needs no blank line
+        if line == "--" and index > 0 and _short_tail(plain[index + 1 : last]):
+            return index  # "-- " / "--" right under the text: a signature if short
         tail = [p for p in plain[index + 1 : last] if p]
         if _MOBILE_SIG_RE.match(line) and len(tail) <= 2:
             return index

@@ -100,3 +100,83 @@ def test_html_blockquote_after_an_attribution_is_still_folded():
         )
     )
     assert msg.reply_text == "Fixed, thanks."
+
+
+THREADS = {
+    "polymail_scattered": (
+        "Test reply\n\nOn Tue, Apr 11, 2017 at 10:07 PM John Smith\n\n<\n"
+        "mailto:John Smith <johnsmith@example.com>\n> wrote:\nTest quoted data\n",
+        "Test reply",
+    ),
+    "address_broken_after_angle": (
+        "Test reply\n\n2014-10-17 11:28 GMT+03:00 Postmaster <\n"
+        "postmaster@sandbox.example.org>:\n\n> First from site\n>\n",
+        "Test reply",
+    ),
+    "on_date_sent": (
+        "Test reply\n\nOn 11-Apr-2011, at 6:54 PM, Roman <roman@example.com> sent:\n\n> Test\n",
+        "Test reply",
+    ),
+    "year_first_date_without_colon": (
+        "Replying ok\n2011/4/7 Nathan Ivanova <support@example.com>\n\n>  Cool beans\n",
+        "Replying ok",
+    ),
+    "date_and_to_only": (
+        "Blah\n\nDate: Wed, 16 May 2012 00:15:02 -0600\nTo: someone@example.com\n\nOld text\n",
+        "Blah",
+    ),
+    "reply_sharing_line_without_punctuation": (
+        "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:\n> Hi\n",
+        "reply",
+    ),
+    "reply_sharing_line_with_dashes": (
+        "reply\nbla-bla - bla--- On Wed, Apr 4, 2012 at 3:59 PM, me@example.com wrote:\n> Hi\n",
+        "reply\nbla-bla - bla",
+    ),
+    "french_outlook_space_before_colon": (
+        "Lorem ipsum\n\nDe : Brendan X [mailto:brendan@example.com]\n"
+        "Envoyé : vendredi 23 janvier 2015 16:39\nÀ : Camille\nObjet : Follow Up\n\nBlah\n",
+        "Lorem ipsum",
+    ),
+    "bold_outlook_block_with_wrapped_from": (
+        "Hi\n\n  *From:* bob@example.com [mailto:\n  bob@example.com]\n"
+        "  *Sent:* Wednesday, June 27, 2012 3:05 PM\n  *To:* travis@example.com\n"
+        "  *Subject:* Hello\n\nOld\n",
+        "Hi",
+    ),
+    "samsung_name_glued_to_sent_from": (
+        "Test reply\n\nSent from Samsung MobileName <address@example.com> wrote:\n\n> Test\n",
+        "Test reply",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), THREADS.values(), ids=THREADS.keys())
+def test_client_specific_thread_headers(text, expected):
+    assert extract_reply(text).reply == expected
+
+
+NOT_HEADERS = {
+    "a_line_starting_with_on": "Blah-blah-blah\nOn blah-blah-blah",
+    "customer_quotes_a_sentence": "You wrote in the manual:\n> Restart takes 2 minutes.\n"
+    "It takes twenty. Why?",
+    "feedback_banner": "Please enter your feedback below.\n\n----- Enter Feedback Below -----\n\n"
+    "The experience was great.",
+    "what_i_sent": "Here is what I sent:\nthe invoice and the receipt.",
+}
+
+
+@pytest.mark.parametrize("text", NOT_HEADERS.values(), ids=NOT_HEADERS.keys())
+def test_ordinary_lines_hide_nothing(text):
+    assert extract_reply(text).reply == text
+
+
+def test_double_dash_signature_without_blank_line_and_no_trailing_space():
+    result = extract_reply("Thanks!\n--\nAnn Example\n+1 555 0100\n")
+    assert result.reply == "Thanks!"
+    assert "Ann Example" in result.signature
+
+
+def test_double_dash_inside_long_text_is_not_a_signature():
+    text = "Steps:\n--\n" + "\n".join(f"step {n} of the procedure I followed" for n in range(12))
+    assert extract_reply(text).reply == text
