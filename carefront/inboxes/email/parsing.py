@@ -342,6 +342,10 @@ def _surrogates_to_text(value: str, hint: str = "") -> str:
         raw = value.encode("ascii", "surrogateescape")
     except UnicodeEncodeError:
         return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if hint and _charset(hint) in _LATIN_CHARSETS and not _looks_latin(raw):
+        # A Latin body charset says little about a header that is plainly not Western text
+        # (a GBK or Shift_JIS name): Latin decoders accept any bytes, so guess instead.
+        hint = ""
     return _decode_text(raw, hint)[0]
 
 

@@ -264,3 +264,11 @@ def test_uuencoded_part_without_begin_line_is_decoded():
 def test_uuencoded_part_with_begin_line_is_decoded():
     attachment = parse_email(_uu_mail(b"begin 644 notes.txt\r\n" + UU_LINES + b"end\r\n"))
     assert attachment.attachments[0].data.startswith(b"This is the file contents")
+
+
+def test_raw_gbk_name_is_not_read_as_the_latin_body_charset():
+    data = (
+        b"From: " + "王小明".encode("gbk") + b" <wang@example.cn>\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\n\r\nHello"
+    )
+    assert parse_email(data).from_name == "王小明"
