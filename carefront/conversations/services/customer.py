@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
+from carefront.core.events import publish
 from carefront.core.exceptions import InvalidInput
 from carefront.customers.models import Customer
 from carefront.customers.services import customer_get_or_create_by_email
@@ -45,6 +46,11 @@ def conversation_change_customer(
         old=old.display_name,
         new=new.display_name,
         email=new.email,
+    )
+    publish(
+        events.ConversationCustomerChanged(
+            conversation_id=conversation.pk, old_customer_id=old.pk, new_customer_id=new.pk
+        )
     )
     if (
         old.sender_unknown
