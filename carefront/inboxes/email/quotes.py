@@ -146,8 +146,9 @@ def extract_reply(text: str, *, from_html: bool = False) -> ExtractedReply:
     """The reply, quoted thread and signature of `text`.
 
     `from_html`: the text was made from HTML, where a `<blockquote>` is also how people cite
-    (a passage of a manual, of our last answer) in the middle of their own words: without a
-    thread header above it, it is part of the reply.
+    (a passage of a manual, of our last answer) in the middle of their own words, and where
+    some clients wrap the whole message in one. Only a thread header folds there: blockquotes
+    above it are part of the reply.
     """
     lines = _split_inline_attributions(_lines(text))
     headers = _find_headers(lines)
@@ -158,7 +159,9 @@ def extract_reply(text: str, *, from_html: bool = False) -> ExtractedReply:
     new_text_above = True
     if headers:
         first_start = headers[0][0]
-        new_text_above = any(line.strip() and not _is_quoted(line) for line in lines[:first_start])
+        new_text_above = any(
+            line.strip() and (from_html or not _is_quoted(line)) for line in lines[:first_start]
+        )
         if not new_text_above or not _is_bottom_posted(lines, headers, header_lines):
             # Top posting: the earlier thread starts at the first header.
             end = first_start if new_text_above else end
@@ -166,7 +169,7 @@ def extract_reply(text: str, *, from_html: bool = False) -> ExtractedReply:
         # A forward without a comment: the forwarded message is what the customer sends us.
         inner = extract_reply("\n".join(lines[headers[0][1] :]))
         return ExtractedReply(reply=inner.reply, quoted=inner.quoted, signature=inner.signature)
-    cut, signatures = _visible_end(lines, end, header_lines)
+    cut, signatures = _visible_end(lines, end, header_lines, peel_quotes=not from_html)
     in_signature = {i for start, stop in signatures for i in range(start, stop)}
     reply_lines = [line.rstrip() for line in lines[:cut]]
     while reply_lines and (
@@ -177,6 +180,9 @@ def extract_reply(text: str, *, from_html: bool = False) -> ExtractedReply:
     signature = "\n\n".join(
         "\n".join(lines[start:stop]).strip() for start, stop in sorted(signatures)
     )
+    if from_html and reply_lines and all(_is_quoted(line) for line in reply_lines if line.strip()):
+        # The whole reply sits in a blockquote (a client's wrapper, not a quotation).
+        reply_lines = [_unquote(line) for line in reply_lines]
     reply = "\n".join(reply_lines).strip()
     if not reply and not headers and any(line.strip() for line in lines):
         # Nothing but quoted lines and no thread header: these are the sender's words (a
@@ -225,16 +231,19 @@ def _is_bottom_posted(
 
 
 def _visible_end(
-    lines: list[str], end: int, header_lines: set[int]
+    lines: list[str], end: int, header_lines: set[int], *, peel_quotes: bool = True
 ) -> tuple[int, list[tuple[int, int]]]:
-    """Where the visible text above `end` stops, peeling off from the bottom: quoted lines,
-    blank lines, thread headers and signatures. Returns the cut and the signature spans."""
+    """Where the visible text above `end` stops, peeling off from the bottom: quoted lines
+    (unless `peel_quotes` is False), blank lines, thread headers and signatures. Returns the
+    cut and the signature spans."""
     signatures: list[tuple[int, int]] = []
     cut = end
     while True:
         index = cut - 1
         while index >= 0 and (
-            not lines[index].strip() or _is_quoted(lines[index]) or index in header_lines
+            not lines[index].strip()
+            or (peel_quotes and _is_quoted(lines[index]))
+            or index in header_lines
         ):
             index -= 1
         new_cut = index + 1

@@ -180,3 +180,26 @@ def test_double_dash_signature_without_blank_line_and_no_trailing_space():
 def test_double_dash_inside_long_text_is_not_a_signature():
     text = "Steps:\n--\n" + "\n".join(f"step {n} of the procedure I followed" for n in range(12))
     assert extract_reply(text).reply == text
+
+
+def test_html_blockquote_above_the_attribution_stays_in_the_reply():
+    msg = parse_email(
+        _html_mail(
+            "Reply<blockquote>Regular</blockquote>"
+            "<div>On 11-Apr-2011, at 6:54 PM, Bob &lt;bob@example.com&gt; wrote:</div>"
+            "<blockquote><div><blockquote>Nested</blockquote></div></blockquote>"
+        )
+    )
+    assert "Reply" in msg.reply_text
+    assert "Regular" in msg.reply_text
+    assert "Nested" not in msg.reply_text
+
+
+def test_html_reply_wrapped_in_a_blockquote_with_the_attribution_inside():
+    msg = parse_email(
+        _html_mail(
+            "<blockquote>Reply<div>On 11-Apr-2011, at 6:54 PM, Bob &lt;bob@example.com&gt; "
+            "wrote:</div><div>Test</div></blockquote>"
+        )
+    )
+    assert msg.reply_text == "Reply"
