@@ -39,14 +39,18 @@ _DASHED_ATTRIBUTION_RE = re.compile(
 )
 # An attribution that shares a line with the reply above it: split at "On ...".
 _INLINE_ATTRIBUTION_RE = re.compile(
-    rf"^(?P<reply>.*?\S)[\s-]*?-*\s*(?P<attribution>(?:On|Am|Le|El|Op|Il|Em)\s"
+    rf"^(?P<reply>.*?\S)[\s-]*(?P<attribution>(?:On|Am|Le|El|Op|Il|Em)\s"
     rf"(?=[^\n]*\d).{{5,300}}\W(?:{_VERBS})\s*:)\s*$"
 )
 _ATTRIBUTION_ADDRESS_RE = re.compile(r"\d.*<\s*[^<>\s@]+@[^<>\s]+\s*>\s*:\s*$")
 # Gmail in some locales: "2011/4/7 Name <a@b>" with no colon, the quote right below.
 _YEAR_FIRST_ADDRESS_RE = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b.*<[^<>\s@]+@[^<>\s]+>$")
+# "Mon, 2 Apr 2012 17:44:22 bob@example.com:": a date first, a bare address and a colon last.
+_DATE_LEAD_ADDRESS_RE = re.compile(
+    r"^(?:\w{2,10}\.?,\s*)?\d{1,4}[\s./-]+\w{1,10}\.?[\s./-]+\d{2,4}\b.*\s<?[^<>\s@]+@[^<>\s]+?>?\s*:\s*$"
+)
 # Verbs that only make an attribution after an opener ("On 11-Apr-2011, Ann <a@b> sent:").
-_OPENER_VERB_RE = re.compile(r"\W(?:sent|sendte|envoy[ée])\s*:\s*$", re.IGNORECASE)
+_OPENER_VERB_RE = re.compile(r"\W(?:sent|sendte|envoy[ée]|verzond)\s*:\s*$", re.IGNORECASE)
 _ATTRIBUTION_OPENER_RE = re.compile(
     r"^(?:On|Am|Op|Den|Dnia|W dniu|Le|El|Il|Em|Op|Vào|\d|[A-Za-zäöåæø]{2,4}\.?\s+\d)",
     re.IGNORECASE,
@@ -197,13 +201,20 @@ def extract_reply(text: str, *, from_html: bool = False) -> ExtractedReply:
     )
 
 
+_MAX_INLINE_LINE = 600  # longer lines are not attributions; keeps the regex linear in practice
+
+
 def _split_inline_attributions(lines: list[str]) -> list[str]:
     """ "Sounds good. On Mon, ... Ann <a@b> wrote:" on one line: the reply, then the header."""
     if not any(line.rstrip().endswith(":") and len(line) > 20 for line in lines):
         return lines
     result: list[str] = []
     for line in lines:
-        match = _INLINE_ATTRIBUTION_RE.match(line) if line.rstrip().endswith(":") else None
+        match = (
+            _INLINE_ATTRIBUTION_RE.match(line)
+            if line.rstrip().endswith(":") and len(line) <= _MAX_INLINE_LINE
+            else None
+        )
         if match and not _is_quoted(line):
             result += [match.group("reply"), match.group("attribution")]
         else:
@@ -376,6 +387,7 @@ def _header_at(lines: list[str], index: int) -> int:
             if joined.endswith(":") and (
                 verb_re.search(joined)
                 or _ATTRIBUTION_ADDRESS_RE.search(joined)
+                or _DATE_LEAD_ADDRESS_RE.match(joined)
                 or (_ATTRIBUTION_OPENER_RE.match(line) and _OPENER_VERB_RE.search(joined))
             ):
                 if span > 1 and not _ATTRIBUTION_OPENER_RE.match(line):

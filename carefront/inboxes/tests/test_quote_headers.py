@@ -144,6 +144,14 @@ THREADS = {
         "  *Subject:* Hello\n\nOld\n",
         "Hi",
     ),
+    "date_then_bare_address": (
+        "Thanks\n\nMon, 2 Apr 2012 17:44:22 bob@example.com:\n> Hi\n",
+        "Thanks",
+    ),
+    "dutch_verzond": (
+        "Dank\n\nOp 17-02-2015 13:18 verzond Julius <julius@example.com>:\n\nOud bericht\n",
+        "Dank",
+    ),
     "samsung_name_glued_to_sent_from": (
         "Test reply\n\nSent from Samsung MobileName <address@example.com> wrote:\n\n> Test\n",
         "Test reply",
@@ -163,6 +171,7 @@ NOT_HEADERS = {
     "feedback_banner": "Please enter your feedback below.\n\n----- Enter Feedback Below -----\n\n"
     "The experience was great.",
     "what_i_sent": "Here is what I sent:\nthe invoice and the receipt.",
+    "phone_and_address": "Call 555 0100 on 3 May 2024 or mail help@example.com:\nI am home.",
 }
 
 
