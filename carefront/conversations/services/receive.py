@@ -211,21 +211,12 @@ class _Batch:
             senders=[identity for identity in identities.values() if identity[0]],
             known=reads.customers,
         )
-        # Each message without a usable sender gets its own placeholder, never a shared one.
-        unknown = [i for i in keep if not identities[i][0]]
-        placeholders = dict(
-            zip(
-                unknown,
-                customers_create_unknown_senders(names=[identities[i][1] for i in unknown]),
-                strict=True,
-            )
-        )
         self._load_threads(keep, reads.thread_keys)
         for index in keep:
             item = self.items[index]
-            address = identities[index][0]
-            customer = customers[email_key(address)] if address else placeholders[index]
-            self._place(index, item, customer)
+            address, name = identities[index]
+            customer = customers[email_key(address)] if address else None
+            self._place(index, item, customer, name)
         self._write()
         return self.results
 
@@ -273,24 +264,32 @@ class _Batch:
             ref = self.merged_into[ref]
         return ref
 
-    def _place(self, index: int, item: ReceiveItem, customer: Customer) -> None:
+    def _place(self, index: int, item: ReceiveItem, customer: Customer | None, name: str) -> None:
+        """`customer` None: the sender is unknown; a placeholder of its own is made if the
+        message is kept (never for a rejected auto-reply)."""
         inbound = item.inbound
         keys = _thread_keys(inbound)
         linked = list(
             dict.fromkeys(self._find(self.key_owner[k]) for k in keys if k in self.key_owner)
         )
-        target = self._join(linked) if linked else self._by_token(inbound, customer)
+        target = (
+            self._join(linked)
+            if linked
+            else (self._by_token(inbound, customer) if customer is not None else None)
+        )
+        if target is None and inbound.is_auto_submitted:
+            logger.info(
+                "Auto-reply from %s does not belong to a conversation; not creating one",
+                inbound.from_address,
+            )
+            rejected = ReceiveResult(Outcome.REJECTED, reason="auto-reply without a conversation")
+            self.results.append((index, rejected))
+            return
+        if customer is None:
+            # Each message without a usable sender gets its own placeholder, never a shared one
+            # (rare: one small insert each).
+            customer = customers_create_unknown_senders(names=[name])[0]
         if target is None:
-            if inbound.is_auto_submitted:
-                logger.info(
-                    "Auto-reply from %s does not belong to a conversation; not creating one",
-                    inbound.from_address,
-                )
-                rejected = ReceiveResult(
-                    Outcome.REJECTED, reason="auto-reply without a conversation"
-                )
-                self.results.append((index, rejected))
-                return
             target = _New(
                 _conversation_new(inbox=item.inbox, inbound=inbound, customer=customer),
                 channel=inbound.channel,

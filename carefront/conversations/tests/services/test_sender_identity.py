@@ -152,3 +152,10 @@ def test_changing_the_customer_needs_a_valid_address(inbox, agent):
     conversation = receive(inbox, from_address="").conversation
     with pytest.raises(InvalidInput):
         conversation_change_customer(conversation=conversation, email="not an address", actor=agent)
+
+
+def test_a_rejected_auto_reply_without_sender_leaves_no_placeholder(inbox):
+    before = Customer.objects.count()
+    result = receive(inbox, from_address="", is_auto_submitted=True)
+    assert result.outcome == "rejected"
+    assert Customer.objects.count() == before
