@@ -361,8 +361,9 @@ def _sender(headers: _Headers, hint: str = "") -> tuple[str, str]:
     return "", ""
 
 
-def _mailbox_list(values: list, hint: str = "") -> tuple[str, list[str]]:
-    """Addresses of a list of address headers, and the display name of the first one."""
+def _mailbox_list(values: list, hint: str = "", *, with_name: bool = True) -> tuple[str, list[str]]:
+    """Addresses of a list of address headers, and the display name of the first one (decoded
+    only when asked: recipients' names are not kept)."""
     if not values:
         return "", []
     first_name = ""
@@ -372,7 +373,7 @@ def _mailbox_list(values: list, hint: str = "") -> tuple[str, list[str]]:
     ):
         address = _clean(address.strip())
         if "@" in address and address not in result:
-            if not result:
+            if not result and with_name:
                 first_name = _clean(header_decode(name))
             result.append(address)
     return first_name, result
@@ -397,7 +398,7 @@ def _protect_encoded_words(value: str) -> str:
 
 
 def _addresses(headers: _Headers, header: str, hint: str = "") -> list[str]:
-    return _mailbox_list(headers.get_all(header), hint)[1]
+    return _mailbox_list(headers.get_all(header), hint, with_name=False)[1]
 
 
 def _header_str(value: object, hint: str = "") -> str:
@@ -488,6 +489,11 @@ class _Body:
         "" when no segment has HTML) of the whole message, every segment in order."""
         if not self.segments:
             return "", ""
+        if len(self.segments) == 1:  # the common case: one part, or one alternative
+            text, html = self.segments[0]
+            if html is not None and text is None:
+                return None, html
+            return text, html if html is not None else ""
         has_text = any(text is not None for text, _html in self.segments)
         has_html = any(html is not None for _text, html in self.segments)
         text = None

@@ -154,7 +154,9 @@ def extract_reply(text: str, *, from_html: bool = False) -> ExtractedReply:
     some clients wrap the whole message in one. Only a thread header folds there: blockquotes
     above it are part of the reply.
     """
-    lines = _split_inline_attributions(_lines(text))
+    lines = _lines(text)
+    if _INLINE_HINT_RE.search(text):
+        lines = _split_inline_attributions(lines)
     headers = _find_headers(lines)
     if from_html and not headers:
         lines = [_unquote(line) for line in lines]
@@ -204,10 +206,13 @@ def extract_reply(text: str, *, from_html: bool = False) -> ExtractedReply:
 _MAX_INLINE_LINE = 600  # longer lines are not attributions; keeps the regex linear in practice
 
 
+# A cheap scan of the whole text (one C-level search) before the per-line work: an opener
+# word after other text on a line that ends in a colon.
+_INLINE_HINT_RE = re.compile(r"\S[ \t-]+(?:On|Am|Le|El|Op|Il|Em) [^\n]*:[ \t]*$", re.MULTILINE)
+
+
 def _split_inline_attributions(lines: list[str]) -> list[str]:
     """ "Sounds good. On Mon, ... Ann <a@b> wrote:" on one line: the reply, then the header."""
-    if not any(line.rstrip().endswith(":") and len(line) > 20 for line in lines):
-        return lines
     result: list[str] = []
     for line in lines:
         match = (
@@ -369,8 +374,10 @@ def _header_at(lines: list[str], index: int) -> int:
     if _YEAR_FIRST_ADDRESS_RE.match(line):
         following = next((_l for _l in lines[index + 1 : index + 4] if _l.strip()), "")
         return index + 1 if _is_quoted(following) else 0
-    if line.endswith(":") or _ATTRIBUTION_OPENER_RE.match(line):
+    opener = bool(_ATTRIBUTION_OPENER_RE.match(line))
+    if line.endswith(":") or opener:
         joined = line
+        verb_re = _ATTRIBUTION_VERB_RE if opener else _ATTRIBUTION_VERB_LAST_RE
         for span in range(1, 4):
             if span > 1:
                 if index + span - 1 >= len(lines):
@@ -379,21 +386,16 @@ def _header_at(lines: list[str], index: int) -> int:
                 if not following:
                     break
                 joined = f"{joined} {following}"
-            verb_re = (
-                _ATTRIBUTION_VERB_RE
-                if _ATTRIBUTION_OPENER_RE.match(line)
-                else _ATTRIBUTION_VERB_LAST_RE
-            )
             if joined.endswith(":") and (
                 verb_re.search(joined)
                 or _ATTRIBUTION_ADDRESS_RE.search(joined)
                 or _DATE_LEAD_ADDRESS_RE.match(joined)
-                or (_ATTRIBUTION_OPENER_RE.match(line) and _OPENER_VERB_RE.search(joined))
+                or (opener and _OPENER_VERB_RE.search(joined))
             ):
-                if span > 1 and not _ATTRIBUTION_OPENER_RE.match(line):
+                if span > 1 and not opener:
                     return 0
                 return index + span
-            if not _ATTRIBUTION_OPENER_RE.match(line):
+            if not opener:
                 break
         if line.startswith("On ") and any(c.isdigit() for c in line):
             return _scattered_attribution_end(lines, index)
