@@ -128,7 +128,8 @@ def mail_items(
         return 1, iter([MailItem(ref=str(path), read=path.read_bytes)])
     files: list[Path] = []
     boxes: list[tuple[int, Iterator[MailItem]]] = []
-    for item, kind in sorted(_folder_files(path, skipped if skipped is not None else [])):
+    found = _folder_files(path, skipped if skipped is not None else [])
+    for item, kind in sorted(found, key=lambda pair: pair[0]):
         if kind == "mbox":
             boxes.append(_mbox_items(item))
         else:
