@@ -11,7 +11,8 @@ USAGE = """usage: carefront COMMAND [ARGS...]
 
 Common commands:
   serve                 run Carefront (web, task worker, mail receiver, IMAP poller)
-  import-mail PATH      import a folder of .eml files, a Maildir or an mbox file
+  import-mail PATH      import a folder of mail files (.eml, .box, .txt, ...), a Maildir
+                        or an mbox file; non-mail files are listed and skipped
   fetch-mail            fetch new mail from IMAP accounts (--forever to keep watching)
   smtp-receiver         run the SMTP/LMTP receiver alone (--lmtp, --host, --port)
   migrate               create or update the database

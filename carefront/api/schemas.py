@@ -200,6 +200,8 @@ class MessageOut(Schema):
     from_address: str
     to: list[str]
     cc: list[str]
+    # Where the sender asked answers to go (the Reply-To header); replies follow it.
+    reply_to: list[str]
     subject: str
     body_text: str
     body_html: str

@@ -45,6 +45,15 @@ class ConversationStatusChanged:
     new_status: str
 
 
+@dataclass(frozen=True, slots=True)
+class ConversationCustomerChanged:
+    """An agent linked the conversation to another customer (e.g. a "sender unknown" one)."""
+
+    conversation_id: int
+    old_customer_id: int
+    new_customer_id: int
+
+
 def record(
     *, conversation: Conversation, kind: EventKind, actor_id: int | None = None, **data: object
 ) -> ConversationEvent:

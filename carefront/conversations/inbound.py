@@ -2,10 +2,41 @@
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 MESSAGE_ID_MAX_LENGTH = 255
 FINGERPRINT_LENGTH = 32  # hex digits: 128 bits of SHA-256
+
+# Senders that stand for nobody: no-reply addresses, and web forms / form services that send
+# a visitor's message as themselves with the visitor in Reply-To (docs/email-parsing.md).
+_RELAY_LOCAL_RE = re.compile(
+    r"^(?:.*(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|no[-_.]?response)"
+    r"|wordpress|forms?|web[-_.]?forms?|contact[-_.]?forms?|form[-_.]?mailer|formmail|"
+    r"website|www|www-data|apache|nginx|nobody|mailer)"
+    r"(?:[-+_.][^@]*)?$",
+    re.IGNORECASE,
+)
+_RELAY_DOMAINS = frozenset(
+    {
+        "formspree.io",
+        "jotform.com",
+        "typeform.com",
+        "wufoo.com",
+        "cognitoforms.com",
+        "formsubmit.co",
+        "tally.so",
+        "getform.io",
+    }
+)
+
+
+def is_relay_address(address: str) -> bool:
+    """Whether `address` only relays for someone else (noreply@, wordpress@, a form service)."""
+    local, _at, domain = address.strip().lower().rpartition("@")
+    if not local:
+        return False
+    return bool(_RELAY_LOCAL_RE.match(local)) or domain in _RELAY_DOMAINS
 
 
 def normalize_message_id(value: str) -> str:
@@ -31,6 +62,10 @@ class InboundMessage:
     channel: str
     from_address: str
     from_name: str = ""
+    # Reply-To: where the sender asks answers to go (a web form relays as noreply@ with the
+    # customer here); see `customer_address`.
+    reply_to: list[str] = field(default_factory=list)
+    reply_to_name: str = ""
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     # Envelope recipients a mail server recorded (Delivered-To, X-Original-To): used to pick the
@@ -60,6 +95,17 @@ class InboundMessage:
     # `message_fingerprint(self)` for email; empty: dedupe on the Message-ID alone (API input,
     # whose id is the caller's idempotency key).
     fingerprint: str = ""
+
+    def identity(self) -> tuple[str, str]:
+        """The (address, name) that identifies the customer: the sender, unless the sender is
+        missing or only relays (see `is_relay_address`) and Reply-To names someone: then the
+        first Reply-To address. ("", name) when nobody can be identified."""
+        if self.from_address and not is_relay_address(self.from_address):
+            return self.from_address, self.from_name
+        for address in self.reply_to:
+            if address.lower() != self.from_address.lower() and not is_relay_address(address):
+                return address, self.reply_to_name or self.from_name
+        return self.from_address, self.from_name
 
     @property
     def referenced_ids(self) -> list[str]:

@@ -152,6 +152,8 @@ class Message(models.Model):
     from_address = models.CharField(max_length=320, blank=True)
     to = models.JSONField(default=list, blank=True)
     cc = models.JSONField(default=list, blank=True)
+    # Where the sender asked answers to go; replies use it (docs/email-parsing.md).
+    reply_to = models.JSONField(default=list, blank=True)
     subject = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, blank=True)
     # What the message says (inbound.message_fingerprint): a redelivery has the same one, a
@@ -255,6 +257,7 @@ class EventKind(models.TextChoices):
     # Written by the feedback app through `conversation_timeline_add`.
     RATING_REQUESTED = "rating_requested", _("Rating requested")
     RATED = "rated", _("Rated by the customer")
+    CUSTOMER_CHANGED = "customer_changed", _("Customer changed")
 
 
 class ConversationEvent(models.Model):

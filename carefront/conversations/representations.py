@@ -64,6 +64,7 @@ def message_repr(
         "from_address": m.from_address,
         "to": m.to,
         "cc": m.cc,
+        "reply_to": m.reply_to,
         "subject": m.subject,
         "body_text": m.body_text,
         "body_html": m.body_html,

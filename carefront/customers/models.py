@@ -19,6 +19,9 @@ class Customer(models.Model):
     is_internal = models.BooleanField(
         _("internal requester"), default=False, help_text=_("A colleague from another department.")
     )
+    # A placeholder for one message whose sender could not be identified (no usable From):
+    # one per message, never shared, until an agent links the conversation to a real customer.
+    sender_unknown = models.BooleanField(_("sender unknown"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,6 +48,8 @@ class Customer(models.Model):
 
     @property
     def display_name(self) -> str:
+        if self.sender_unknown and not self.name:
+            return str(_("Sender unknown"))
         return self.name or self.email or _("Customer #%(id)s") % {"id": self.pk}
 
     @property

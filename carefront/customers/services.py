@@ -104,6 +104,20 @@ def _customers_by_email(
     return found, set(missing)
 
 
+def customers_create_unknown_senders(*, names: list[str]) -> list[Customer]:
+    """One placeholder customer per message whose sender has no usable address ("sender
+    unknown"), never shared: unrelated people must not end up in one profile. An agent links
+    the conversation to the real customer (`conversation_change_customer`)."""
+    if not names:
+        return []
+    created = Customer.objects.bulk_create(
+        [Customer(name=(name or "")[:200], sender_unknown=True) for name in names]
+    )
+    for customer in created:
+        publish(events.CustomerCreated(customer_id=customer.pk))
+    return created
+
+
 def customer_add_email(*, customer: Customer, email: str) -> CustomerIdentity:
     """Attach another email address to a customer (one person, several addresses).
 

@@ -135,6 +135,12 @@ class BulkForm(forms.Form):
         return value
 
 
+class CustomerChangeForm(forms.Form):
+    """The real customer of a conversation, by email address (created if new)."""
+
+    email = forms.EmailField(label=_("Customer's email address"), max_length=320)
+
+
 class MergeForm(forms.Form):
     """The conversation to merge into: its number, with or without the `#`."""
 

@@ -59,6 +59,11 @@ urlpatterns = [
         name="conversation_merge",
     ),
     path(
+        "c/<int:conversation_id>/customer/",
+        conversation.conversation_customer_view,
+        name="conversation_customer",
+    ),
+    path(
         "c/<int:conversation_id>/tags/",
         conversation.conversation_tags_view,
         name="conversation_tags",

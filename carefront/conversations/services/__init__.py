@@ -12,6 +12,7 @@ from .actions import (
     conversations_release_from_agent,
 )
 from .attachments import NewAttachment
+from .customer import conversation_change_customer
 from .merge import conversation_merge
 from .receive import (
     Outcome,
@@ -33,6 +34,7 @@ __all__ = [
     "ReceiveResult",
     "conversation_add_note",
     "conversation_assign",
+    "conversation_change_customer",
     "conversation_merge",
     "conversation_reply",
     "conversation_set_status",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from carefront.accounts.models import Agent, Team
 from carefront.core.events import publish
 from carefront.core.exceptions import InvalidInput, PermissionDenied
+from carefront.customers.models import Customer
 
 from .. import events
 from ..models import (
@@ -47,6 +48,25 @@ def _clean_body(body: str) -> str:
     return body
 
 
+def reply_recipients(
+    *, customer: Customer, last_incoming: Message | None, own_address: str = ""
+) -> list[str]:
+    """Where an answer goes: the Reply-To of the customer's last message, as mail clients do
+    (RFC 5322 3.6.2; a web form's visitor, a "write to my work address"), else the customer's
+    address. A Reply-To is only followed while the conversation still belongs to the customer
+    who sent that message (an agent may have linked it to someone else since)."""
+    if (
+        last_incoming is not None
+        and last_incoming.reply_to
+        and last_incoming.customer_id == customer.pk
+    ):
+        own = own_address.lower()
+        recipients = [a for a in last_incoming.reply_to if a.lower() != own]
+        if recipients:  # a Reply-To naming our own inbox would mail ourselves
+            return recipients
+    return [customer.email] if customer.email else []
+
+
 @transaction.atomic
 def conversation_reply(
     *,
@@ -70,7 +90,7 @@ def conversation_reply(
         Message.objects.filter(conversation=conversation, direction=Direction.INCOMING)
         .exclude(message_id="")
         .order_by("-created_at", "-id")
-        .only("message_id", "references", "subject")
+        .only("message_id", "references", "subject", "reply_to", "customer_id")
         .first()
     )
     references = []
@@ -89,7 +109,11 @@ def conversation_reply(
         author=author,
         from_name=conversation.inbox.from_name or author.name,
         from_address=conversation.inbox.email_address or "",
-        to=[customer.email] if customer.email else [],
+        to=reply_recipients(
+            customer=customer,
+            last_incoming=last_incoming,
+            own_address=conversation.inbox.email_address or "",
+        ),
         subject=subject,
         message_id=new_message_id(),
         in_reply_to=in_reply_to,

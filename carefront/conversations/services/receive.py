@@ -17,6 +17,7 @@ from carefront.core.events import publish
 from carefront.customers.models import Customer
 from carefront.customers.services import (
     customers_by_email,
+    customers_create_unknown_senders,
     customers_get_or_create_by_email,
     email_key,
 )
@@ -96,7 +97,7 @@ def messages_receive_reads(*, items: list[ReceiveItem]) -> ReceiveReads:
     return ReceiveReads(
         stored=_stored_fingerprints(ids),
         customers=customers_by_email(
-            emails=list({email_key(_sender(item.inbound)) for item in items})
+            emails=list({email_key(_sender(item.inbound)) for item in items} - {""})
         )
         if items
         else {},
@@ -236,16 +237,17 @@ class _Batch:
     def run(self) -> list[tuple[int, ReceiveResult]]:
         reads = self.reads or messages_receive_reads(items=self.items)
         keep = self._drop_duplicates(reads.stored)
+        identities = {i: self.items[i].inbound.identity() for i in keep}
         customers = customers_get_or_create_by_email(
-            senders=[
-                (_sender(self.items[i].inbound), self.items[i].inbound.from_name) for i in keep
-            ],
+            senders=[identity for identity in identities.values() if identity[0]],
             known=reads.customers,
         )
         self._load_threads(keep, reads.thread_keys)
         for index in keep:
             item = self.items[index]
-            self._place(index, item, customers[email_key(_sender(item.inbound))])
+            address, name = identities[index]
+            customer = customers[email_key(address)] if address else None
+            self._place(index, item, customer, name)
         self._write()
         return self.results
 
@@ -293,26 +295,36 @@ class _Batch:
             ref = self.merged_into[ref]
         return ref
 
-    def _place(self, index: int, item: ReceiveItem, customer: Customer) -> None:
+    def _place(self, index: int, item: ReceiveItem, customer: Customer | None, name: str) -> None:
+        """`customer` None: the sender is unknown; a placeholder of its own is made if the
+        message is kept (never for a rejected auto-reply)."""
         inbound = item.inbound
         keys = _thread_keys(inbound)
         linked = list(
             dict.fromkeys(self._find(self.key_owner[k]) for k in keys if k in self.key_owner)
         )
-        target = self._join(linked) if linked else self._by_token(inbound, customer)
+        target = (
+            self._join(linked)
+            if linked
+            else (self._by_token(inbound, customer) if customer is not None else None)
+        )
+        if target is None and inbound.is_auto_submitted and not item.release:
+            logger.info(
+                "Auto-reply from %s does not belong to a conversation; held",
+                inbound.from_address,
+            )
+            rejected = ReceiveResult(
+                Outcome.REJECTED,
+                reason="auto-reply without a conversation",
+                hold_reason=HoldReason.AUTO_REPLY,
+            )
+            self.results.append((index, rejected))
+            return
+        if customer is None:
+            # Each message without a usable sender gets its own placeholder, never a shared one
+            # (rare: one small insert each).
+            customer = customers_create_unknown_senders(names=[name])[0]
         if target is None:
-            if inbound.is_auto_submitted and not item.release:
-                logger.info(
-                    "Auto-reply from %s does not belong to a conversation; held",
-                    inbound.from_address,
-                )
-                rejected = ReceiveResult(
-                    Outcome.REJECTED,
-                    reason="auto-reply without a conversation",
-                    hold_reason=HoldReason.AUTO_REPLY,
-                )
-                self.results.append((index, rejected))
-                return
             target = _New(
                 _conversation_new(inbox=item.inbox, inbound=inbound, customer=customer),
                 channel=inbound.channel,
@@ -456,7 +468,8 @@ def _duplicate() -> ReceiveResult:
 
 
 def _sender(inbound: InboundMessage) -> str:
-    return inbound.from_address or "unknown@invalid"
+    """The address the customer is known by ("" when nobody can be identified)."""
+    return inbound.identity()[0]
 
 
 def _thread_keys(inbound: InboundMessage) -> list[str]:
@@ -488,6 +501,7 @@ def _message_new(*, inbound: InboundMessage, customer: Customer, raw: RawInbound
         from_address=inbound.from_address[:320],
         to=inbound.to,
         cc=inbound.cc,
+        reply_to=inbound.reply_to,
         subject=inbound.subject,
         message_id=inbound.message_id,
         fingerprint=inbound.fingerprint,

@@ -1,12 +1,16 @@
-"""Importing saved mail: a folder of .eml files, a Maildir (cur/new) or an mbox file.
+"""Importing saved mail: a folder of mail files, a Maildir (cur/new) or an mbox file.
 
-Every message goes through `email_ingest`, like live mail. A file that cannot be read or stored
-is counted as failed and the import goes on. A message that is stored but not shown (an
-auto-reply to no conversation, a duplicate, ...) is counted under its hold reason.
+In a folder, a file is taken by its content, not its name: `.eml` files, and any other file
+(`.box`, `.txt`, `.msg.txt`, no extension) that starts with a header block or is an mbox.
+Files that are not mail are skipped, each with its reason. Every message goes through
+`email_ingest`, like live mail. A file that cannot be read or stored is counted as failed and
+the import goes on. A message that is stored but not shown (an auto-reply to no conversation,
+a duplicate, ...) is counted under its hold reason.
 """
 
 import logging
 import mailbox
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -57,11 +61,20 @@ def _held_label(kind: str, count: int) -> str:
     return labels.get(kind, f"%(n)s {kind}") % {"n": f"{count:,}"}
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file in an imported folder that was not taken as mail, and why."""
+
+    path: str
+    reason: str
+
+
 @dataclass
 class ImportSummary:
     """Counts per kind (see `ingest_kind`), and the sentences that report them."""
 
     counts: Counter = field(default_factory=Counter)
+    skipped: list[SkippedFile] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -137,27 +150,105 @@ def _is_mbox(path: Path) -> bool:
         return handle.read(5) == b"From "
 
 
-def mail_items(path: Path) -> tuple[int, Iterator[MailItem]]:
-    """How many messages `path` holds, and an iterator over them in a stable order."""
+# A header field line (RFC 5322 2.2); a mail file starts with a block of them.
+_FIELD_RE = re.compile(rb"^[!-9;-~]+[ \t]*:")
+# Fields every mail has at least one of; "Note: ..." in a text file is not enough.
+_MAIL_FIELD_RE = re.compile(
+    rb"^(?:from|to|subject|date|message-id|received|return-path|mime-version|delivered-to|"
+    rb"sender|reply-to|cc|x-mailer|content-type)[ \t]*:",
+    re.IGNORECASE,
+)
+_SNIFF_BYTES = 16384
+_MAX_BANNER_LINES = 3  # "---------- Forwarded message ---------" before the headers
+
+
+def sniff_mail(head: bytes) -> str:
+    """What the first bytes of a file are: "mbox", "mail", or why they are not mail."""
+    if not head.strip():
+        return _("empty file")
+    if head.startswith(b"From "):
+        return "mbox"
+    if b"\x00" in head[:1024]:
+        return _("binary file, not mail")
+    lines = head.lstrip(b"\xef\xbb\xbf\r\n").split(b"\n")
+    fields = mail_fields = banner = 0
+    for line in lines[:200]:
+        line = line.rstrip(b"\r")
+        if not line:
+            break
+        if _FIELD_RE.match(line):
+            fields += 1
+            mail_fields += bool(_MAIL_FIELD_RE.match(line))
+        elif line[:1] in (b" ", b"\t") and fields:
+            continue
+        elif not fields and banner < _MAX_BANNER_LINES:
+            banner += 1
+        elif not fields:
+            break
+    if mail_fields and fields >= 2:
+        return "mail"
+    return _("no email header block at the start")
+
+
+def mail_items(
+    path: Path, skipped: list[SkippedFile] | None = None
+) -> tuple[int, Iterator[MailItem]]:
+    """How many messages `path` holds, and an iterator over them in a stable order.
+
+    Files of a folder that are not mail are appended to `skipped`, with the reason.
+    """
     if not path.exists():
         raise InvalidInput(_("%(path)s does not exist.") % {"path": path})
     if path.is_file():
         if _is_mbox(path):
             return _mbox_items(path)
         return 1, iter([MailItem(ref=str(path), read=path.read_bytes)])
-    files = sorted(_folder_files(path))
-    return len(files), (MailItem(ref=str(f), read=f.read_bytes) for f in files)
+    files: list[Path] = []
+    boxes: list[tuple[int, Iterator[MailItem]]] = []
+    found = _folder_files(path, skipped if skipped is not None else [])
+    for item, kind in sorted(found, key=lambda pair: pair[0]):
+        if kind == "mbox":
+            boxes.append(_mbox_items(item))
+        else:
+            files.append(item)
+    total = len(files) + sum(count for count, _items in boxes)
+    items = (MailItem(ref=str(f), read=f.read_bytes) for f in files)
+    return total, _chain(items, *(box for _count, box in boxes))
 
 
-def _folder_files(root: Path) -> Iterator[Path]:
-    """.eml files anywhere below `root`, and the messages of every Maildir (incl. subfolders)."""
+def _chain(*iterators: Iterator[MailItem]) -> Iterator[MailItem]:
+    for iterator in iterators:
+        yield from iterator
+
+
+def _folder_files(root: Path, skipped: list[SkippedFile]) -> Iterator[tuple[Path, str]]:
+    """The mail files anywhere below `root` with their kind ("mail" or "mbox"): the messages of
+    every Maildir (incl. subfolders), `.eml` files, and other files whose content is mail."""
     for item in root.rglob("*"):
-        if not item.is_file() or item.name.startswith("."):
+        if not item.is_file():
+            continue
+        if item.name.startswith("."):
+            skipped.append(SkippedFile(str(item), _("hidden file")))
             continue
         parent = item.parent
-        in_maildir = parent.name in MAILDIR_SUBDIRS and _is_maildir(parent.parent)
-        if in_maildir or item.suffix.lower() == ".eml":
-            yield item
+        if item.suffix.lower() == ".eml" or (
+            parent.name in MAILDIR_SUBDIRS and _is_maildir(parent.parent)
+        ):
+            # Named or filed as mail: imported without a look; whatever is broken in it, the
+            # parser recovers what it can and says so.
+            yield item, "mail"
+            continue
+        try:
+            with item.open("rb") as handle:
+                head = handle.read(_SNIFF_BYTES)
+        except OSError as exc:
+            skipped.append(SkippedFile(str(item), _("unreadable: %(error)s") % {"error": exc}))
+            continue
+        kind = sniff_mail(head)
+        if kind in {"mail", "mbox"}:
+            yield item, kind
+        else:
+            skipped.append(SkippedFile(str(item), kind))
 
 
 def _mbox_items(path: Path) -> tuple[int, Iterator[MailItem]]:
@@ -192,9 +283,9 @@ def mail_import(
     first, then its messages are received together, which is several times faster than one by
     one and threads exactly the same.
     """
-    _total, items = mail_items(path)
     # The caller may pass its own summary to watch the counts grow (a progress bar).
     summary = summary if summary is not None else ImportSummary()
+    _total, items = mail_items(path, summary.skipped)
     batch: list[tuple[bytes, str]] = []
 
     def flush() -> None:

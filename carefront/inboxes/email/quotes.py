@@ -23,20 +23,44 @@ _QUOTE_PREFIX_RE = re.compile(r"^(?:[ \t]*>)+[ \t]?")
 # Cyrillic and Turkish letters below are meant (ruff's RUF001 flags them as look-alikes).
 _VERBS = (
     r"wrote|writes|schrieb|schreef|skrev|napisa[łl](?:\(a\))?|napisała|a [ée]crit|"
-    r"escribi[óo]|ha scritto|escreveu|kirjoitti|написал(?:а)?|yazd[ıi]|書きました|のメッセージ"  # noqa: RUF001
+    r"escribi[óo]|ha scritto|escreveu|kirjoitti|написал(?:а)?|yazd[ıi]|書きました|のメッセージ|"  # noqa: RUF001
+    r"(?:het volgende )?geschreven|đã viết"
 )
 # An attribution line: ends in ":" and names the verb, or (ja, sv, ...) a date and an address.
 _ATTRIBUTION_VERB_RE = re.compile(rf"(?:^|\W)(?:{_VERBS})(?:\W.*)?:\s*$", re.IGNORECASE)
-_ATTRIBUTION_ADDRESS_RE = re.compile(r"\d.*<[^<>\s@]+@[^<>\s]+>\s*:\s*$")
+# Without an opener ("On", a date), the verb must end the line: "Ann Lee wrote:", but not
+# "You wrote in the manual:" (a customer quoting, whose words follow).
+_ATTRIBUTION_VERB_LAST_RE = re.compile(
+    rf"(?:^|\W)(?:{_VERBS})(?: the following)?\s*:\s*$", re.IGNORECASE
+)
+# Android and others: "---- Ann Lee wrote ----", "------On Fri, ... Ann wrote-----".
+_DASHED_ATTRIBUTION_RE = re.compile(
+    rf"^-{{2,}}\s*\S.*\W(?:{_VERBS})\s*:?\s*-{{2,}}$", re.IGNORECASE
+)
+# An attribution that shares a line with the reply above it: split at "On ...".
+_INLINE_ATTRIBUTION_RE = re.compile(
+    rf"^(?P<reply>.*?\S)[\s-]*(?P<attribution>(?:On|Am|Le|El|Op|Il|Em)\s"
+    rf"(?=[^\n]*\d).{{5,300}}\W(?:{_VERBS})\s*:)\s*$"
+)
+_ATTRIBUTION_ADDRESS_RE = re.compile(r"\d.*<\s*[^<>\s@]+@[^<>\s]+\s*>\s*:\s*$")
+# Gmail in some locales: "2011/4/7 Name <a@b>" with no colon, the quote right below.
+_YEAR_FIRST_ADDRESS_RE = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b.*<[^<>\s@]+@[^<>\s]+>$")
+# "Mon, 2 Apr 2012 17:44:22 bob@example.com:": a date first, a bare address and a colon last.
+_DATE_LEAD_ADDRESS_RE = re.compile(
+    r"^(?:\w{2,10}\.?,\s*)?\d{1,4}[\s./-]+\w{1,10}\.?[\s./-]+\d{2,4}\b.*\s<?[^<>\s@]+@[^<>\s]+?>?\s*:\s*$"
+)
+# Verbs that only make an attribution after an opener ("On 11-Apr-2011, Ann <a@b> sent:").
+_OPENER_VERB_RE = re.compile(r"\W(?:sent|sendte|envoy[ée]|verzond)\s*:\s*$", re.IGNORECASE)
 _ATTRIBUTION_OPENER_RE = re.compile(
-    r"^(?:On|Am|Op|Den|Dnia|W dniu|Le|El|Il|Em|Op|\d|[A-Za-zäöåæø]{2,4}\.?\s+\d)",
+    r"^(?:On|Am|Op|Den|Dnia|W dniu|Le|El|Il|Em|Op|Vào|\d|[A-Za-zäöåæø]{2,4}\.?\s+\d)",
     re.IGNORECASE,
 )
 _SEPARATOR_RE = re.compile(
     r"^[-_=* ]{3,}\s*(?:original message|ursprüngliche nachricht|originalnachricht|"
     r"oorspronkelijk bericht|oprindelig (?:meddelelse|besked)|ursprungligt meddelande|"
     r"opprinnelig melding|wiadomo[śs][ćc] oryginalna|message d'origine|mensaje original|"
-    r"messaggio originale|mensagem original|alkuper[äa]inen viesti)\s*[-_=* ]{3,}$"
+    r"messaggio originale|mensagem original|alkuper[äa]inen viesti|reply message|"
+    r"antwort nachricht|исходное сообщение|oorspronkelijk bericht)\s*[-_=* ]{3,}$"
     r"|^original message processed by david",
     re.IGNORECASE,
 )
@@ -50,15 +74,26 @@ _FORWARD_RE = re.compile(
 )
 _FIELD = r"^\*?\s*(?:{names})\s*:\*?(?:\s|$)"
 _FROM_FIELD_RE = re.compile(
-    _FIELD.format(names=r"from|von|van|fra|från|od|de|da|from|差出人|送信者|发件人|寄件者"),
+    _FIELD.format(names=r"from|von|van|fra|från|od|de|da|from|差出人|送信者|发件人|寄件者|от|từ"),
     re.IGNORECASE,
 )
 _OTHER_FIELD_RE = re.compile(
     _FIELD.format(
         names=r"sent|date|to|subject|cc|gesendet|datum|an|betreff|verzonden|aan|onderwerp|"
         r"sendt|til|emne|skickat|till|ämne|wys[łl]ano|do|temat|data|envoy[ée]|[àa]|objet|"
-        r"enviado|para|asunto|fecha|inviato|oggetto|送信日時|宛先|件名|日付|发送时间|收件人|主题"
+        r"enviado|para|asunto|fecha|inviato|oggetto|送信日時|宛先|件名|日付|发送时间|收件人|主题|"
+        r"отправлено|кому|тема|дата|копия|ngày gửi|đến|chủ đề"
     ),
+    re.IGNORECASE,
+)
+# A block of headers without From ("Sent:/To:/Subject:", "Date:/To:/..."): its first field.
+_DATE_FIELD_RE = re.compile(
+    r"^\*?\s*(?:sent|date|gesendet|datum|verzonden|envoy[ée]|enviado|data|отправлено|дата)\s*:",
+    re.IGNORECASE,
+)
+# Outlook's header block squeezed onto one line: "From: X [mailto:x@y] Sent: ... To: ...".
+_ONE_LINE_OUTLOOK_RE = re.compile(
+    r"\s(?:sent|date|gesendet|datum|verzonden|envoy[ée]|enviado|отправлено|дата):\s",
     re.IGNORECASE,
 )
 _SIG_DELIMITER_RE = re.compile(r"^(?:-{2,}|_{2,})$|^[-/]\w[\w .'-]{0,40}$")
@@ -111,15 +146,28 @@ class ThreadPart:
         return "\n".join(p for p in (self.header, self.body, self.signature) if p).strip()
 
 
-def extract_reply(text: str) -> ExtractedReply:
+def extract_reply(text: str, *, from_html: bool = False) -> ExtractedReply:
+    """The reply, quoted thread and signature of `text`.
+
+    `from_html`: the text was made from HTML, where a `<blockquote>` is also how people cite
+    (a passage of a manual, of our last answer) in the middle of their own words, and where
+    some clients wrap the whole message in one. Only a thread header folds there: blockquotes
+    above it are part of the reply.
+    """
     lines = _lines(text)
+    if _INLINE_HINT_RE.search(text):
+        lines = _split_inline_attributions(lines)
     headers = _find_headers(lines)
+    if from_html and not headers:
+        lines = [_unquote(line) for line in lines]
     header_lines = {i for start, end in headers for i in range(start, end)}
     end = len(lines)
     new_text_above = True
     if headers:
         first_start = headers[0][0]
-        new_text_above = any(line.strip() and not _is_quoted(line) for line in lines[:first_start])
+        new_text_above = any(
+            line.strip() and (from_html or not _is_quoted(line)) for line in lines[:first_start]
+        )
         if not new_text_above or not _is_bottom_posted(lines, headers, header_lines):
             # Top posting: the earlier thread starts at the first header.
             end = first_start if new_text_above else end
@@ -127,7 +175,7 @@ def extract_reply(text: str) -> ExtractedReply:
         # A forward without a comment: the forwarded message is what the customer sends us.
         inner = extract_reply("\n".join(lines[headers[0][1] :]))
         return ExtractedReply(reply=inner.reply, quoted=inner.quoted, signature=inner.signature)
-    cut, signatures = _visible_end(lines, end, header_lines)
+    cut, signatures = _visible_end(lines, end, header_lines, peel_quotes=not from_html)
     in_signature = {i for start, stop in signatures for i in range(start, stop)}
     reply_lines = [line.rstrip() for line in lines[:cut]]
     while reply_lines and (
@@ -138,11 +186,45 @@ def extract_reply(text: str) -> ExtractedReply:
     signature = "\n\n".join(
         "\n".join(lines[start:stop]).strip() for start, stop in sorted(signatures)
     )
+    if from_html and reply_lines and all(_is_quoted(line) for line in reply_lines if line.strip()):
+        # The whole reply sits in a blockquote (a client's wrapper, not a quotation).
+        reply_lines = [_unquote(line) for line in reply_lines]
+    reply = "\n".join(reply_lines).strip()
+    if not reply and not headers and any(line.strip() for line in lines):
+        # Nothing but quoted lines and no thread header: these are the sender's words (a
+        # message wholly inside a quote); when unsure, show.
+        reply = "\n".join(_unquote(line).rstrip() for line in lines[:cut] or lines).strip()
+        if not reply:
+            reply = "\n".join(_unquote(line).rstrip() for line in quoted).strip()
     return ExtractedReply(
-        reply="\n".join(reply_lines).strip(),
+        reply=reply,
         quoted="\n".join(quoted).strip(),
         signature=signature.strip(),
     )
+
+
+_MAX_INLINE_LINE = 600  # longer lines are not attributions; keeps the regex linear in practice
+
+
+# A cheap scan of the whole text (one C-level search) before the per-line work: an opener
+# word after other text on a line that ends in a colon.
+_INLINE_HINT_RE = re.compile(r"\S[ \t-]+(?:On|Am|Le|El|Op|Il|Em) [^\n]*:[ \t]*$", re.MULTILINE)
+
+
+def _split_inline_attributions(lines: list[str]) -> list[str]:
+    """ "Sounds good. On Mon, ... Ann <a@b> wrote:" on one line: the reply, then the header."""
+    result: list[str] = []
+    for line in lines:
+        match = (
+            _INLINE_ATTRIBUTION_RE.match(line)
+            if line.rstrip().endswith(":") and len(line) <= _MAX_INLINE_LINE
+            else None
+        )
+        if match and not _is_quoted(line):
+            result += [match.group("reply"), match.group("attribution")]
+        else:
+            result.append(line)
+    return result
 
 
 def _is_bottom_posted(
@@ -165,16 +247,19 @@ def _is_bottom_posted(
 
 
 def _visible_end(
-    lines: list[str], end: int, header_lines: set[int]
+    lines: list[str], end: int, header_lines: set[int], *, peel_quotes: bool = True
 ) -> tuple[int, list[tuple[int, int]]]:
-    """Where the visible text above `end` stops, peeling off from the bottom: quoted lines,
-    blank lines, thread headers and signatures. Returns the cut and the signature spans."""
+    """Where the visible text above `end` stops, peeling off from the bottom: quoted lines
+    (unless `peel_quotes` is False), blank lines, thread headers and signatures. Returns the
+    cut and the signature spans."""
     signatures: list[tuple[int, int]] = []
     cut = end
     while True:
         index = cut - 1
         while index >= 0 and (
-            not lines[index].strip() or _is_quoted(lines[index]) or index in header_lines
+            not lines[index].strip()
+            or (peel_quotes and _is_quoted(lines[index]))
+            or index in header_lines
         ):
             index -= 1
         new_cut = index + 1
@@ -273,13 +358,26 @@ def _header_at(lines: list[str], index: int) -> int:
     line = _unquote(lines[index]).strip()
     if not line or len(line) > 400:
         return 0
-    if _SEPARATOR_RE.match(line) or _FORWARD_RE.match(line):
+    if _SEPARATOR_RE.match(line) or _FORWARD_RE.match(line) or _DASHED_ATTRIBUTION_RE.match(line):
         return _field_block_end(lines, index + 1)[0]
     if _FROM_FIELD_RE.match(line) or _OTHER_FIELD_RE.match(line):
         end, fields, has_from = _field_block_end(lines, index)
-        return end if has_from and fields >= 2 else 0
-    if line.endswith(":") or _ATTRIBUTION_OPENER_RE.match(line):
+        if has_from and fields >= 2:
+            return end
+        if _FROM_FIELD_RE.match(line) and _ONE_LINE_OUTLOOK_RE.search(line):
+            return end
+        if _DATE_FIELD_RE.match(line) and (
+            fields >= 3 or (fields == 2 and any(c.isdigit() for c in line))
+        ):
+            return end
+        return 0
+    if _YEAR_FIRST_ADDRESS_RE.match(line):
+        following = next((_l for _l in lines[index + 1 : index + 4] if _l.strip()), "")
+        return index + 1 if _is_quoted(following) else 0
+    opener = bool(_ATTRIBUTION_OPENER_RE.match(line))
+    if line.endswith(":") or opener:
         joined = line
+        verb_re = _ATTRIBUTION_VERB_RE if opener else _ATTRIBUTION_VERB_LAST_RE
         for span in range(1, 4):
             if span > 1:
                 if index + span - 1 >= len(lines):
@@ -289,14 +387,48 @@ def _header_at(lines: list[str], index: int) -> int:
                     break
                 joined = f"{joined} {following}"
             if joined.endswith(":") and (
-                _ATTRIBUTION_VERB_RE.search(joined) or _ATTRIBUTION_ADDRESS_RE.search(joined)
+                verb_re.search(joined)
+                or _ATTRIBUTION_ADDRESS_RE.search(joined)
+                or _DATE_LEAD_ADDRESS_RE.match(joined)
+                or (opener and _OPENER_VERB_RE.search(joined))
             ):
-                if span > 1 and not _ATTRIBUTION_OPENER_RE.match(line):
+                if span > 1 and not opener:
                     return 0
                 return index + span
-            if not _ATTRIBUTION_OPENER_RE.match(line):
+            if not opener:
                 break
+        if line.startswith("On ") and any(c.isdigit() for c in line):
+            return _scattered_attribution_end(lines, index)
     return 0
+
+
+_SCATTER_PIECE_RE = re.compile(r"[<>@]|mailto:")
+
+
+def _scattered_attribution_end(lines: list[str], index: int) -> int:
+    """Polymail and some webmails scatter "On <date> Name / <mailto:...> / wrote:" over several
+    lines with blank lines between: every piece after the first holds an address part."""
+    for offset in range(1, 7):
+        if index + offset >= len(lines):
+            break
+        piece = _unquote(lines[index + offset]).strip()
+        if not piece:
+            continue
+        if piece.endswith(":") and _ATTRIBUTION_VERB_LAST_RE.search(piece):
+            return index + offset + 1
+        if len(piece) > 120 or not _SCATTER_PIECE_RE.search(piece):
+            return 0
+    return 0
+
+
+_MAX_DASH_SIGNATURE_LINES = 8
+
+
+def _short_tail(tail: list[str]) -> bool:
+    filled = [p for p in tail if p]
+    return 0 < len(filled) <= _MAX_DASH_SIGNATURE_LINES and all(
+        len(p) <= _MAX_SIGNATURE_LINE and p != "\x00" for p in filled
+    )
 
 
 def _signature_start(lines: list[str], *, quoted_ok: bool = True) -> int | None:
@@ -318,6 +450,8 @@ def _signature_start(lines: list[str], *, quoted_ok: bool = True) -> int | None:
         after_blank = index == 0 or not plain[index - 1]
         if after_blank and _SIG_DELIMITER_RE.match(line):
             return index
+        if line == "--" and index > 0 and _short_tail(plain[index + 1 : last]):
+            return index  # "-- " / "--" right under the text: a signature if short
         tail = [p for p in plain[index + 1 : last] if p]
         if _MOBILE_SIG_RE.match(line) and len(tail) <= 2:
             return index

@@ -119,10 +119,12 @@ def test_failures_are_reported_in_the_summary(tmp_path, inbox, monkeypatch):
 
     monkeypatch.setattr(mail_import_module, "emails_ingest", broken)
 
-    out, err = run(str(tmp_path))
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_mail", str(tmp_path), "--no-progress", stdout=out, stderr=err)
 
-    assert "Imported 0; failed 1" in out
-    assert "Run the import again" in err
+    assert "Imported 0; failed 1" in out.getvalue()
+    assert "Run the import again" in err.getvalue()
 
 
 def test_unknown_inbox_name_is_a_clear_error(tmp_path, inbox):
@@ -222,3 +224,84 @@ def test_the_progress_bar_shows_the_held_reasons_as_it_goes(tmp_path, inbox, mon
 
     # Updated as each message is counted: at the end it names both copies.
     assert postfixes[-1] == "held 2: 2 duplicates"
+
+
+def _run_expecting_failure(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_mail", *args, "--no-progress", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_mail_files_are_recognised_by_content_whatever_their_name(tmp_path, inbox):
+    (tmp_path / "a.box").write_bytes(email_bytes(to=inbox.email_address, subject="Box"))
+    (tmp_path / "b.txt").write_bytes(email_bytes(to=inbox.email_address, subject="Txt"))
+    (tmp_path / "c").write_bytes(email_bytes(to=inbox.email_address, subject="Bare"))
+    (tmp_path / "d.msg").write_bytes(
+        b"---------- Forwarded message ---------\r\n"
+        + email_bytes(to=inbox.email_address, subject="Banner")
+    )
+
+    out, err = run(str(tmp_path))
+
+    assert "created: 4" in out
+    assert set(Conversation.objects.values_list("subject", flat=True)) == {
+        "Box",
+        "Txt",
+        "Bare",
+        "Banner",
+    }
+    assert "Skipped" not in err
+
+
+def test_files_that_are_not_mail_are_listed_with_the_reason(tmp_path, inbox):
+    (tmp_path / "1.eml").write_bytes(email_bytes(to=inbox.email_address))
+    (tmp_path / "notes.txt").write_text("Note: call the customer back\nabout the parcel\n")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x00")
+
+    out, err = run(str(tmp_path))
+
+    assert "created: 1" in out
+    assert "Skipped 4 files that are not mail" in err
+    assert "notes.txt: no email header block at the start" in err
+    assert "empty.txt: empty file" in err
+    assert "photo.jpg: binary file, not mail" in err
+    assert ".DS_Store: hidden file" in err
+
+
+def test_mbox_files_inside_a_folder_are_split(tmp_path, inbox):
+    box = mailbox.mbox(tmp_path / "Archive.box")
+    for n in range(2):
+        box.add(email_bytes(to=inbox.email_address, subject=f"Archived {n}"))
+    box.flush()
+    box.close()
+
+    out, _err = run(str(tmp_path))
+
+    assert "created: 2" in out
+
+
+def test_a_non_empty_folder_without_mail_fails(tmp_path, inbox):
+    (tmp_path / "readme.txt").write_text("Hello, this folder holds no mail.\n")
+
+    out, err = _run_expecting_failure(str(tmp_path))
+
+    assert "Imported 0 messages" in out
+    assert "readme.txt: no email header block at the start" in err
+
+
+def test_an_empty_folder_is_not_an_error(tmp_path, inbox):
+    out, _err = run(str(tmp_path))
+
+    assert "Imported 0 messages" in out
+
+
+def test_cli_import_mail_exits_non_zero_when_nothing_is_imported(tmp_path, inbox):
+    from carefront.cli import main
+
+    (tmp_path / "readme.txt").write_text("no mail here\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["import-mail", str(tmp_path), "--no-progress"])
+    assert exit_info.value.code not in (0, None)

@@ -174,6 +174,12 @@ def describe_event(event, team_names: dict) -> str:
         return _("Satisfaction survey sent to %(address)s") % {"address": data.get("to", "")}
     if event.kind == EventKind.RATED:
         return _describe_rating(data)
+    if event.kind == EventKind.CUSTOMER_CHANGED:
+        return _("%(who)s changed the customer from %(old)s to %(new)s") % {
+            "who": who,
+            "old": data.get("old", ""),
+            "new": data.get("new", ""),
+        }
     return event.get_kind_display()
 
 

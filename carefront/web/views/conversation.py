@@ -26,6 +26,7 @@ from carefront.conversations.services import (
     NewAttachment,
     conversation_add_note,
     conversation_assign,
+    conversation_change_customer,
     conversation_merge,
     conversation_reply,
     conversation_set_status,
@@ -37,6 +38,7 @@ from carefront.web import directory
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import (
     AssignForm,
+    CustomerChangeForm,
     MergeForm,
     NoteForm,
     ReplyForm,
@@ -234,6 +236,25 @@ def conversation_merge_view(request: HttpRequest, conversation_id: int) -> HttpR
         request, _("Conversation #%(source)s is merged into this one.") % {"source": source.pk}
     )
     return _back(target)
+
+
+@require_POST
+@agent_view
+def conversation_customer_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Link the conversation to its real customer (a "sender unknown" one, a misfiled one)."""
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    form = CustomerChangeForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(_("Enter a valid email address."))
+    conversation = conversation_change_customer(
+        conversation=conversation, email=form.cleaned_data["email"], actor=request.user
+    )
+    messages.success(
+        request,
+        _("The conversation now belongs to %(name)s.")
+        % {"name": conversation.customer.display_name},
+    )
+    return _back(conversation)
 
 
 @require_POST

@@ -1,4 +1,8 @@
-"""`manage.py import_mail PATH [--inbox NAME]`: import .eml files, a Maildir or an mbox."""
+"""`manage.py import_mail PATH [--inbox NAME]`: import mail files, a Maildir or an mbox.
+
+Files of a folder that are not mail are listed with the reason; the command fails (exit
+status 1) when a non-empty folder yielded no message at all.
+"""
 
 import sys
 from pathlib import Path
@@ -11,9 +15,14 @@ from carefront.core.exceptions import ApplicationError
 from carefront.inboxes.email.mail_import import ImportSummary, mail_import, mail_items
 from carefront.inboxes.models import Inbox
 
+MAX_SKIPPED_LISTED = 20
+
 
 class Command(BaseCommand):
-    help = _("Import saved mail: a folder of .eml files, a Maildir (cur/new) or an mbox file.")
+    help = _(
+        "Import saved mail: a folder of mail files (recognised by their content, whatever "
+        "their name), a Maildir (cur/new) or an mbox file."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help=_("File or folder to import."))
@@ -63,7 +72,21 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Held messages are kept: find and release them under Admin > Held mail.")
             )
+        if summary.skipped:
+            self.stderr.write(
+                _("Skipped %(count)s files that are not mail:") % {"count": len(summary.skipped)}
+            )
+            for skipped in summary.skipped[:MAX_SKIPPED_LISTED]:
+                self.stderr.write(f"  {skipped.path}: {skipped.reason}")
+            if len(summary.skipped) > MAX_SKIPPED_LISTED:
+                self.stderr.write(
+                    _("  ... and %(count)s more")
+                    % {"count": len(summary.skipped) - MAX_SKIPPED_LISTED}
+                )
         if summary.counts.get("failed"):
             self.stderr.write(
                 _("Some messages failed; see the log above. Run the import again to retry them.")
             )
+        stored = summary.total - summary.counts.get("failed", 0)
+        if not stored and (summary.skipped or summary.counts.get("failed")):
+            raise CommandError(_("Nothing was imported from %(path)s.") % {"path": path})
