@@ -32,6 +32,7 @@ LIST_FIELDS = [
     "inbox__name",
     "customer__name",
     "customer__email",
+    "customer__sender_unknown",
     "assignee__name",
     "assignee__email",
 ]

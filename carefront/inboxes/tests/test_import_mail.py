@@ -82,7 +82,7 @@ def test_importing_twice_reports_duplicates(tmp_path, inbox):
 
     out, _err = run(str(tmp_path))
 
-    assert out.startswith("Imported 0, held 1: 1 duplicate (1 messages from")
+    assert out.startswith("Imported 0, held 1: 1 duplicate (1 message from")
     assert Message.objects.count() == 1
 
 
@@ -244,7 +244,8 @@ def test_mail_files_are_recognised_by_content_whatever_their_name(tmp_path, inbo
 
     out, err = run(str(tmp_path))
 
-    assert "created: 4" in out
+    assert out.startswith("Imported 4 (")
+    assert "4 new conversation" in out
     assert set(Conversation.objects.values_list("subject", flat=True)) == {
         "Box",
         "Txt",
@@ -263,7 +264,8 @@ def test_files_that_are_not_mail_are_listed_with_the_reason(tmp_path, inbox):
 
     out, err = run(str(tmp_path))
 
-    assert "created: 1" in out
+    assert out.startswith("Imported 1 (1 message from")
+    assert "1 new conversation" in out
     assert "Skipped 4 files that are not mail" in err
     assert "notes.txt: no email header block at the start" in err
     assert "empty.txt: empty file" in err
@@ -280,7 +282,8 @@ def test_mbox_files_inside_a_folder_are_split(tmp_path, inbox):
 
     out, _err = run(str(tmp_path))
 
-    assert "created: 2" in out
+    assert out.startswith("Imported 2 (")
+    assert "2 new conversation" in out
 
 
 def test_a_non_empty_folder_without_mail_fails(tmp_path, inbox):
@@ -288,14 +291,14 @@ def test_a_non_empty_folder_without_mail_fails(tmp_path, inbox):
 
     out, err = _run_expecting_failure(str(tmp_path))
 
-    assert "Imported 0 messages" in out
+    assert out.startswith("Imported 0 (0 messages from")
     assert "readme.txt: no email header block at the start" in err
 
 
 def test_an_empty_folder_is_not_an_error(tmp_path, inbox):
     out, _err = run(str(tmp_path))
 
-    assert "Imported 0 messages" in out
+    assert out.startswith("Imported 0 (0 messages from")
 
 
 def test_cli_import_mail_exits_non_zero_when_nothing_is_imported(tmp_path, inbox):

@@ -41,6 +41,9 @@ AGENT_ROUTES = [
     Route("web:conversation_assign", ["conversation"], "post", {"assignee": ""}, 303),
     Route("web:conversation_status", ["conversation"], "post", {"status": "pending"}, 303),
     Route("web:conversation_tags", ["conversation"], "post", {"add": "vip"}, 303),
+    Route(
+        "web:conversation_customer", ["conversation"], "post", {"email": "real@example.com"}, 303
+    ),
     # "@name" in data is the pk of that object of the world.
     Route("web:conversation_merge", ["conversation"], "post", {"target": "@second"}, 303),
     Route("web:saved_reply_text", ["conversation", "saved_reply"]),
@@ -63,6 +66,7 @@ SCOPED = {
     "web:conversation_assign",
     "web:conversation_status",
     "web:conversation_tags",
+    "web:conversation_customer",
     "web:conversation_merge",
     "web:saved_reply_text",
     "web:raw_message",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from carefront.core.exceptions import ApplicationError
@@ -64,7 +65,11 @@ class Command(BaseCommand):
 
             mail_import(path=path, inbox=target, on_progress=progress, summary=summary)
         self.stdout.write(
-            _("%(summary)s (%(total)s messages from %(path)s).")
+            ngettext(
+                "%(summary)s (%(total)s message from %(path)s).",
+                "%(summary)s (%(total)s messages from %(path)s).",
+                summary.total,
+            )
             % {"summary": summary.text(), "total": f"{summary.total:,}", "path": path}
         )
         self.stdout.write(summary.detail_text() + ".")
