@@ -70,7 +70,22 @@ class Generation:
     def changed(self, **kwargs) -> None:
         """A signal receiver: the rows behind this generation changed."""
         self.bump()
+        self.bump_after_commit()
+
+    def bump_after_commit(self) -> None:
+        """Move on when the current transaction commits: once, however many rows it changed (a
+        batch of 200 new conversations registers one hook, not 200)."""
+        connection = transaction.get_connection()
+        if not connection.in_atomic_block:
+            self.bump()
+            return
+        hooks = connection.__dict__.setdefault("_carefront_generation_hooks", {})
+        # Django starts a new list when a transaction ends or a savepoint rolls back: while the
+        # list is the same, this transaction's hook is still in it.
+        if hooks.get(self.name) is connection.run_on_commit:
+            return
         transaction.on_commit(self.bump, robust=True)
+        hooks[self.name] = connection.run_on_commit
 
     def _cache_key(self) -> str:
         return f"generation:{self.name}"

@@ -53,6 +53,37 @@ def test_changed_moves_on_now_and_again_after_commit():
     assert seen[0] < seen[1] < seen[2]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_many_changes_in_one_transaction_move_on_once_after_commit(monkeypatch):
+    generation = Generation(_name())
+    bumps = []
+    monkeypatch.setattr(generation, "bump", lambda: bumps.append(1))
+    with transaction.atomic():
+        for _ in range(200):
+            generation.bump_after_commit()
+        assert bumps == []
+    assert bumps == [1]
+    with transaction.atomic():
+        generation.bump_after_commit()
+    assert bumps == [1, 1]  # the next transaction moves it on again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_savepoint_does_not_swallow_the_move(monkeypatch):
+    generation = Generation(_name())
+    bumps = []
+    monkeypatch.setattr(generation, "bump", lambda: bumps.append(1))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                generation.bump_after_commit()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        generation.bump_after_commit()
+    assert bumps == [1]
+
+
 def test_with_a_shared_cache_the_number_lives_there():
     cache = redis_cache_setting()
     generation = Generation(_name())

@@ -282,3 +282,32 @@ def test_reply_text_is_filled_from_the_extractor():
     msg = parse_email(mime("", "New text\r\n\r\nOn Mon, A <a@x.test> wrote:\r\n> old\r\n"))
     assert msg.reply_text == "New text"
     assert "> old" in msg.body_text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a@b.example",
+        "<a@b.example>",
+        "John Smith <j@x.example>",
+        '"Smith, John" <j@x.example>',
+        "J.  Smith <j@x.example>",
+        "  Ana   <ana@x.example>  ",
+        '"" <a@b.example>',
+        "Jürgen <j@x.example>",
+        # Not simple: these go to the stdlib parser.
+        "x@y.example (Comment)",
+        "a@b.example, c@d.example",
+        '"Q\\"x" <a@b.example>',
+        "undisclosed-recipients:;",
+        "",
+        "Name <a@[192.0.2.1]>",
+        "weird <<a@b.example>>",
+    ],
+)
+def test_the_mailbox_fast_path_reads_headers_as_the_stdlib_does(value):
+    from email.utils import getaddresses
+
+    from carefront.inboxes.email.parsing import _parse_mailboxes
+
+    assert _parse_mailboxes([value]) == getaddresses([value])

@@ -56,7 +56,8 @@ def test_counts_follow_the_agents_scope(outsider_client, inbox, always_recount):
     assert _shown_counts(html)["open"] == "0"
 
 
-def test_a_change_moves_the_counts_on(agent_client, agent, inbox, always_recount):
+@pytest.mark.django_db(transaction=True)
+def test_a_change_moves_the_counts_on_when_it_commits(agent_client, agent, inbox, always_recount):
     conversation = conversation_for(inbox)
     assert _shown_counts(agent_client.get(INBOX_URL).content.decode())["open"] == "1"
     conversation_set_status(conversation=conversation, status=Status.SOLVED, actor=agent)
@@ -66,6 +67,7 @@ def test_a_change_moves_the_counts_on(agent_client, agent, inbox, always_recount
     assert _shown_counts(agent_client.get(INBOX_URL).content.decode())["open"] == "1"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_counts_lag_a_change_by_at_most_the_grace_period(agent, inbox, monkeypatch):
     conversation = conversation_for(inbox)
     clock = [1000.0]
