@@ -116,7 +116,9 @@ def test_the_log_is_checkpointed_in_the_background_not_in_commits(databases, tmp
     assert connection.cursor().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == (
         sqlite_base.BACKSTOP_CHECKPOINT_PAGES
     )
-    deadline = time.monotonic() + 5
-    while main_file.stat().st_size <= size_before and time.monotonic() < deadline:
+    # Wait for the whole copy, not its first page: the thread may be seen half-way through.
+    # (Generous: on a loaded machine the thread's turns come late.)
+    deadline = time.monotonic() + 30
+    while main_file.stat().st_size <= size_before + 100_000 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert main_file.stat().st_size > size_before + 100_000
