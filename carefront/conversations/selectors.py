@@ -366,7 +366,14 @@ def conversation_list(
         sort_expr, descending = WAITING_KEY, False
     qs = qs.alias(sort_value=sort_expr)
     key = "sort_value"
-    if sort == Sort.PRIORITY:
+    if sort == Sort.PRIORITY and filters.priority is not None:
+        # One priority: the waiting order within it. The full three-key condition would be
+        # the same rows, but it led SQLite away from the index (a sort of every row).
+        if cursor:
+            _priority, value, last_id = _decode_priority_cursor(cursor)
+            qs = qs.filter(after_keyset(key, value, last_id, descending=False))
+        order = [key, "id"]
+    elif sort == Sort.PRIORITY:
         if cursor:
             priority, value, last_id = _decode_priority_cursor(cursor)
             qs = qs.filter(after_priority_keyset(priority, value, last_id))

@@ -124,6 +124,21 @@ def test_sort_priority_pages_highest_first_then_longest_waiting(api, inbox, agen
     assert seen == [(made[i].pk, levels[i]) for i in expected]
 
 
+def test_sort_priority_within_a_priority_filter_pages_by_waiting(api, inbox, agent):
+    made = [conversation_for(inbox) for _ in range(5)]
+    for conversation in made[:4]:
+        conversation_set_priority(conversation=conversation, priority="high", actor=agent)
+    seen, cursor = [], None
+    while True:
+        params = {"sort": "priority", "priority": "high", "limit": 2}
+        body = api.get(URL, {**params, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [c.pk for c in made[:4]]
+
+
 def test_set_priority_answers_with_the_conversation(api, conversation):
     url = f"{URL}/{conversation.pk}/priority"
     response = api.post(url, {"priority": "high"}, content_type="application/json")
