@@ -81,7 +81,7 @@ def web_rows(conversations: int, requests: int, reuse: bool) -> list[tuple[str, 
     for database, label in ((small, "1k"), (large, f"{conversations // 1000}k")):
         counts[label] = _run("web_pages.py", "queries", "--database", str(database))
     labels = list(counts)
-    for page in ("inbox", "conversation"):
+    for page in ("inbox", "inbox_priority", "conversation"):
         statuses = [counts[label].get(f"{page}_status") for label in labels]
         for state, key in (("cold cache", f"{page}_cold_queries"), ("warm", f"{page}_queries")):
             values = [counts[label].get(key) for label in labels]
@@ -97,7 +97,11 @@ def web_rows(conversations: int, requests: int, reuse: bool) -> list[tuple[str, 
     r = _run("web_pages.py", "http", "--database", str(large), "--requests", str(requests))
     if "error" in r:
         return [*rows, ("http", r["error"], "", "")]
-    for page, label in (("inbox", "GET / (inbox, first page)"), ("conversation", "GET /c/<id>/")):
+    for page, label in (
+        ("inbox", "GET / (inbox, first page)"),
+        ("inbox_priority", "GET /?sort=priority (highest priority first)"),
+        ("conversation", "GET /c/<id>/"),
+    ):
         rows.append(
             (
                 f"{label}, {conversations // 1000}k conv., p50 / p95",
@@ -112,7 +116,11 @@ def web_rows(conversations: int, requests: int, reuse: bool) -> list[tuple[str, 
     )
     if "error" in cold:
         return [*rows, ("http, no cache", cold["error"], "", "")]
-    for page, label in (("inbox", "GET /, no cache"), ("conversation", "GET /c/<id>/, no cache")):
+    for page, label in (
+        ("inbox", "GET /, no cache"),
+        ("inbox_priority", "GET /?sort=priority, no cache"),
+        ("conversation", "GET /c/<id>/, no cache"),
+    ):
         rows.append(
             (
                 f"{label}, p50 / p95",

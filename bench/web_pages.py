@@ -59,6 +59,7 @@ def build(database: Path, conversations: int, seed: int = 7) -> dict:
         Conversation,
         Direction,
         Message,
+        Priority,
         Status,
         Tag,
     )
@@ -102,6 +103,10 @@ def build(database: Path, conversations: int, seed: int = 7) -> dict:
             [CustomerIdentity(customer=c, value=c.email) for c in customers], batch_size=5000
         )
         statuses = [Status.OPEN] * 3 + [Status.PENDING] * 2 + [Status.SOLVED] * 4 + [Status.CLOSED]
+        # Most conversations are normal; a few are urgent (what "Highest priority first" digs out).
+        priorities = (
+            [Priority.LOW] * 3 + [Priority.NORMAL] * 13 + [Priority.HIGH] * 3 + [Priority.URGENT]
+        )
         batch = 5000
         for start in range(0, conversations, batch):
             rows = []
@@ -114,6 +119,7 @@ def build(database: Path, conversations: int, seed: int = 7) -> dict:
                         customer=rng.choice(customers),
                         subject=f"Question about order #{100000 + i}",
                         status=status,
+                        priority=rng.choice(priorities),
                         assignee=rng.choice(assignees),
                         waiting_since=last if status == Status.OPEN else None,
                         last_message_at=last,
@@ -236,7 +242,7 @@ def queries(database: Path) -> dict:
     client = Client()
     client.force_login(Agent.objects.get(email=BENCH_AGENT))
     target = _target_conversation()
-    pages = {"inbox": "/", "conversation": f"/c/{target}/"}
+    pages = {"inbox": "/", "inbox_priority": "/?sort=priority", "conversation": f"/c/{target}/"}
     result = {"bench": "queries", "conversations": Conversation.objects.count()}
     for name, url in pages.items():
         # Cold: nothing cached (rendered messages, sessions, the lists of teams, agents...).
@@ -384,7 +390,8 @@ def http_bench(database: Path, requests: int, warmup: int = 10, no_cache: bool =
             "target_conversation": target,
             "no_cache": no_cache,
         }
-        for name, path in {"inbox": "/", "conversation": f"/c/{target}/"}.items():
+        pages = {"inbox": "/", "inbox_priority": "/?sort=priority", "conversation": f"/c/{target}/"}
+        for name, path in pages.items():
             timings = []
             for i in range(warmup + requests):
                 t0 = time.perf_counter()

@@ -8,8 +8,9 @@ from pydantic import AfterValidator, AwareDatetime
 
 # Kept equal to the domain choices by a test (tests/test_schemas.py).
 StatusName = Literal["open", "pending", "solved", "closed"]
+PriorityName = Literal["low", "normal", "high", "urgent"]
 FolderName = Literal["mine", "unassigned", "open", "pending", "solved", "all"]
-SortName = Literal["waiting", "newest", "oldest", "updated"]
+SortName = Literal["waiting", "newest", "oldest", "updated", "priority"]
 
 MAX_PAGE_SIZE = 100
 # Ids are positive 64-bit integers: a bigger one is refused (422), not sent to the database.
@@ -93,6 +94,7 @@ class ConversationOut(Schema):
     id: int
     subject: str
     status: StatusName
+    priority: PriorityName = Field(description="`low`, `normal` (the default), `high`, `urgent`.")
     inbox: Ref
     customer: CustomerRef
     assignee: Ref | None
@@ -117,6 +119,7 @@ class ConversationPage(Schema):
 class ConversationFilterIn(Schema):
     folder: FolderName = "all"
     status: StatusName | None = None
+    priority: PriorityName | None = None
     inbox_id: Id | None = None
     assignee_id: Id | Literal["me", "none"] | None = Field(
         None, description="An agent id, `me` (you) or `none` (unassigned)."
@@ -138,7 +141,8 @@ class ConversationFilterIn(Schema):
     sort: SortName = Field(
         "waiting",
         description="`waiting` (longest waiting first), `newest` / `oldest` (last message), "
-        "`updated` (most recently changed first). A cursor only works with the sort it came from.",
+        "`updated` (most recently changed first), `priority` (highest priority first, then "
+        "longest waiting). A cursor only works with the sort it came from.",
     )
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
@@ -257,6 +261,10 @@ class AssignIn(Schema):
 
 class StatusIn(Schema):
     status: StatusName
+
+
+class PriorityIn(Schema):
+    priority: PriorityName
 
 
 class TagsIn(Schema):

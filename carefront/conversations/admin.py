@@ -5,8 +5,17 @@ from .models import Attachment, Conversation, ConversationEvent, Message, Outbox
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["id", "subject", "inbox", "customer", "status", "assignee", "last_message_at"]
-    list_filter = ["status", "inbox"]
+    list_display = [
+        "id",
+        "subject",
+        "inbox",
+        "customer",
+        "status",
+        "priority",
+        "assignee",
+        "last_message_at",
+    ]
+    list_filter = ["status", "priority", "inbox"]
     search_fields = ["subject", "customer__name", "customer__email"]
     raw_id_fields = ["customer", "assignee"]
     list_select_related = ["inbox", "customer", "assignee"]

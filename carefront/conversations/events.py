@@ -46,6 +46,15 @@ class ConversationStatusChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationPriorityChanged:
+    """Priorities by name ("low", "normal", "high", "urgent"); SLA policies re-apply on it."""
+
+    conversation_id: int
+    old_priority: str
+    new_priority: str
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationCustomerChanged:
     """An agent linked the conversation to another customer (e.g. a "sender unknown" one)."""
 

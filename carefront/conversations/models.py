@@ -28,6 +28,29 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class Priority(models.IntegerChoices):
+    """How urgent a conversation is. Stored as a number so that "highest first" is a plain
+    descending index walk; the gaps leave room for a level in between without renumbering.
+    The API, webhooks and forms speak the names (`priority_name`, `PRIORITY_BY_NAME`)."""
+
+    LOW = 10, _("Low")
+    NORMAL = 20, _("Normal")
+    HIGH = 30, _("High")
+    URGENT = 40, _("Urgent")
+
+
+# "low" -> Priority.LOW: the names the API, webhooks and forms use.
+PRIORITY_BY_NAME = {p.name.lower(): p for p in Priority}
+
+
+def priority_name(value: int) -> str:
+    return Priority(value).name.lower()
+
+
+# "Highest priority first", then the longest waiting: the keyset of the priority sort.
+PRIORITY_DESC = F("priority").desc()
+
+
 class Tag(models.Model):
     """A label agents put on conversations to group and find them."""
 
@@ -66,6 +89,9 @@ class Conversation(models.Model):
         blank=True,
         related_name="conversations",
         verbose_name=_("team"),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
     tags = models.ManyToManyField(Tag, related_name="conversations", blank=True)
     # Secret carried in the Reply-To address and subject; only honoured for known senders.
@@ -106,6 +132,20 @@ class Conversation(models.Model):
             # API: `sort=updated` and `updated_since` / `created_since` (syncing integrations).
             models.Index(fields=["updated_at", "id"], name="conv_updated_idx"),
             models.Index(fields=["created_at", "id"], name="conv_created_idx"),
+            # "Highest priority first" (priority descending, then longest waiting), per folder,
+            # per inbox and over all; the same indexes serve a `priority` filter.
+            models.Index(
+                F("status"), PRIORITY_DESC, WAITING_KEY, F("id"), name="conv_status_prio_idx"
+            ),
+            models.Index(
+                F("inbox"),
+                F("status"),
+                PRIORITY_DESC,
+                WAITING_KEY,
+                F("id"),
+                name="conv_inbox_prio_idx",
+            ),
+            models.Index(PRIORITY_DESC, WAITING_KEY, F("id"), name="conv_prio_idx"),
             # The "bulk" filter: few rows among many, so an index of their own.
             models.Index(
                 F("status"), WAITING_KEY, F("id"), condition=Q(is_bulk=True), name="conv_bulk_idx"
@@ -258,6 +298,7 @@ class EventKind(models.TextChoices):
     RATING_REQUESTED = "rating_requested", _("Rating requested")
     RATED = "rated", _("Rated by the customer")
     CUSTOMER_CHANGED = "customer_changed", _("Customer changed")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
 
 
 class ConversationEvent(models.Model):

@@ -4,7 +4,7 @@ Each function works on rows already loaded; what it expects loaded is said on it
 
 from collections.abc import Callable
 
-from .models import Attachment, Conversation, Message
+from .models import Attachment, Conversation, Message, priority_name
 
 
 def ref(obj) -> dict | None:
@@ -20,6 +20,7 @@ def conversation_repr(conversation: Conversation, *, team, tags: list[str]) -> d
         "id": c.pk,
         "subject": c.subject,
         "status": c.status,
+        "priority": priority_name(c.priority),
         "inbox": {"id": c.inbox.pk, "name": c.inbox.name},
         "customer": {"id": c.customer.pk, "name": c.customer.name, "email": c.customer.email},
         "assignee": ref(c.assignee),

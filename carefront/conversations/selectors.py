@@ -17,7 +17,15 @@ from carefront.core.generations import Generation
 from carefront.customers.models import Customer
 from carefront.inboxes.models import Inbox
 
-from .models import WAITING_KEY, Attachment, Conversation, ConversationEvent, Message, Status
+from .models import (
+    WAITING_KEY,
+    Attachment,
+    Conversation,
+    ConversationEvent,
+    Message,
+    Priority,
+    Status,
+)
 
 PAGE_SIZE = 25
 INBOX_ACCESS = Generation("inbox-access")
@@ -104,10 +112,11 @@ class Sort:
     NEWEST = "newest"  # most recent activity first
     OLDEST = "oldest"
     UPDATED = "updated"  # most recently changed first (any change: message, status, tags...)
+    PRIORITY = "priority"  # highest priority first, then longest waiting
     # Search results only: the order of `ConversationFilters.ids` (best match first).
     RELEVANCE = "relevance"
 
-    choices = [WAITING, NEWEST, OLDEST, UPDATED]
+    choices = [WAITING, NEWEST, OLDEST, UPDATED, PRIORITY]
 
 
 # A filter value for `assignee_id`: conversations nobody is assigned to.
@@ -121,6 +130,7 @@ class ConversationFilters:
     team_id: int | None = None
     assignee_id: int | None = None  # UNASSIGNED (0): nobody
     status: str | None = None
+    priority: int | None = None  # a Priority
     tag: str | None = None
     customer_id: int | None = None
     is_bulk: bool | None = None  # True: only list/bulk mail; False: without it
@@ -160,30 +170,69 @@ def _encode_cursor(values: list) -> str:
 def _decode_cursor(cursor: str, *, sort: str) -> tuple[dt.datetime, int]:
     """The position a cursor points at. A cursor remembers its sort: one made for another
     order would silently skip or repeat rows, so it is refused."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(_("The page cursor is not valid.")) from exc
-    if (
-        not isinstance(values, list)
-        or len(values) != 3
-        or not isinstance(values[1], str)
-        or not isinstance(values[2], int)
-        or isinstance(values[2], bool)
-        or not 0 <= values[2] < 2**63
-    ):
+    values = _cursor_values(cursor)
+    _check_sort(values, sort)
+    if not isinstance(values, list) or len(values) != 3:
         raise InvalidInput(_("The page cursor is not valid."))
+    position = _position(values[1], values[2])
     if values[0] != sort:
         raise InvalidInput(_("The page cursor belongs to another sort order."))
+    return position
+
+
+def _check_sort(values: object, sort: str) -> None:
+    """A cursor of another known sort is refused as such (its shape may differ too)."""
+    if isinstance(values, list) and values and values[0] in Sort.choices and values[0] != sort:
+        raise InvalidInput(_("The page cursor belongs to another sort order."))
+
+
+def _decode_priority_cursor(cursor: str) -> tuple[int, dt.datetime, int]:
+    """A priority-sort cursor: [sort, priority, waiting key, id]."""
+    values = _cursor_values(cursor)
+    _check_sort(values, Sort.PRIORITY)
+    if not isinstance(values, list) or len(values) != 4:
+        raise InvalidInput(_("The page cursor is not valid."))
+    priority = values[1]
+    if isinstance(priority, bool) or priority not in Priority.values:
+        raise InvalidInput(_("The page cursor is not valid."))
+    value, last_id = _position(values[2], values[3])
+    return priority, value, last_id
+
+
+def _cursor_values(cursor: str) -> object:
     try:
-        value = dt.datetime.fromisoformat(values[1])
-        if value.tzinfo is None:
-            raise ValueError(values[1])
-        value = value.astimezone(dt.UTC)
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(_("The page cursor is not valid.")) from exc
+
+
+def _position(value: object, last_id: object) -> tuple[dt.datetime, int]:
+    """A cursor's (aware datetime, id), checked: a cursor comes from the client."""
+    if (
+        not isinstance(value, str)
+        or not isinstance(last_id, int)
+        or isinstance(last_id, bool)
+        or not 0 <= last_id < 2**63
+    ):
+        raise InvalidInput(_("The page cursor is not valid."))
+    try:
+        when = dt.datetime.fromisoformat(value)
+        if when.tzinfo is None:
+            raise ValueError(value)
+        when = when.astimezone(dt.UTC)
     except (ValueError, OverflowError) as exc:
         raise InvalidInput(_("The page cursor is not valid.")) from exc
-    return value, values[2]
+    return when, last_id
+
+
+def after_priority_keyset(priority: int, value: object, last_id: int) -> Q:
+    """Rows after `(priority, value, last_id)` in (priority descending, waiting key, id) order,
+    written as `after_keyset` is (a leading range on the first key) so the planner walks the
+    priority index."""
+    return Q(priority__lte=priority) & (
+        Q(priority__lt=priority) | after_keyset("sort_value", value, last_id, descending=False)
+    )
 
 
 def _folder_filter(folder: str, actor: Agent) -> Q:
@@ -289,6 +338,8 @@ def conversation_list(
         qs = qs.filter(assignee_id=filters.assignee_id)
     if filters.status:
         qs = qs.filter(status=filters.status)
+    if filters.priority is not None:
+        qs = qs.filter(priority=filters.priority)
     if filters.tag:
         qs = qs.filter(tags__name=filters.tag)
     if filters.customer_id:
@@ -311,14 +362,27 @@ def conversation_list(
         sort_expr, descending = F("last_message_at"), False
     elif sort == Sort.UPDATED:
         sort_expr, descending = F("updated_at"), True
-    else:
+    else:  # waiting, and priority's second key
         sort_expr, descending = WAITING_KEY, False
     qs = qs.alias(sort_value=sort_expr)
     key = "sort_value"
-    if cursor:
-        value, last_id = _decode_cursor(cursor, sort=sort)
-        qs = qs.filter(after_keyset(key, value, last_id, descending=descending))
-    order = [f"-{key}", "-id"] if descending else [key, "id"]
+    if sort == Sort.PRIORITY and filters.priority is not None:
+        # One priority: the waiting order within it. The full three-key condition would be
+        # the same rows, but it led SQLite away from the index (a sort of every row).
+        if cursor:
+            _priority, value, last_id = _decode_priority_cursor(cursor)
+            qs = qs.filter(after_keyset(key, value, last_id, descending=False))
+        order = [key, "id"]
+    elif sort == Sort.PRIORITY:
+        if cursor:
+            priority, value, last_id = _decode_priority_cursor(cursor)
+            qs = qs.filter(after_priority_keyset(priority, value, last_id))
+        order = ["-priority", key, "id"]
+    else:
+        if cursor:
+            value, last_id = _decode_cursor(cursor, sort=sort)
+            qs = qs.filter(after_keyset(key, value, last_id, descending=descending))
+        order = [f"-{key}", "-id"] if descending else [key, "id"]
     rows = list(
         qs.select_related("customer", "assignee", "inbox")
         .only(*LIST_FIELDS)
@@ -330,7 +394,11 @@ def conversation_list(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode_cursor([sort, last.sort_value.isoformat(), last.pk])
+        if sort == Sort.PRIORITY:
+            position = [sort, last.priority, last.sort_value.isoformat(), last.pk]
+        else:
+            position = [sort, last.sort_value.isoformat(), last.pk]
+        next_cursor = _encode_cursor(position)
     total = None
     if filters.ids is not None and not cursor:
         total = len(rows) if next_cursor is None else qs.order_by().count()

@@ -2,8 +2,8 @@
 
 Customers' messages enter through `message_receive` (as an email adapter would hand them over),
 agents act through `conversation_reply`, `conversation_add_note`, `conversation_assign`,
-`conversation_set_status` and `conversation_set_tags`. Only accounts, teams and customer
-preferences are written directly.
+`conversation_set_status`, `conversation_set_priority` and `conversation_set_tags`. Only
+accounts, teams and customer preferences are written directly.
 """
 
 import datetime as dt
@@ -33,6 +33,7 @@ from carefront.conversations.services import (
     conversation_add_note,
     conversation_assign,
     conversation_reply,
+    conversation_set_priority,
     conversation_set_status,
     conversation_set_tags,
     message_receive,
@@ -445,6 +446,15 @@ class _ConversationBuilder:
         if status != Status.OPEN or rng.random() < 0.5:
             conversation_set_tags(
                 conversation=conversation, names=tags, actor=assignee or self.leads[0]
+            )
+        # A priority for some, drawn from a generator of its own: the rest of the demo (and its
+        # seed's outcomes) stays as it was.
+        roll = random.Random(index * 7919 + 1).random()  # noqa: S311 - demo data, not secrets
+        levels = [(0.04, "urgent"), (0.16, "high"), (0.22, "low")]
+        priority = next((name for limit, name in levels if roll < limit), "")
+        if priority:
+            conversation_set_priority(
+                conversation=conversation, priority=priority, actor=assignee or self.leads[0]
             )
         if rng.random() < 0.2:
             when = self.clock.set(when + dt.timedelta(minutes=rng.uniform(5, 240)))

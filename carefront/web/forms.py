@@ -6,11 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Agent, Role, Team
-from carefront.conversations.models import Status
+from carefront.conversations.models import PRIORITY_BY_NAME, Priority, Status
 from carefront.conversations.selectors import UNASSIGNED, Folder, Sort
 from carefront.core.i18n import language_choices
 from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, MAX_RATING_DELAY_MINUTES
 from carefront.webhooks.catalogue import event_type_choices
+
+# Forms and URLs speak the priority's name (?priority=urgent), highest first as in menus.
+PRIORITY_CHOICES = [(name, p.label) for name, p in reversed(PRIORITY_BY_NAME.items())]
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -33,6 +36,9 @@ class InboxFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any status")), *Status.choices],
     )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("Any priority")), *PRIORITY_CHOICES]
+    )
     tag = forms.CharField(label=_("Tag"), required=False, max_length=64)
     # List and bulk mail: "bulk" shows only it, "direct" hides it, empty shows everything.
     kind = forms.ChoiceField(
@@ -49,9 +55,13 @@ class InboxFilterForm(forms.Form):
             (Sort.NEWEST, _("Newest")),
             (Sort.OLDEST, _("Oldest")),
             (Sort.UPDATED, _("Recently updated")),
+            (Sort.PRIORITY, _("Highest priority first")),
         ],
     )
     cursor = forms.CharField(required=False, max_length=500)
+
+    def clean_priority(self) -> Priority | None:
+        return PRIORITY_BY_NAME.get(self.cleaned_data["priority"])
 
     def clean_assignee(self) -> int | None:
         """UNASSIGNED for "none", an agent's id, or None (anyone) for anything else."""
@@ -119,6 +129,7 @@ class BulkForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
     assignee = forms.CharField(required=False, max_length=24)  # "", "me", "none" or an id
     status = forms.ChoiceField(choices=[("", ""), *Status.choices], required=False)
+    priority = forms.ChoiceField(choices=[("", ""), *PRIORITY_CHOICES], required=False)
     next = forms.CharField(required=False, max_length=2000)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -155,6 +166,10 @@ class MergeForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(choices=PRIORITY_CHOICES)
 
 
 class TagsForm(forms.Form):

@@ -14,7 +14,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from carefront.conversations.models import Conversation, Status
+from carefront.conversations.models import Conversation, Priority, Status
 from carefront.conversations.search import highlight_spans
 from carefront.web.templatetags.carefront_web import (
     local_datetime_text,
@@ -57,6 +57,17 @@ def conversation_rows(
         _("List or bulk mail: never answered automatically"),
         _("Bulk"),
     )
+    # High and urgent only: a badge on every row would drown the ones that matter. The word is
+    # in the badge, so it reads without its colour.
+    priority_badges = {
+        p.value: format_html(
+            '<span class="badge badge-priority badge-priority-{}" title="{}">{}</span>',
+            p.name.lower(),
+            _("Priority: %(priority)s") % {"priority": p.label},
+            p.label,
+        )
+        for p in (Priority.HIGH, Priority.URGENT)
+    }
     rows = []
     for c in conversations:
         if c.waiting_since:
@@ -80,6 +91,7 @@ def conversation_rows(
                 '<span class="row-preview">{preview}</span>'
                 "</span>"
                 '<span class="row-meta">'
+                "{priority}"
                 '<span class="badge badge-{status}">{status_label}</span>'
                 "{bulk}"
                 "{when}"
@@ -93,6 +105,7 @@ def conversation_rows(
                 customer=c.customer.display_name,
                 subject=mark(c.subject) if c.subject else no_subject,
                 preview=mark(c.preview),
+                priority=priority_badges.get(c.priority, ""),
                 status=c.status,
                 status_label=labels.get(c.status, c.status),
                 bulk=bulk if c.is_bulk else "",

@@ -54,6 +54,11 @@ urlpatterns = [
         name="conversation_status",
     ),
     path(
+        "c/<int:conversation_id>/priority/",
+        conversation.conversation_priority_view,
+        name="conversation_priority",
+    ),
+    path(
         "c/<int:conversation_id>/merge/",
         conversation.conversation_merge_view,
         name="conversation_merge",

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 CONVERSATION_CREATED = "conversation.created"
 CONVERSATION_ASSIGNED = "conversation.assigned"
 CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
+CONVERSATION_PRIORITY_CHANGED = "conversation.priority_changed"
 MESSAGE_CREATED = "message.created"
 CUSTOMER_CREATED = "customer.created"
 CUSTOMER_UPDATED = "customer.updated"
@@ -16,6 +17,7 @@ EVENT_TYPES: dict[str, str] = {
     CONVERSATION_CREATED: _("A conversation was created"),
     CONVERSATION_ASSIGNED: _("A conversation was assigned (agent or team)"),
     CONVERSATION_STATUS_CHANGED: _("A conversation's status changed"),
+    CONVERSATION_PRIORITY_CHANGED: _("A conversation's priority was raised or lowered"),
     MESSAGE_CREATED: _("A message was received, a reply written, or a private note added"),
     CUSTOMER_CREATED: _("A customer was created"),
     CUSTOMER_UPDATED: _("A customer was updated"),

@@ -61,6 +61,16 @@ def on_conversation_status_changed(event: conversation_events.ConversationStatus
     )
 
 
+def on_conversation_priority_changed(
+    event: conversation_events.ConversationPriorityChanged,
+) -> None:
+    webhook_event_record(
+        event_type=catalogue.CONVERSATION_PRIORITY_CHANGED,
+        build=_conversation(event.conversation_id),
+        extra={"changes": {"priority": {"from": event.old_priority, "to": event.new_priority}}},
+    )
+
+
 def on_message(
     event: conversation_events.MessageReceived
     | conversation_events.MessageSent
@@ -103,6 +113,7 @@ def connect() -> None:
         (conversation_events.ConversationCreated, on_conversation_created),
         (conversation_events.ConversationAssigned, on_conversation_assigned),
         (conversation_events.ConversationStatusChanged, on_conversation_status_changed),
+        (conversation_events.ConversationPriorityChanged, on_conversation_priority_changed),
         (conversation_events.MessageReceived, on_message),
         (conversation_events.MessageSent, on_message),
         (conversation_events.NoteAdded, on_message),

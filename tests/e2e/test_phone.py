@@ -135,8 +135,10 @@ def test_phone_conversation_has_status_and_assignment_above_the_composer(phone, 
     expect(page.locator("#composer")).to_be_attached()
     composer_top = _box(page.locator("#reply-body"))["y"]
     status = page.get_by_role("button", name="Solved")
+    urgent = page.get_by_role("button", name="Urgent", exact=True)
     assignee = page.locator("#assign-agent")
-    for control in (status, assignee, page.get_by_role("button", name="Assign", exact=True)):
+    assign = page.get_by_role("button", name="Assign", exact=True)
+    for control in (status, urgent, assignee, assign):
         box = _box(control)
         assert box["y"] + box["height"] <= composer_top, (control, box, composer_top)
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
@@ -160,6 +162,29 @@ def test_phone_conversation_has_status_and_assignment_above_the_composer(phone, 
     expect(page.locator(".conversation-facts")).to_contain_text("Assigned to Bo Agent")
     status.click()
     expect(page.locator(".conversation-facts .badge")).to_have_text("Solved")
+    urgent.click()
+    expect(page.locator("[data-priority-badge]")).to_have_text("Urgent priority")
+    expect(page.get_by_role("button", name="Urgent", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+
+def test_desktop_priority_shortcuts_and_inbox_sort(desktop, screenshot_dir):
+    page = desktop
+    page.locator("[data-row] .row-link").last.click()
+    subject = page.get_by_role("heading", level=1).inner_text()
+    page.keyboard.press("p")  # normal -> high
+    expect(page.locator("[data-priority-badge]")).to_have_text("High priority")
+    page.keyboard.press("p")  # high -> urgent
+    expect(page.locator("[data-priority-badge]")).to_have_text("Urgent priority")
+    page.keyboard.press("Shift+P")  # urgent -> high
+    expect(page.locator("[data-priority-badge]")).to_have_text("High priority")
+    expect(page.locator(".timeline")).to_contain_text("lowered the priority to high")
+    page.goto(page.url.split("/c/")[0] + "/?sort=priority")
+    first = page.locator("[data-row]").first
+    expect(first.locator(".row-subject")).to_have_text(subject)
+    expect(first.locator(".badge-priority")).to_have_text("High")
+    page.screenshot(path=str(screenshot_dir / "desktop-inbox-priority.png"))
 
 
 def test_phone_admin_table_shows_stacked_rows_with_labels(phone, screenshot_dir):

@@ -1,5 +1,5 @@
 """Conversations: list, read, create from an external system, messages, reply, note, assign,
-status, tags. Thin: parse, call a selector or service, render."""
+status, priority, tags. Thin: parse, call a selector or service, render."""
 
 import re
 import uuid
@@ -15,7 +15,7 @@ from ninja.decorators import decorate_view
 
 from carefront.accounts.models import Agent, Team
 from carefront.conversations.inbound import InboundMessage
-from carefront.conversations.models import Attachment, Conversation, Message
+from carefront.conversations.models import PRIORITY_BY_NAME, Attachment, Conversation, Message
 from carefront.conversations.selectors import (
     UNASSIGNED,
     ConversationFilters,
@@ -29,6 +29,7 @@ from carefront.conversations.services import (
     conversation_add_note,
     conversation_assign,
     conversation_reply,
+    conversation_set_priority,
     conversation_set_status,
     conversation_set_tags,
 )
@@ -50,6 +51,7 @@ from ..schemas import (
     MessageFilterIn,
     MessageOut,
     MessagePage,
+    PriorityIn,
     ReplyIn,
     StatusIn,
     TagsIn,
@@ -100,6 +102,7 @@ def list_conversations(request: HttpRequest, filters: Query[ConversationFilterIn
         filters=ConversationFilters(
             folder=filters.folder,
             status=filters.status,
+            priority=PRIORITY_BY_NAME[filters.priority] if filters.priority else None,
             inbox_id=filters.inbox_id,
             assignee_id=assignee_id,
             team_id=filters.team_id,
@@ -270,6 +273,15 @@ def set_status(request: HttpRequest, conversation_id: Path[Id], payload: StatusI
     actor = caller(request)
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
     conversation_set_status(conversation=conversation, status=payload.status, actor=actor)
+    return _conversation_out(actor=actor, conversation_id=conversation.pk)
+
+
+@router.post("/conversations/{conversation_id}/priority", response={200: ConversationOut, **ERRORS})
+def set_priority(request: HttpRequest, conversation_id: Path[Id], payload: PriorityIn):
+    """Raise or lower the priority; setting the current one changes nothing."""
+    actor = caller(request)
+    conversation = access_conversation(actor=actor, conversation_id=conversation_id)
+    conversation_set_priority(conversation=conversation, priority=payload.priority, actor=actor)
     return _conversation_out(actor=actor, conversation_id=conversation.pk)
 
 

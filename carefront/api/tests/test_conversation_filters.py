@@ -6,7 +6,11 @@ import pytest
 from django.utils import timezone
 
 from carefront.conversations.models import Conversation
-from carefront.conversations.services import conversation_add_note, conversation_assign
+from carefront.conversations.services import (
+    conversation_add_note,
+    conversation_assign,
+    conversation_set_priority,
+)
 from carefront.conversations.tests.factories import conversation_for
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +76,7 @@ def test_sort_updated_pages_most_recent_change_first(api, inbox, agent):
     assert seen == [c.pk for c in reversed(made)]
 
 
-@pytest.mark.parametrize("sort", ["waiting", "newest", "oldest", "updated"])
+@pytest.mark.parametrize("sort", ["waiting", "newest", "oldest", "updated", "priority"])
 def test_every_sort_pages_without_gaps_or_repeats(api, inbox, sort):
     made = {conversation_for(inbox).pk for _ in range(5)}
     seen, cursor = [], None
@@ -84,6 +88,86 @@ def test_every_sort_pages_without_gaps_or_repeats(api, inbox, sort):
         if cursor is None:
             break
     assert sorted(seen) == sorted(made)
+
+
+def test_priority_filter(api, inbox, agent):
+    urgent = conversation_for(inbox)
+    conversation_for(inbox)
+    conversation_set_priority(conversation=urgent, priority="urgent", actor=agent)
+    assert ids(api, priority="urgent") == [urgent.pk]
+    assert ids(api, priority="low") == []
+    assert len(ids(api, priority="normal")) == 1
+
+
+def test_sort_priority_pages_highest_first_then_longest_waiting(api, inbox, agent):
+    base = timezone.now() - dt.timedelta(hours=5)
+    made = [conversation_for(inbox) for _ in range(7)]
+    for i, conversation in enumerate(made):
+        # Waiting since base + i minutes: the earlier made waits longer.
+        Conversation.objects.filter(pk=conversation.pk).update(
+            waiting_since=base + dt.timedelta(minutes=i)
+        )
+    levels = ["low", "urgent", "normal", "high", "urgent", "low", "normal"]
+    for conversation, level in zip(made, levels, strict=True):
+        conversation_set_priority(conversation=conversation, priority=level, actor=agent)
+    # Two waiting since the same moment: the id breaks the tie.
+    Conversation.objects.filter(pk=made[4].pk).update(waiting_since=base + dt.timedelta(minutes=1))
+    seen, cursor = [], None
+    while True:
+        params = {"sort": "priority", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = api.get(URL, params).json()
+        seen += [(item["id"], item["priority"]) for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    expected = [1, 4, 3, 2, 6, 0, 5]
+    assert seen == [(made[i].pk, levels[i]) for i in expected]
+
+
+def test_sort_priority_within_a_priority_filter_pages_by_waiting(api, inbox, agent):
+    made = [conversation_for(inbox) for _ in range(5)]
+    for conversation in made[:4]:
+        conversation_set_priority(conversation=conversation, priority="high", actor=agent)
+    seen, cursor = [], None
+    while True:
+        params = {"sort": "priority", "priority": "high", "limit": 2}
+        body = api.get(URL, {**params, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [c.pk for c in made[:4]]
+
+
+def test_set_priority_answers_with_the_conversation(api, conversation):
+    url = f"{URL}/{conversation.pk}/priority"
+    response = api.post(url, {"priority": "high"}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["priority"] == "high"
+    assert api.get(f"{URL}/{conversation.pk}").json()["priority"] == "high"
+    conversation.refresh_from_db()
+    assert conversation.priority == 30
+
+
+@pytest.mark.parametrize("priority", ["critical", "HIGH", 30, None])
+def test_set_an_unknown_priority_is_422_and_changes_nothing(api, conversation, priority):
+    url = f"{URL}/{conversation.pk}/priority"
+    response = api.post(url, {"priority": priority}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+    conversation.refresh_from_db()
+    assert conversation.priority == 20
+
+
+def test_a_cursor_from_the_priority_sort_is_400_elsewhere_and_back(api, inbox):
+    for _ in range(3):
+        conversation_for(inbox)
+    cursor = api.get(URL, {"limit": 1, "sort": "priority"}).json()["next_cursor"]
+    other = api.get(URL, {"limit": 1, "sort": "waiting"}).json()["next_cursor"]
+    for sort, given in (("waiting", cursor), ("priority", other)):
+        response = api.get(URL, {"limit": 1, "sort": sort, "cursor": given})
+        assert response.status_code == 400
+        assert response.json()["detail"] == "The page cursor belongs to another sort order."
 
 
 def test_a_cursor_from_another_sort_is_400(api, inbox):
@@ -102,6 +186,8 @@ def test_a_cursor_from_another_sort_is_400(api, inbox):
     "params",
     [
         {"sort": "loudest"},
+        {"priority": "critical"},
+        {"priority": "40"},
         {"status": "done"},
         {"folder": "spam"},
         {"inbox_id": "abc"},

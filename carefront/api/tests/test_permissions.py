@@ -94,6 +94,8 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
         ("post", f"/api/v1/conversations/{c}/notes", {"body": "Psst"}, OBJECT),
         ("post", f"/api/v1/conversations/{c}/assign", {"assignee_id": None}, OBJECT),
         ("post", f"/api/v1/conversations/{c}/status", {"status": "solved"}, OBJECT),
+        ("post", f"/api/v1/conversations/{c}/priority", {"priority": "urgent"}, OBJECT),
+        ("get", "/api/v1/conversations?priority=urgent&sort=priority", None, LIST),
         ("put", f"/api/v1/conversations/{c}/tags", {"tags": ["x"]}, OBJECT),
         ("get", "/api/v1/customers", None, LIST),
         ("get", "/api/v1/customers?email=ana@example.com", None, LIST),
@@ -177,7 +179,11 @@ def _call(client: Client, method: str, url: str, payload: dict | None):
 
 def _snapshot() -> tuple:
     return (
-        list(Conversation.objects.values_list("id", "status", "assignee_id").order_by("id")),
+        list(
+            Conversation.objects.values_list("id", "status", "priority", "assignee_id").order_by(
+                "id"
+            )
+        ),
         Message.objects.count(),
         Attachment.objects.count(),
         sorted(Conversation.tags.through.objects.values_list("conversation_id", "tag_id")),

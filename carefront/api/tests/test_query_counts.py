@@ -157,6 +157,8 @@ def test_tags_and_saved_replies_lists_do_not_grow(api, agent):
         {"sort": "updated"},
         {"assignee_id": "me", "sort": "newest"},
         {"updated_since": "2020-01-01T00:00:00Z", "sort": "oldest"},
+        {"sort": "priority"},
+        {"priority": "normal", "sort": "priority"},
     ],
 )
 def test_conversation_sorts_and_filters_do_not_grow(api, inbox, agent, team, params):

@@ -1,8 +1,8 @@
 import json
 from typing import get_args
 
-from carefront.api.schemas import FolderName, ScoreName, SortName, StatusName
-from carefront.conversations.models import Status
+from carefront.api.schemas import FolderName, PriorityName, ScoreName, SortName, StatusName
+from carefront.conversations.models import PRIORITY_BY_NAME, Status
 from carefront.conversations.selectors import Folder, Sort
 from carefront.feedback.models import Score
 
@@ -12,6 +12,7 @@ def test_schema_choices_match_the_domain():
     assert set(get_args(FolderName)) == set(Folder.choices)
     assert set(get_args(SortName)) == set(Sort.choices)
     assert set(get_args(ScoreName)) == set(Score.values)
+    assert set(get_args(PriorityName)) == set(PRIORITY_BY_NAME)
 
 
 def test_the_openapi_document_has_no_duplicate_keys(client):

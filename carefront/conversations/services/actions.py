@@ -1,4 +1,4 @@
-"""What agents do to a conversation: reply, note, assign, change status, tag."""
+"""What agents do to a conversation: reply, note, assign, change status or priority, tag."""
 
 import uuid
 from collections.abc import Iterable, Sequence
@@ -16,6 +16,7 @@ from carefront.customers.models import Customer
 
 from .. import events
 from ..models import (
+    PRIORITY_BY_NAME,
     Conversation,
     ConversationEvent,
     DeliveryStatus,
@@ -23,9 +24,11 @@ from ..models import (
     EventKind,
     Message,
     OutboxEntry,
+    Priority,
     Status,
     Tag,
     ThreadKey,
+    priority_name,
 )
 from .attachments import NewAttachment, attachments_store, check_attachments
 
@@ -229,8 +232,9 @@ def conversations_bulk_update(
     status: str | None = None,
     assignee: Agent | None = None,
     unassign: bool = False,
+    priority: int | str | None = None,
 ) -> BulkResult:
-    """Set the status and/or the assignee of many conversations the actor can see.
+    """Set the status, the assignee and/or the priority of many conversations the actor can see.
 
     Each change goes through the single-conversation service (its timeline row, its event); one
     that is refused (an assignee who cannot see that inbox) does not stop the others. Ids the
@@ -240,6 +244,8 @@ def conversations_bulk_update(
 
     if status is not None and status not in Status.values:
         raise InvalidInput(f"{status!r} is not a status.")
+    if priority is not None:
+        priority = _as_priority(priority)
     ids = sorted(set(conversation_ids))[:BULK_LIMIT]
     visible = conversations_visible_to(actor=actor).filter(pk__in=ids).order_by("id")
     updated, refused = 0, []
@@ -248,6 +254,10 @@ def conversations_bulk_update(
             if assignee is not None or unassign:
                 conversation = conversation_assign(
                     conversation=conversation, assignee=assignee, actor=actor
+                )
+            if priority is not None:
+                conversation = conversation_set_priority(
+                    conversation=conversation, priority=priority, actor=actor
                 )
             if status is not None:
                 conversation_set_status(conversation=conversation, status=status, actor=actor)
@@ -300,6 +310,45 @@ def conversation_set_status(
     publish(
         events.ConversationStatusChanged(
             conversation_id=conversation.pk, old_status=old, new_status=status
+        )
+    )
+    return conversation
+
+
+def _as_priority(priority: int | str) -> Priority:
+    """A priority from its number or its name ("urgent"); InvalidInput for anything else."""
+    if isinstance(priority, str) and priority.lower() in PRIORITY_BY_NAME:
+        return PRIORITY_BY_NAME[priority.lower()]
+    if isinstance(priority, int) and not isinstance(priority, bool) and priority in Priority:
+        return Priority(priority)
+    raise InvalidInput(f"{priority!r} is not a priority (one of: {', '.join(PRIORITY_BY_NAME)}).")
+
+
+@transaction.atomic
+def conversation_set_priority(
+    *, conversation: Conversation, priority: int | str, actor: Agent | None
+) -> Conversation:
+    """Raise or lower the conversation's priority (a `Priority` or its name). A timeline row and
+    `ConversationPriorityChanged` record a change; setting the current priority does nothing."""
+    new = _as_priority(priority)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    old = Priority(conversation.priority)
+    if old == new:
+        return conversation
+    conversation.priority = new
+    conversation.save(update_fields=["priority", "updated_at"])
+    events.record(
+        conversation=conversation,
+        kind=EventKind.PRIORITY_CHANGED,
+        actor_id=actor.pk if actor else None,
+        old=priority_name(old),
+        new=priority_name(new),
+    )
+    publish(
+        events.ConversationPriorityChanged(
+            conversation_id=conversation.pk,
+            old_priority=priority_name(old),
+            new_priority=priority_name(new),
         )
     )
     return conversation

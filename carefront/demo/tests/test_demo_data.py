@@ -96,6 +96,14 @@ def test_it_has_notes_attachments_tags_and_saved_replies(demo):
     assert SavedReply.objects.filter(body__contains="{{ customer.first_name }}").exists()
 
 
+def test_some_conversations_are_raised_or_lowered_through_the_service(demo):
+    from carefront.conversations.models import ConversationEvent, EventKind, Priority
+
+    priorities = set(Conversation.objects.values_list("priority", flat=True))
+    assert {Priority.NORMAL, Priority.HIGH} <= priorities
+    assert ConversationEvent.objects.filter(kind=EventKind.PRIORITY_CHANGED).exists()
+
+
 def test_some_customers_have_two_addresses(demo):
     assert Customer.objects.count() >= 10
     two = [c for c in Customer.objects.all() if c.identities.count() == 2]

@@ -130,6 +130,18 @@ def score_label_filter(score: str | None) -> str:
     return score_label(score)
 
 
+def _describe_priority_change(who: str, data: dict) -> str:
+    from carefront.conversations.models import PRIORITY_BY_NAME
+
+    old, new = PRIORITY_BY_NAME.get(data.get("old", "")), PRIORITY_BY_NAME.get(data.get("new", ""))
+    if new is None:
+        return _("%(who)s changed the priority") % {"who": who}
+    values = {"who": who, "priority": new.label.lower()}
+    if old is not None and new < old:
+        return _("%(who)s lowered the priority to %(priority)s") % values
+    return _("%(who)s raised the priority to %(priority)s") % values
+
+
 @register.simple_tag
 def describe_event(event, team_names: dict) -> str:
     """One readable line for a timeline event."""
@@ -159,6 +171,8 @@ def describe_event(event, team_names: dict) -> str:
         if data.get("reason") == "customer replied":
             return _("Reopened: the customer replied")
         return _("%(who)s set the status to %(status)s") % {"who": who, "status": new}
+    if event.kind == EventKind.PRIORITY_CHANGED:
+        return _describe_priority_change(who, data)
     if event.kind == EventKind.TAGGED:
         parts = []
         if data.get("added"):

@@ -227,7 +227,7 @@ def test_bulk_assignment_to_an_agent_who_cannot_see_one_inbox_reports_it(
 
 def test_bulk_change_without_a_choice_or_a_tick_changes_nothing(agent_client, conversation):
     response = agent_client.post(BULK_URL, {"ids": [conversation.pk]}, follow=True)
-    assert "Choose an assignee or a status" in response.content.decode()
+    assert "Choose an assignee, a status or a priority" in response.content.decode()
     response = agent_client.post(BULK_URL, {"status": "solved"}, follow=True)
     assert "Tick the conversations to change first." in response.content.decode()
     conversation.refresh_from_db()

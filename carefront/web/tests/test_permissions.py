@@ -40,6 +40,7 @@ AGENT_ROUTES = [
     Route("web:conversation_note", ["conversation"], "post", {"body": "Call back"}, 303),
     Route("web:conversation_assign", ["conversation"], "post", {"assignee": ""}, 303),
     Route("web:conversation_status", ["conversation"], "post", {"status": "pending"}, 303),
+    Route("web:conversation_priority", ["conversation"], "post", {"priority": "urgent"}, 303),
     Route("web:conversation_tags", ["conversation"], "post", {"add": "vip"}, 303),
     Route(
         "web:conversation_customer", ["conversation"], "post", {"email": "real@example.com"}, 303
@@ -65,6 +66,7 @@ SCOPED = {
     "web:conversation_note",
     "web:conversation_assign",
     "web:conversation_status",
+    "web:conversation_priority",
     "web:conversation_tags",
     "web:conversation_customer",
     "web:conversation_merge",

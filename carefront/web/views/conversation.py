@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from carefront.accounts.models import Agent, Team
 from carefront.automation.models import SavedReply
 from carefront.automation.services import saved_reply_render
-from carefront.conversations.models import Conversation, Status
+from carefront.conversations.models import Conversation, Priority, Status, priority_name
 from carefront.conversations.selectors import (
     access_conversation,
     conversation_timeline,
@@ -29,6 +29,7 @@ from carefront.conversations.services import (
     conversation_change_customer,
     conversation_merge,
     conversation_reply,
+    conversation_set_priority,
     conversation_set_status,
     conversation_set_tags,
 )
@@ -41,6 +42,7 @@ from carefront.web.forms import (
     CustomerChangeForm,
     MergeForm,
     NoteForm,
+    PriorityForm,
     ReplyForm,
     StatusForm,
     TagsForm,
@@ -121,9 +123,30 @@ def _render_conversation(
         or ReplyForm(initial={"body": _initial_reply(request, conversation)}),
         "note_form": note_form or NoteForm(),
         "statuses": Status.choices,
+        "priorities": _priority_buttons(conversation),
+        # Flagged in the header, as on inbox rows, when high or urgent.
+        "priority_flag": (
+            priority_name(conversation.priority) if conversation.priority >= Priority.HIGH else ""
+        ),
         "action_error": error,
     }
     return render(request, "web/conversation.html", context, status=status)
+
+
+def _priority_buttons(conversation: Conversation) -> list[dict]:
+    """The sidebar's priority buttons, lowest first; the levels just above and below the
+    current one carry the `p` / `P` shortcuts (raise / lower one level)."""
+    levels = list(Priority)
+    current = levels.index(Priority(conversation.priority))
+    return [
+        {
+            "name": level.name.lower(),
+            "label": level.label,
+            "current": i == current,
+            "shortcut": "up" if i == current + 1 else "down" if i == current - 1 else "",
+        }
+        for i, level in enumerate(levels)
+    ]
 
 
 def _uploads(files: list[UploadedFile]) -> list[NewAttachment]:
@@ -269,6 +292,22 @@ def conversation_status_view(request: HttpRequest, conversation_id: int) -> Http
     )
     messages.success(
         request, _("Status: %(status)s.") % {"status": conversation.get_status_display()}
+    )
+    return _back(conversation)
+
+
+@require_POST
+@agent_view
+def conversation_priority_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(_("Choose a priority."))
+    conversation = conversation_set_priority(
+        conversation=conversation, priority=form.cleaned_data["priority"], actor=request.user
+    )
+    messages.success(
+        request, _("Priority: %(priority)s.") % {"priority": conversation.get_priority_display()}
     )
     return _back(conversation)
 

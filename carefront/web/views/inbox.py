@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from carefront.accounts.models import Agent
-from carefront.conversations.models import Status
+from carefront.conversations.models import Status, priority_name
 from carefront.conversations.search import conversation_search, highlight_pattern, parse_query
 from carefront.conversations.selectors import (
     UNASSIGNED,
@@ -26,7 +26,7 @@ from carefront.conversations.services import conversations_bulk_update
 from carefront.core.exceptions import InvalidInput
 from carefront.web import directory
 from carefront.web.errors import agent_view
-from carefront.web.forms import BulkForm, InboxFilterForm
+from carefront.web.forms import PRIORITY_CHOICES, BulkForm, InboxFilterForm
 from carefront.web.http import HttpResponseSeeOther
 from carefront.web.inbox_rows import conversation_rows, highlighter
 
@@ -51,6 +51,7 @@ SORT_LABELS = [
     (Sort.NEWEST, _("Newest")),
     (Sort.OLDEST, _("Oldest")),
     (Sort.UPDATED, _("Recently updated")),
+    (Sort.PRIORITY, _("Highest priority first")),
 ]
 
 
@@ -85,6 +86,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         team_id=data.get("team"),
         assignee_id=data.get("assignee"),
         status=data.get("status"),
+        priority=data.get("priority"),
         tag=(data.get("tag") or "").strip().lower() or None,
         is_bulk={"bulk": True, "direct": False}.get(data.get("kind", "")),
         sort=sort,
@@ -109,6 +111,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "folder_labels": FOLDER_LABELS,
         "unassigned": UNASSIGNED,
+        "priority_filter": priority_name(filters.priority) if filters.priority else "",
         "is_next_page": is_next_page,
         "is_empty": not page.items and not is_next_page,
         "result_summary": (
@@ -127,6 +130,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "teams": directory.teams(),
             "agents": directory.active_agents(),
             "statuses": Status.choices,
+            "priorities": PRIORITY_CHOICES,
             # "Best match" only orders search results.
             "sorts": [(v, label) for v, label in SORT_LABELS if query or v != Sort.RELEVANCE],
             "tags": directory.tag_names(),
@@ -138,7 +142,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 @agent_view
 def inbox_bulk(request: HttpRequest) -> HttpResponse:
-    """Apply an assignee and/or a status to the conversations ticked in the inbox."""
+    """Apply an assignee, a status and/or a priority to the conversations ticked in the inbox."""
     form = BulkForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(_("Those changes cannot be applied."))
@@ -148,8 +152,8 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
     if not data["ids"]:
         messages.warning(request, _("Tick the conversations to change first."))
         return HttpResponseSeeOther(back)
-    if not data["assignee"] and not data["status"]:
-        messages.warning(request, _("Choose an assignee or a status to apply."))
+    if not data["assignee"] and not data["status"] and not data["priority"]:
+        messages.warning(request, _("Choose an assignee, a status or a priority to apply."))
         return HttpResponseSeeOther(back)
     assignee = None
     if data["assignee"] == "me":
@@ -164,6 +168,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
         status=data["status"] or None,
         assignee=assignee,
         unassign=data["assignee"] == "none",
+        priority=data["priority"] or None,
     )
     messages.success(
         request,

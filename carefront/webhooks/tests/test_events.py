@@ -70,6 +70,7 @@ def test_a_first_email_creates_customer_conversation_and_message_events(
     assert created["id"] == conversation.pk
     assert created["subject"] == "Where is my parcel?"
     assert created["status"] == "open"
+    assert created["priority"] == "normal"
     assert created["inbox"] == {"id": inbox.pk, "name": inbox.name}
     assert created["customer"] == {
         "id": conversation.customer_id,
@@ -331,3 +332,22 @@ def test_payloads_carry_the_apis_shapes(everything, receiver, inbox, admin, agen
     assert webhook_message == message
     customer.pop("notes")
     assert as_json["customer"] == customer
+
+
+def test_a_priority_change_sends_its_event_with_the_priority_in_the_conversation(
+    everything, receiver, inbox, agent, django_capture_on_commit_callbacks
+):
+    from carefront.conversations.services import conversation_set_priority
+
+    conversation = receive(inbox, subject="Outage").conversation
+    receiver.requests.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_set_priority(conversation=conversation, priority="urgent", actor=agent)
+    with django_capture_on_commit_callbacks(execute=True):  # unchanged: no event
+        conversation_set_priority(conversation=conversation, priority="urgent", actor=agent)
+    [payload] = sent(receiver)
+    assert payload["type"] == "conversation.priority_changed"
+    assert payload["data"]["id"] == conversation.pk
+    assert payload["data"]["priority"] == "urgent"
+    assert payload["changes"] == {"priority": {"from": "normal", "to": "urgent"}}
+    assert receiver.requests[0].headers["Carefront-Event"] == "conversation.priority_changed"

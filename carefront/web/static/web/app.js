@@ -114,6 +114,8 @@
     n: function () { return focusField("note-body"); },
     a: function () { return clickIfPresent("[data-shortcut-assign-me]"); },
     s: function () { return clickIfPresent("[data-shortcut-solve]:not([aria-pressed='true'])"); },
+    p: function () { return clickIfPresent("[data-shortcut-priority-up]"); },
+    P: function () { return clickIfPresent("[data-shortcut-priority-down]"); },
     "/": function () {
       var search = document.querySelector("[data-search-input]");
       if (search) { search.focus(); search.select(); return true; }
