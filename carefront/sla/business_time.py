@@ -132,9 +132,7 @@ class Schedule:
         return days
 
 
-def _subtract(
-    start: int, end: int, closures: tuple[tuple[int, int], ...]
-) -> list[tuple[int, int]]:
+def _subtract(start: int, end: int, closures: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
     pieces = [(start, end)]
     for c_start, c_end in closures:
         if c_end <= start or c_start >= end:

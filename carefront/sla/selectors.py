@@ -45,7 +45,8 @@ def schedule_of(calendar: BusinessCalendar) -> Schedule:
             starts=datetime.combine(c.starts_on, c.start_time or time.min),
             ends=(
                 datetime.combine(c.ends_on, c.end_time)
-                if c.end_time is not None
+                # 24:00 is stored as the last moment of the day.
+                if c.end_time is not None and c.end_time < time(23, 59, 59)
                 else datetime.combine(c.ends_on + timedelta(days=1), time.min)
             ),
         )
@@ -90,7 +91,7 @@ _loaded: tuple[object, CalendarDirectory] | None = None
 
 def calendar_directory() -> CalendarDirectory:
     """All calendars, loaded once per change (four queries), then from memory (none)."""
-    global _loaded  # noqa: PLW0603 - a process-wide memo
+    global _loaded
     generation = CALENDARS.current()
     if _loaded is not None and _loaded[0] == generation:
         return _loaded[1]

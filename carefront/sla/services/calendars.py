@@ -1,6 +1,7 @@
 """Writing business calendars: hours, holidays, closures and the inboxes and teams that follow
 them. Everything is checked before anything is written; a bad calendar is never half-saved."""
 
+import itertools
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -27,7 +28,8 @@ WeeklyHours = dict[int, list[tuple[int, int]]]  # weekday (0 = Monday) -> [(star
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = r"(\d{1,2}):(\d{2})"
-_INTERVAL = re.compile(rf"^{_TIME}\s*[-–]\s*{_TIME}$")
+# An en dash too: what word processors turn a typed hyphen into.
+_INTERVAL = re.compile(rf"^{_TIME}\s*[-\u2013]\s*{_TIME}$")
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,10 @@ def parse_closures(text: str) -> list[ClosureInput]:
         except (ValueError, InvalidInput) as exc:
             message = exc.message if isinstance(exc, InvalidInput) else ""
             raise InvalidInput(
-                _('Line %(line)d: "%(text)s" is not a closure such as 2026-12-24, '
-                  "2026-12-24 13:00-24:00 or 2026-12-27..2026-12-31. %(detail)s")
+                _(
+                    'Line %(line)d: "%(text)s" is not a closure such as 2026-12-24, '
+                    "2026-12-24 13:00-24:00 or 2026-12-27..2026-12-31. %(detail)s"
+                )
                 % {"line": number, "text": line, "detail": message}
             ) from None
     return closures
@@ -139,8 +143,13 @@ def _closure(line: str, reason: str) -> ClosureInput:
 
 
 def _check(
-    *, time_zone: str, holiday_country: str, holiday_subdivision: str, hours: WeeklyHours,
-    closures: Iterable[ClosureInput], is_24_7: bool,
+    *,
+    time_zone: str,
+    holiday_country: str,
+    holiday_subdivision: str,
+    hours: WeeklyHours,
+    closures: Iterable[ClosureInput],
+    is_24_7: bool,
 ) -> None:
     try:
         zoneinfo.ZoneInfo(time_zone)
@@ -168,11 +177,13 @@ def _check(
         for start, end in ordered:
             if end <= start:
                 raise InvalidInput(
-                    _("%(day)s: an interval must end after it starts (%(start)s-%(end)s); "
-                      "for a night shift, write two intervals, up to 24:00 and from 00:00.")
+                    _(
+                        "%(day)s: an interval must end after it starts (%(start)s-%(end)s); "
+                        "for a night shift, write two intervals, up to 24:00 and from 00:00."
+                    )
                     % {"day": WEEKDAY_NAMES[day].title(), "start": _hhmm(start), "end": _hhmm(end)}
                 )
-        for (_s1, end1), (start2, _e2) in zip(ordered, ordered[1:], strict=False):
+        for (_s1, end1), (start2, _e2) in itertools.pairwise(ordered):
             if start2 < end1:
                 raise InvalidInput(
                     _("%(day)s: intervals overlap at %(time)s.")
@@ -195,8 +206,11 @@ def _hhmm(minutes: int) -> str:
 
 
 def _write(
-    calendar: BusinessCalendar, hours: WeeklyHours, closures: Iterable[ClosureInput],
-    inboxes: Iterable[Inbox], teams: Iterable[Team],
+    calendar: BusinessCalendar,
+    hours: WeeklyHours,
+    closures: Iterable[ClosureInput],
+    inboxes: Iterable[Inbox],
+    teams: Iterable[Team],
 ) -> None:
     calendar.intervals.all().delete()
     OpeningInterval.objects.bulk_create(
@@ -207,8 +221,12 @@ def _write(
     calendar.closures.all().delete()
     CalendarClosure.objects.bulk_create(
         CalendarClosure(
-            calendar=calendar, name=c.name[:100], starts_on=c.starts_on, ends_on=c.ends_on,
-            start_time=c.start_time, end_time=c.end_time,
+            calendar=calendar,
+            name=c.name[:100],
+            starts_on=c.starts_on,
+            ends_on=c.ends_on,
+            start_time=c.start_time,
+            end_time=c.end_time,
         )
         for c in closures
     )
@@ -233,39 +251,70 @@ def _clean_name(name: str, exclude_pk: int | None = None) -> str:
 
 @transaction.atomic
 def business_calendar_create(
-    *, actor: Agent, name: str, time_zone: str, is_24_7: bool = False,
-    hours: WeeklyHours | None = None, holiday_country: str = "", holiday_subdivision: str = "",
-    closures: Iterable[ClosureInput] = (), inboxes: Iterable[Inbox] = (),
+    *,
+    actor: Agent,
+    name: str,
+    time_zone: str,
+    is_24_7: bool = False,
+    hours: WeeklyHours | None = None,
+    holiday_country: str = "",
+    holiday_subdivision: str = "",
+    closures: Iterable[ClosureInput] = (),
+    inboxes: Iterable[Inbox] = (),
     teams: Iterable[Team] = (),
 ) -> BusinessCalendar:
     require_admin(actor)
     hours = hours or {}
     closures = list(closures)
-    _check(time_zone=time_zone, holiday_country=holiday_country,
-           holiday_subdivision=holiday_subdivision, hours=hours, closures=closures,
-           is_24_7=is_24_7)
+    _check(
+        time_zone=time_zone,
+        holiday_country=holiday_country,
+        holiday_subdivision=holiday_subdivision,
+        hours=hours,
+        closures=closures,
+        is_24_7=is_24_7,
+    )
     try:
         calendar = BusinessCalendar.objects.create(
-            name=_clean_name(name), time_zone=time_zone, is_24_7=is_24_7,
-            holiday_country=holiday_country, holiday_subdivision=holiday_subdivision,
+            name=_clean_name(name),
+            time_zone=time_zone,
+            is_24_7=is_24_7,
+            holiday_country=holiday_country,
+            holiday_subdivision=holiday_subdivision,
         )
     except IntegrityError:
-        raise InvalidInput(_("A calendar named %(name)s exists already.") % {"name": name}) from None
+        raise InvalidInput(
+            _("A calendar named %(name)s exists already.") % {"name": name}
+        ) from None
     _write(calendar, hours, closures, inboxes, teams)
     return calendar
 
 
 @transaction.atomic
 def business_calendar_update(
-    *, actor: Agent, calendar: BusinessCalendar, name: str, time_zone: str, is_24_7: bool,
-    hours: WeeklyHours, holiday_country: str, holiday_subdivision: str,
-    closures: Iterable[ClosureInput], inboxes: Iterable[Inbox], teams: Iterable[Team],
+    *,
+    actor: Agent,
+    calendar: BusinessCalendar,
+    name: str,
+    time_zone: str,
+    is_24_7: bool,
+    hours: WeeklyHours,
+    holiday_country: str,
+    holiday_subdivision: str,
+    closures: Iterable[ClosureInput],
+    inboxes: Iterable[Inbox],
+    teams: Iterable[Team],
 ) -> BusinessCalendar:
     require_admin(actor)
     closures = list(closures)
-    _check(time_zone=time_zone, holiday_country=holiday_country,
-           holiday_subdivision=holiday_subdivision, hours=hours, closures=closures,
-           is_24_7=is_24_7)
+    _check(
+        time_zone=time_zone,
+        holiday_country=holiday_country,
+        holiday_subdivision=holiday_subdivision,
+        hours=hours,
+        closures=closures,
+        is_24_7=is_24_7,
+    )
     calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
     calendar.name = _clean_name(name, exclude_pk=calendar.pk)
     calendar.time_zone = time_zone
