@@ -91,6 +91,15 @@ class Schedule:
             (self._epoch(c.starts), self._epoch(c.ends)) for c in self.closures
         )
 
+    def __getstate__(self) -> dict:
+        # Cached (pickled) without the days it laid out: they are rebuilt on demand.
+        state = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        state["_days"] = {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
     @classmethod
     def always_open(cls, time_zone: str = "UTC", **kwargs) -> Schedule:
         """A 24/7 schedule (holidays and closures, if given, still close it)."""
