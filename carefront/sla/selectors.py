@@ -111,10 +111,16 @@ class Closed:
 
 
 def business_hours_state(
-    *, inbox_id: int | None, team_id: int | None, now: datetime
+    *,
+    inbox_id: int | None,
+    team_id: int | None,
+    now: datetime,
+    directory: CalendarDirectory | None = None,
 ) -> Closed | None:
-    """None when open (or no calendar applies); else when it opens next."""
-    schedule = calendar_directory().schedule_for(inbox_id=inbox_id, team_id=team_id)
+    """None when open (or no calendar applies); else when it opens next. Pass `directory` when
+    asking about many inboxes: it is read from the cache once."""
+    directory = directory or calendar_directory()
+    schedule = directory.schedule_for(inbox_id=inbox_id, team_id=team_id)
     if schedule is None or is_open(schedule, now):
         return None
     try:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from carefront.sla.selectors import business_hours_state
+from carefront.sla.selectors import CalendarDirectory, business_hours_state, calendar_directory
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,14 @@ def back_text(opens_at: datetime | None, now: datetime) -> str:
     return _("back %(date)s") % {"date": formats.date_format(local, "DATETIME_FORMAT")}
 
 
-def _notice(name: str, inbox_id: int | None, team_id: int | None, now: datetime):
-    closed = business_hours_state(inbox_id=inbox_id, team_id=team_id, now=now)
+def _notice(
+    name: str,
+    inbox_id: int | None,
+    team_id: int | None,
+    now: datetime,
+    directory: CalendarDirectory | None = None,
+) -> ClosedNotice | None:
+    closed = business_hours_state(inbox_id=inbox_id, team_id=team_id, now=now, directory=directory)
     if closed is None:
         return None
     return ClosedNotice(name=name, opens_at=closed.opens_at, back=back_text(closed.opens_at, now))
@@ -59,4 +65,7 @@ def inbox_notices(
         chosen = [(c.name, None, c.pk) for c in teams if c.pk == team_id]
     else:
         chosen = [(c.name, c.pk, None) for c in inboxes]
-    return [n for name, i, t in chosen if (n := _notice(name, i, t, now)) is not None]
+    directory = calendar_directory()
+    if not directory.schedules:
+        return []
+    return [n for name, i, t in chosen if (n := _notice(name, i, t, now, directory)) is not None]

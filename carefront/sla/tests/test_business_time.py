@@ -178,6 +178,16 @@ CALENDARS = [
     Schedule(time_zone="Asia/Kolkata", weekly=(((0, 6 * 60), (22 * 60, 24 * 60)),) * 6 + ((),)),
     Schedule.always_open("Europe/Berlin"),
     Schedule(time_zone="Australia/Lord_Howe", weekly=(((7 * 60, 19 * 60),),) * 7),
+    # Closures inside, across and around intervals, and custom holidays.
+    office(
+        "America/New_York",
+        closed_dates=frozenset({date(2026, 3, 3), date(2027, 7, 5)}),
+        closures=(
+            Closure(datetime(2026, 3, 4, 10, 0), datetime(2026, 3, 4, 14, 0)),
+            Closure(datetime(2026, 12, 23, 12, 0), datetime(2027, 1, 4, 9, 30)),
+            Closure(datetime(2025, 6, 1), datetime(2025, 6, 30)),
+        ),
+    ),
 ]
 
 moments = st.datetimes(
