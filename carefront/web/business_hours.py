@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from carefront.sla.selectors import CalendarDirectory, business_hours_state, calendar_directory
@@ -15,7 +17,14 @@ from carefront.sla.selectors import CalendarDirectory, business_hours_state, cal
 class ClosedNotice:
     name: str  # the inbox or team it concerns ("" when the page is about one conversation)
     opens_at: datetime | None
-    back: str  # "back Monday 09:00"
+    back: str  # "back Monday at 9 a.m."
+
+    @property
+    def back_html(self) -> SafeString | str:
+        """The text in a `<time>` element (the instant, machine-readable), when there is one."""
+        if self.opens_at is None:
+            return self.back
+        return format_html('<time datetime="{}">{}</time>', self.opens_at.isoformat(), self.back)
 
 
 def back_text(opens_at: datetime | None, now: datetime) -> str:
