@@ -116,6 +116,11 @@ urlpatterns = [
     path("manage/calendars/", manage.calendar_index, name="manage_calendars"),
     path("manage/calendars/new/", manage.calendar_edit, name="manage_calendar_new"),
     path("manage/calendars/<int:calendar_id>/", manage.calendar_edit, name="manage_calendar"),
+    path(
+        "manage/calendars/<int:calendar_id>/delete/",
+        manage.calendar_remove,
+        name="manage_calendar_delete",
+    ),
     path("manage/agents/", manage.agent_index, name="manage_agents"),
     path("manage/agents/new/", manage.agent_new, name="manage_agent_new"),
     path("manage/agents/<int:agent_id>/", manage.agent_edit, name="manage_agent"),

@@ -1,6 +1,7 @@
 from .calendars import (
     ClosureInput,
     business_calendar_create,
+    business_calendar_delete,
     business_calendar_update,
     parse_closures,
     parse_weekly_hours,
@@ -9,6 +10,7 @@ from .calendars import (
 __all__ = [
     "ClosureInput",
     "business_calendar_create",
+    "business_calendar_delete",
     "business_calendar_update",
     "parse_closures",
     "parse_weekly_hours",

@@ -324,3 +324,11 @@ def business_calendar_update(
     calendar.save()
     _write(calendar, hours, closures, inboxes, teams)
     return calendar
+
+
+@transaction.atomic
+def business_calendar_delete(*, actor: Agent, calendar: BusinessCalendar) -> None:
+    """Remove a calendar; its inboxes and teams are then always counted as open (or follow their
+    team's calendar)."""
+    require_admin(actor)
+    calendar.delete()

@@ -119,3 +119,19 @@ def test_the_list_shows_each_calendar_with_its_inboxes_and_teams(
     with django_assert_num_queries(3):  # session, user, calendars (counts in the same query)
         page = admin_client.get(reverse("web:manage_calendars")).content.decode()
     assert page.count('data-label="Teams">1<') == 3
+
+
+def test_deleting_a_calendar_frees_its_inboxes(admin_client, admin, inbox):
+    calendar = business_calendar_create(
+        actor=admin, name="Old", time_zone="UTC", is_24_7=True, inboxes=[inbox]
+    )
+    page = admin_client.get(reverse("web:manage_calendar", args=[calendar.pk])).content.decode()
+    assert reverse("web:manage_calendar_delete", args=[calendar.pk]) in page
+    response = admin_client.post(reverse("web:manage_calendar_delete", args=[calendar.pk]))
+    assert response.status_code == 302
+    assert not BusinessCalendar.objects.exists()
+    assert not InboxCalendar.objects.exists()
+    assert (
+        admin_client.get(reverse("web:manage_calendar_delete", args=[calendar.pk])).status_code
+        == 405
+    )

@@ -96,6 +96,7 @@ ADMIN_ROUTES = [
     Route("web:manage_calendars", []),
     Route("web:manage_calendar_new", []),
     Route("web:manage_calendar", ["calendar"]),
+    Route("web:manage_calendar_delete", ["calendar"], "post", {}, 302),
     Route("web:manage_agents", []),
     Route("web:manage_agent_new", []),
     Route("web:manage_agent", ["agent"]),

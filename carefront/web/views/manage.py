@@ -37,7 +37,11 @@ from carefront.inboxes.setup import (
 )
 from carefront.sla.models import BusinessCalendar
 from carefront.sla.selectors import calendar_list
-from carefront.sla.services import business_calendar_create, business_calendar_update
+from carefront.sla.services import (
+    business_calendar_create,
+    business_calendar_delete,
+    business_calendar_update,
+)
 from carefront.web.calendar_forms import CalendarForm, closures_text, hours_text
 from carefront.web.errors import admin_view, form_error, lead_view
 from carefront.web.forms import (
@@ -424,3 +428,12 @@ def calendar_edit(request: HttpRequest, calendar_id: int | None = None) -> HttpR
         {"calendar": calendar, "form": form},
         status=status,
     )
+
+
+@require_POST
+@admin_view
+def calendar_remove(request: HttpRequest, calendar_id: int) -> HttpResponse:
+    calendar = _get(BusinessCalendar, calendar_id, _("Calendar not found."))
+    business_calendar_delete(actor=request.user, calendar=calendar)
+    messages.success(request, _("Calendar %(name)s is deleted.") % {"name": calendar.name})
+    return redirect("web:manage_calendars")
