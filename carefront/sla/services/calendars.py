@@ -321,7 +321,16 @@ def business_calendar_update(
     calendar.is_24_7 = is_24_7
     calendar.holiday_country = holiday_country
     calendar.holiday_subdivision = holiday_subdivision
-    calendar.save()
+    calendar.save(
+        update_fields=[
+            "name",
+            "time_zone",
+            "is_24_7",
+            "holiday_country",
+            "holiday_subdivision",
+            "updated_at",
+        ]
+    )
     _write(calendar, hours, closures, inboxes, teams)
     return calendar
 
