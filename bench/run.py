@@ -1,6 +1,7 @@
 """Run Carefront's benchmarks and print a markdown table (`make bench`). See bench/README.md.
 
-    .venv/bin/python bench/run.py [--only ingest|web|api|send-crash] [--messages 10000]
+    .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time]
+                                  [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
                                   [--kills 24] [--kill-rounds 3]
@@ -25,6 +26,7 @@ TARGET_CPU_MS = 2.5
 TARGET_P95_MS = 50
 TARGET_API_LIST_P95_MS = 30
 TARGET_API_CREATES_PER_S = 200
+TARGET_DUE_TIMES_S = 10
 
 
 def _run(script: str, *args: str) -> dict:
@@ -256,9 +258,29 @@ def send_crash_rows(kills: int, rounds: int) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def business_time_rows(conversations: int) -> list[tuple[str, str, str, str]]:
+    r = _run("business_time.py", "--conversations", str(conversations))
+    if "error" in r:
+        return [("business time", r["error"], "", "")]
+    return [
+        (
+            f"SLA due times, {r['conversations']:,} conv. on {r['calendars']} calendars",
+            f"{r['due_times_s']} s ({r['per_second']:,}/s, CPU {r['due_times_cpu_s']} s)",
+            f"<= {TARGET_DUE_TIMES_S} s",
+            _mark(r["due_times_s"] <= TARGET_DUE_TIMES_S),
+        ),
+        (
+            "business time back over each (add then measure)",
+            f"{r['between_s']} s, {r['round_trip_mismatches']} mismatches",
+            "0 mismatches",
+            _mark(r["round_trip_mismatches"] == 0),
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["ingest", "web", "api", "send-crash"])
+    parser.add_argument("--only", choices=["ingest", "web", "api", "send-crash", "business-time"])
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -286,6 +308,8 @@ def main() -> int:
         )
     if args.only in (None, "send-crash"):
         rows += send_crash_rows(args.kills, args.kill_rounds)
+    if args.only in (None, "business-time"):
+        rows += business_time_rows(args.conversations)
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

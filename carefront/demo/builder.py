@@ -42,6 +42,7 @@ from carefront.customers.models import Customer
 from carefront.customers.services import customer_add_email, customer_get_or_create_by_email
 from carefront.inboxes.models import Inbox
 from carefront.inboxes.setup import inbox_create, inbox_update
+from carefront.sla.services import business_calendar_create
 
 from . import content
 
@@ -191,6 +192,7 @@ def demo_data_build(
             if progress and (index + 1) % 100 == 0:
                 progress(index + 1, conversations)
     _ask_for_ratings_from_now_on(admin, inboxes)
+    _business_calendars(admin, inboxes)
     summary.agents = len(agents)
     summary.customers = Customer.objects.count()
     summary.conversations = Conversation.objects.count()
@@ -215,6 +217,30 @@ def _ask_for_ratings_from_now_on(admin: Agent, inboxes: dict[str, Inbox]) -> Non
             teams=inbox.teams.all(),
             ask_for_rating=True,
         )
+
+
+def _business_calendars(admin: Agent, inboxes: dict[str, Inbox]) -> None:
+    """Office hours for Support and Billing (Berlin, with a lunch break and Berlin's public
+    holidays) and New York hours for the partner team, so "Outside business hours" shows."""
+    office = [(9 * 60, 12 * 60 + 30), (13 * 60 + 30, 17 * 60 + 30)]
+    business_calendar_create(
+        actor=admin,
+        name="Berlin office",
+        time_zone="Europe/Berlin",
+        hours=dict.fromkeys(range(5), office),
+        holiday_country="DE",
+        holiday_subdivision="BE",
+        inboxes=[inboxes["Support"], inboxes["Billing"]],
+    )
+    business_calendar_create(
+        actor=admin,
+        name="New York partners desk",
+        time_zone="America/New_York",
+        hours={day: [(9 * 60, 17 * 60)] for day in range(5)},
+        holiday_country="US",
+        holiday_subdivision="NY",
+        teams=[Team.objects.get(name="Partner Success")],
+    )
 
 
 @transaction.atomic

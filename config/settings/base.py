@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "carefront.conversations",
     "carefront.automation",
     "carefront.feedback",
+    "carefront.sla",
     "carefront.webhooks",
     "carefront.api",
     "carefront.web",

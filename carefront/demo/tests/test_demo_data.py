@@ -176,3 +176,12 @@ def test_without_if_empty_a_database_with_data_is_refused(demo):
 def test_zero_conversations_is_refused(db):
     with pytest.raises(CommandError):
         _run("--conversations", "0")
+
+
+def test_inboxes_and_a_team_follow_business_calendars(demo):
+    from carefront.sla.models import InboxCalendar, TeamCalendar
+
+    assert InboxCalendar.objects.filter(inbox__name__in=["Support", "Billing"]).count() == 2
+    assert TeamCalendar.objects.get(team__name="Partner Success").calendar.time_zone == (
+        "America/New_York"
+    )

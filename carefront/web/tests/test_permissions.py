@@ -15,6 +15,7 @@ from carefront.conversations.models import Attachment, Message
 from carefront.conversations.tests.factories import receive
 from carefront.inboxes.models import RawInbound
 from carefront.inboxes.services import email_ingest
+from carefront.sla.services import business_calendar_create
 from carefront.webhooks.models import WebhookDelivery
 from carefront.webhooks.services import webhook_subscription_create
 
@@ -94,6 +95,10 @@ ADMIN_ROUTES = [
     Route("web:manage_teams", []),
     Route("web:manage_team_new", []),
     Route("web:manage_team", ["team"]),
+    Route("web:manage_calendars", []),
+    Route("web:manage_calendar_new", []),
+    Route("web:manage_calendar", ["calendar"]),
+    Route("web:manage_calendar_delete", ["calendar"], "post", {}, 302),
     Route("web:manage_agents", []),
     Route("web:manage_agent_new", []),
     Route("web:manage_agent", ["agent"]),
@@ -144,6 +149,9 @@ def world(inbox, team, agent, admin):
         "saved_reply": SavedReply.objects.create(title="Hi", body="Hi {{ customer.first_name }}"),
         "inbox": inbox,
         "team": team,
+        "calendar": business_calendar_create(
+            actor=admin, name="Office", time_zone="Europe/Berlin", hours={0: [(540, 1020)]}
+        ),
         "agent": agent,
         "other_agent": AgentFactory(),
         "second": receive(inbox, from_address="ana@example.com", subject="Again").conversation,

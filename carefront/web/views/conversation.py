@@ -36,6 +36,7 @@ from carefront.conversations.services import (
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.core.i18n import base_language
 from carefront.web import directory
+from carefront.web.business_hours import conversation_notice
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import (
     AssignForm,
@@ -109,6 +110,7 @@ def _render_conversation(
     ratings = [item for kind, _when, item in timeline if kind == "event" and item.kind == "rated"]
     context = {
         "rating": ratings[-1].data if ratings else None,
+        "closed_notice": conversation_notice(conversation),
         "conversation": conversation,
         "customer": customer,
         "identities": list(customer.identities.order_by("id")),

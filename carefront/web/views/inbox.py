@@ -25,6 +25,7 @@ from carefront.conversations.selectors import (
 from carefront.conversations.services import conversations_bulk_update
 from carefront.core.exceptions import InvalidInput
 from carefront.web import directory
+from carefront.web.business_hours import inbox_notices
 from carefront.web.errors import agent_view
 from carefront.web.forms import PRIORITY_CHOICES, BulkForm, InboxFilterForm
 from carefront.web.http import HttpResponseSeeOther
@@ -123,11 +124,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "conversation-list-more":
         # "Load more": only the next rows and the next link.
         return render(request, "web/inbox.html#rows", context)
+    inboxes, teams = directory.visible_inboxes(actor=request.user), directory.teams()
     context.update(
         {
             "folder_counts": folder_counts(actor=request.user),
-            "inboxes": directory.visible_inboxes(actor=request.user),
-            "teams": directory.teams(),
+            "inboxes": inboxes,
+            "teams": teams,
+            "closed_notices": inbox_notices(
+                inbox_id=filters.inbox_id, team_id=filters.team_id, inboxes=inboxes, teams=teams
+            ),
             "agents": directory.active_agents(),
             "statuses": Status.choices,
             "priorities": PRIORITY_CHOICES,

@@ -1,4 +1,5 @@
-"""The admin area of the UI: inboxes, teams, agents (admins) and saved replies (leads, admins)."""
+"""The admin area of the UI: inboxes, teams, agents, business calendars (admins) and saved replies
+(leads, admins)."""
 
 from django.contrib import messages
 from django.db import transaction
@@ -34,6 +35,14 @@ from carefront.inboxes.setup import (
     inbox_create,
     inbox_update,
 )
+from carefront.sla.models import BusinessCalendar
+from carefront.sla.selectors import calendar_list
+from carefront.sla.services import (
+    business_calendar_create,
+    business_calendar_delete,
+    business_calendar_update,
+)
+from carefront.web.calendar_forms import CalendarForm, closures_text, hours_text
 from carefront.web.errors import admin_view, form_error, lead_view
 from carefront.web.forms import (
     AgentCreateForm,
@@ -364,3 +373,67 @@ def saved_reply_remove(request: HttpRequest, saved_reply_id: int) -> HttpRespons
     saved_reply_delete(actor=request.user, saved_reply=saved_reply)
     messages.success(request, _("Saved reply deleted."))
     return redirect("web:manage_saved_replies")
+
+
+# Business calendars ------------------------------------------------------------------------
+
+
+@admin_view
+def calendar_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/manage/calendars.html", {"calendars": list(calendar_list())})
+
+
+@admin_view
+def calendar_edit(request: HttpRequest, calendar_id: int | None = None) -> HttpResponse:
+    calendar = (
+        _get(BusinessCalendar, calendar_id, _("Calendar not found.")) if calendar_id else None
+    )
+    status = 200
+    if request.method == "POST":
+        form = CalendarForm(request.POST)
+        if form.is_valid():
+            try:
+                if calendar is None:
+                    calendar = business_calendar_create(actor=request.user, **form.cleaned_data)
+                else:
+                    calendar = business_calendar_update(
+                        actor=request.user, calendar=calendar, **form.cleaned_data
+                    )
+            except InvalidInput as exc:
+                form_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Calendar %(name)s is saved.") % {"name": calendar.name}
+                )
+                return redirect("web:manage_calendars")
+        status = 400
+    else:
+        initial = None
+        if calendar is not None:
+            initial = {
+                "name": calendar.name,
+                "time_zone": calendar.time_zone,
+                "is_24_7": calendar.is_24_7,
+                "hours": hours_text(calendar.intervals.all()),
+                "holiday_country": calendar.holiday_country,
+                "holiday_subdivision": calendar.holiday_subdivision,
+                "closures": closures_text(calendar.closures.all()),
+                "inboxes": list(Inbox.objects.filter(pk__in=calendar.inbox_links.values("inbox"))),
+                "teams": list(Team.objects.filter(pk__in=calendar.team_links.values("team"))),
+            }
+        form = CalendarForm(initial=initial)
+    return render(
+        request,
+        "web/manage/calendar_form.html",
+        {"calendar": calendar, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@admin_view
+def calendar_remove(request: HttpRequest, calendar_id: int) -> HttpResponse:
+    calendar = _get(BusinessCalendar, calendar_id, _("Calendar not found."))
+    business_calendar_delete(actor=request.user, calendar=calendar)
+    messages.success(request, _("Calendar %(name)s is deleted.") % {"name": calendar.name})
+    return redirect("web:manage_calendars")

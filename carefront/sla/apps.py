@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "carefront.sla"
+    label = "sla"
+    verbose_name = _("SLAs and business hours")
+
+    def ready(self) -> None:
+        from .selectors import connect_generation
+
+        connect_generation()
