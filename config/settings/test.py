@@ -1,6 +1,8 @@
 """Tests: the database comes from CAREFRONT_DATABASE_URL (SQLite by default, PostgreSQL in CI)."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,11 +13,21 @@ SECRET_KEY = "test-secret-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="carefront-test-media-"))
+
+
+def _temporary_folder(prefix: str) -> Path:
+    """A folder for this test process, removed when it exits (each run made new ones)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+MEDIA_ROOT = _temporary_folder("carefront-test-media-")
 # Per test process: a parallel worker moving a generation on would empty this one's cache.
-CAREFRONT_GENERATIONS_DIR = Path(
-    os.environ.get("CAREFRONT_GENERATIONS_DIR")
-    or tempfile.mkdtemp(prefix="carefront-test-generations-")
+CAREFRONT_GENERATIONS_DIR = (
+    Path(os.environ["CAREFRONT_GENERATIONS_DIR"])
+    if os.environ.get("CAREFRONT_GENERATIONS_DIR")
+    else _temporary_folder("carefront-test-generations-")
 )
 ALLOWED_HOSTS = ["*"]
 # High enough that no test (nor the schemathesis run) meets them; rate-limit tests set their own.
