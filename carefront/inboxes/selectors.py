@@ -1,15 +1,12 @@
 """Reads on inboxes and held mail for the admin area."""
 
-import base64
-import json
-from dataclasses import dataclass
-
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
 from carefront.accounts.services.permissions import require_admin
 from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.core.pagination import NewestFirstPage, newest_first_page
 
 from .models import HELD, HoldReason, Inbox, RawInbound
 
@@ -40,33 +37,6 @@ HELD_LIST_FIELDS = [
 SEARCH_MAX_LENGTH = 200
 
 
-@dataclass
-class HeldPage:
-    items: list[RawInbound]
-    next_cursor: str | None
-
-
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps(["held", last_id]).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(_("The page cursor is not valid.")) from exc
-    if not (
-        isinstance(values, list)
-        and len(values) == 2
-        and values[0] == "held"
-        and isinstance(values[1], int)
-        and not isinstance(values[1], bool)
-        and 0 <= values[1] < 2**63
-    ):
-        raise InvalidInput(_("The page cursor is not valid."))
-    return values[1]
-
-
 def held_mail_list(
     *,
     actor: Agent,
@@ -74,7 +44,7 @@ def held_mail_list(
     query: str = "",
     cursor: str | None = None,
     limit: int = HELD_PAGE_SIZE,
-) -> HeldPage:
+) -> NewestFirstPage[RawInbound]:
     """Held emails, newest first, keyset-paginated on id (partial indexes `raw_held_idx`,
     `raw_held_reason_idx`). `query` matches a part of the sender or the subject: the walk
     down the index stops at the page's last row, so a page costs the rows it passes."""
@@ -87,14 +57,7 @@ def held_mail_list(
     query = query.strip()[:SEARCH_MAX_LENGTH]
     if query:
         qs = qs.filter(Q(from_address__icontains=query) | Q(subject__icontains=query))
-    if cursor:
-        qs = qs.filter(id__lt=_decode_cursor(cursor))
-    rows = list(qs.only(*HELD_LIST_FIELDS).order_by("-id")[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = _encode_cursor(rows[-1].pk)
-    return HeldPage(items=rows, next_cursor=next_cursor)
+    return newest_first_page(qs.only(*HELD_LIST_FIELDS), cursor=cursor, limit=limit, kind="held")
 
 
 # Counts stop here ("10,000+"): a count costs the rows it counts, and past this many the exact

@@ -1,15 +1,12 @@
 """Reads of the webhooks app. Only admins see webhooks: every selector checks the actor."""
 
-import base64
-import json
-from dataclasses import dataclass
-
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
 from carefront.accounts.services.permissions import require_admin
-from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.core.exceptions import NotFound
+from carefront.core.pagination import NewestFirstPage, newest_first_page
 
 from .models import SubscriptionState, WebhookDelivery, WebhookSubscription
 
@@ -50,45 +47,19 @@ def webhook_paused_count(*, actor: Agent) -> int:
     return WebhookSubscription.objects.filter(state=SubscriptionState.PAUSED).count()
 
 
-@dataclass
-class DeliveryPage:
-    items: list[WebhookDelivery]
-    next_cursor: str | None
-
-
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([last_id]).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(_("The page cursor is not valid.")) from exc
-    if not (isinstance(values, list) and len(values) == 1 and isinstance(values[0], int)):
-        raise InvalidInput(_("The page cursor is not valid."))
-    return values[0]
-
-
 def webhook_delivery_list(
     *,
     actor: Agent,
     subscription: WebhookSubscription,
     cursor: str | None = None,
     limit: int = DELIVERY_PAGE_SIZE,
-) -> DeliveryPage:
+) -> NewestFirstPage[WebhookDelivery]:
     """One page of a subscription's deliveries, newest first, keyset-paginated on the id."""
     require_admin(actor)
     qs = WebhookDelivery.objects.filter(subscription=subscription)
-    if cursor:
-        qs = qs.filter(pk__lt=_decode_cursor(cursor))
-    rows = list(qs.only(*DELIVERY_LIST_FIELDS).order_by("-id")[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = _encode_cursor(rows[-1].pk)
-    return DeliveryPage(items=rows, next_cursor=next_cursor)
+    return newest_first_page(
+        qs.only(*DELIVERY_LIST_FIELDS), cursor=cursor, limit=limit, kind="deliveries"
+    )
 
 
 def webhook_delivery_get(
