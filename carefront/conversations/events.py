@@ -55,6 +55,14 @@ class ConversationPriorityChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationTagsChanged:
+    """Tag names after the change; SLA policies that match on tags re-apply on it."""
+
+    conversation_id: int
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationCustomerChanged:
     """An agent linked the conversation to another customer (e.g. a "sender unknown" one)."""
 

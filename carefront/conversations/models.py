@@ -24,6 +24,9 @@ def new_reply_token() -> str:
 class Status(models.TextChoices):
     OPEN = "open", _("Open")
     PENDING = "pending", _("Pending")
+    # Set aside until `snoozed_until` (a plain snooze or a follow-up promise); back to open when
+    # that time comes or the customer writes. SLA clocks pause, as they do while pending.
+    SNOOZED = "snoozed", _("Snoozed")
     SOLVED = "solved", _("Solved")
     CLOSED = "closed", _("Closed")
 
@@ -106,6 +109,14 @@ class Conversation(models.Model):
     # Started by list or bulk mail (Precedence: bulk/list, List-Id, ...): shown to agents like
     # any other, but never auto-acknowledged, surveyed or answered by automation.
     is_bulk = models.BooleanField(_("bulk or list mail"), default=False)
+    # Until when a snoozed conversation stays set aside (null unless status is snoozed).
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
+    # The SLA app's summary of the running targets (carefront/sla): the earliest due time and when
+    # it turns "at risk". Null when no target runs (none applies, met, or paused). Kept here so
+    # the inbox can sort and filter by it through an index; written only through
+    # `conversation_set_sla_due`.
+    sla_due_at = models.DateTimeField(_("next SLA due time"), null=True, blank=True)
+    sla_at_risk_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,5 +9,7 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from .selectors import connect_generation
+        from .services import policies
 
         connect_generation()
+        policies.connect_generation()

@@ -25,6 +25,7 @@ from .receive import (
     messages_receive,
     messages_receive_reads,
 )
+from .sla import conversation_set_sla_due
 
 __all__ = [
     "BulkResult",
@@ -39,6 +40,7 @@ __all__ = [
     "conversation_merge",
     "conversation_reply",
     "conversation_set_priority",
+    "conversation_set_sla_due",
     "conversation_set_status",
     "conversation_set_tags",
     "conversation_timeline_add",

@@ -403,4 +403,5 @@ def conversation_set_tags(
             added=sorted(set(wanted) - before),
             removed=sorted(before - set(wanted)),
         )
+        publish(events.ConversationTagsChanged(conversation_id=conversation.pk, tags=tuple(wanted)))
     return tags

@@ -5,11 +5,29 @@ from .calendars import (
     OpeningInterval,
     TeamCalendar,
 )
+from .policies import (
+    ACTIVE_STATES,
+    EscalateWhen,
+    Requester,
+    SlaPolicy,
+    SlaTarget,
+    TargetKind,
+    TargetState,
+    TimeBasis,
+)
 
 __all__ = [
+    "ACTIVE_STATES",
     "BusinessCalendar",
     "CalendarClosure",
+    "EscalateWhen",
     "InboxCalendar",
     "OpeningInterval",
+    "Requester",
+    "SlaPolicy",
+    "SlaTarget",
+    "TargetKind",
+    "TargetState",
     "TeamCalendar",
+    "TimeBasis",
 ]
