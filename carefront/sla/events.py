@@ -1,2 +1,41 @@
-"""Timeline events of the sla app. Calendars write none yet: SLA targets (issue 9) will add
-theirs here."""
+"""Typed events the SLA app publishes (after commit) for other apps to react to: notifications,
+webhooks, insights."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTargetAtRisk:
+    """A running target entered its "at risk" window. `notify`: the policy asks that the
+    assignee and the team's leads be told."""
+
+    target_id: int
+    conversation_id: int
+    kind: str  # TargetKind value: "first_reply", "next_reply", "resolution"
+    due_at: dt.datetime
+    policy_id: int | None
+    notify: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTargetBreached:
+    """A target's due time passed before it was met. Published once per target."""
+
+    target_id: int
+    conversation_id: int
+    kind: str
+    due_at: dt.datetime
+    policy_id: int | None
+    notify: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTargetMet:
+    """A target was met (possibly after its breach): `elapsed_seconds` in the target's basis."""
+
+    target_id: int
+    conversation_id: int
+    kind: str
+    elapsed_seconds: int
+    breached: bool
