@@ -7,7 +7,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime
 
 # Kept equal to the domain choices by a test (tests/test_schemas.py).
-StatusName = Literal["open", "pending", "solved", "closed"]
+StatusName = Literal["open", "pending", "snoozed", "solved", "closed"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
 FolderName = Literal["mine", "unassigned", "open", "pending", "solved", "all"]
 SortName = Literal["waiting", "newest", "oldest", "updated", "priority"]
