@@ -51,6 +51,15 @@ class Inbox(models.Model):
             "at most 10080 (a week)."
         ),
     )
+    # The acknowledgement with an expected reply time (carefront/sla, docs/admin-guide.md).
+    send_acknowledgement = models.BooleanField(
+        _("acknowledge new conversations"),
+        default=True,
+        help_text=_(
+            "Tell the customer at once that their message arrived and by when the team will "
+            "reply (estimated from the SLA, recent reply times and the queue)."
+        ),
+    )
     # No choices here: they come from settings.LANGUAGES, which models must not read at import.
     default_language = models.CharField(
         _("default language"),

@@ -82,6 +82,7 @@ def inbox_create(
     ask_for_rating: bool | None = None,
     rating_delay_minutes: int = DEFAULT_RATING_DELAY_MINUTES,
     default_language: str = "",
+    send_acknowledgement: bool = True,
 ) -> Inbox:
     """`ask_for_rating` defaults to on for email inboxes and off for the others (surveys go
     out by email; an API inbox's customers hear from the integration, not from us)."""
@@ -98,6 +99,7 @@ def inbox_create(
         ask_for_rating=ask_for_rating,
         rating_delay_minutes=_clean_rating_delay(rating_delay_minutes),
         default_language=_clean_language(default_language),
+        send_acknowledgement=send_acknowledgement,
     )
     inbox.teams.set(list(teams))
     return inbox
@@ -116,9 +118,10 @@ def inbox_update(
     ask_for_rating: bool | None = None,
     rating_delay_minutes: int | None = None,
     default_language: str | None = None,
+    send_acknowledgement: bool | None = None,
 ) -> Inbox:
-    """`ask_for_rating`, `rating_delay_minutes` and `default_language` stay as they are when
-    not given."""
+    """`ask_for_rating`, `rating_delay_minutes`, `default_language` and `send_acknowledgement`
+    stay as they are when not given."""
     require_admin(actor)
     name, address = _clean(
         name=name, email_address=email_address, channel=inbox.channel, exclude_pk=inbox.pk
@@ -133,6 +136,8 @@ def inbox_update(
         inbox.rating_delay_minutes = _clean_rating_delay(rating_delay_minutes)
     if default_language is not None:
         inbox.default_language = _clean_language(default_language)
+    if send_acknowledgement is not None:
+        inbox.send_acknowledgement = send_acknowledgement
     inbox.save(
         update_fields=[
             "default_language",
@@ -142,6 +147,7 @@ def inbox_update(
             "is_active",
             "ask_for_rating",
             "rating_delay_minutes",
+            "send_acknowledgement",
         ]
     )
     inbox.teams.set(list(teams))

@@ -39,3 +39,14 @@ class SlaTargetMet:
     kind: str
     elapsed_seconds: int
     breached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgementSent:
+    """The customer was told by when the team will reply (an automatic message, not an agent
+    reply: no `MessageSent` is published for it)."""
+
+    acknowledgement_id: int
+    conversation_id: int
+    message_id: int
+    promised_at: dt.datetime

@@ -5,12 +5,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from carefront.core.generations import Generation
 from carefront.sla.business_time import Closure, NeverOpen, Schedule, is_open, next_open
 from carefront.sla.models import (
+    Acknowledgement,
+    AcknowledgementOutcome,
     BusinessCalendar,
     CalendarClosure,
     InboxCalendar,
@@ -127,3 +130,43 @@ def business_hours_state(
         return Closed(opens_at=next_open(schedule, now))
     except NeverOpen:
         return Closed(opens_at=None)
+
+
+KEPT_RATE_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class KeptRate:
+    """How often an inbox's acknowledgements stated a reply time the team kept."""
+
+    kept: int
+    judged: int  # kept + missed (void and pending ones do not count)
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.kept / self.judged) if self.judged else None
+
+
+def acknowledgement_kept_rates(
+    *, inbox_ids: list[int], now: datetime | None = None
+) -> dict[int, KeptRate]:
+    """Per inbox, the promises of the last 30 days (by promised time) kept and judged. One
+    query for any number of inboxes; inboxes without any are absent."""
+    if not inbox_ids:
+        return {}
+    now = now or timezone.now()
+    rows = (
+        Acknowledgement.objects.filter(
+            inbox_id__in=inbox_ids,
+            promised_at__gte=now - timedelta(days=KEPT_RATE_DAYS),
+            promised_at__lte=now,
+            outcome__in=[AcknowledgementOutcome.KEPT, AcknowledgementOutcome.MISSED],
+        )
+        .values("inbox_id")
+        .annotate(
+            kept=Count("pk", filter=Q(outcome=AcknowledgementOutcome.KEPT)),
+            judged=Count("pk"),
+        )
+        .order_by()
+    )
+    return {row["inbox_id"]: KeptRate(kept=row["kept"], judged=row["judged"]) for row in rows}

@@ -243,6 +243,15 @@ class InboxSetupForm(forms.Form):
         help_text=_("Members of these teams see the inbox."),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    send_acknowledgement = forms.BooleanField(
+        label=_("Acknowledge new conversations"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Tells the customer at once that their message arrived and by when the team will "
+            'reply (docs/admin-guide.md, "Acknowledgements").'
+        ),
+    )
     ask_for_rating = forms.BooleanField(
         label=_("Ask for a rating after resolution"),
         required=False,

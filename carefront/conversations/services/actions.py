@@ -1,5 +1,6 @@
 """What agents do to a conversation: reply, note, assign, change status or priority, tag."""
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,6 +71,77 @@ def reply_recipients(
     return [customer.email] if customer.email else []
 
 
+def _last_incoming(conversation: Conversation) -> Message | None:
+    return (
+        Message.objects.filter(conversation=conversation, direction=Direction.INCOMING)
+        .exclude(message_id="")
+        .order_by("-created_at", "-id")
+        .only("message_id", "references", "subject", "reply_to", "customer_id")
+        .first()
+    )
+
+
+def _outgoing_message(
+    *,
+    conversation: Conversation,
+    author: Agent | None,
+    from_name: str,
+    body: str,
+    now: dt.datetime,
+    to: list[str] | None = None,
+    is_automatic: bool = False,
+) -> Message:
+    """An outgoing message threaded under the customer's last message (In-Reply-To,
+    References, "Re:" subject), with its outbox row and thread key. `to`: the recipients
+    (default: `reply_recipients`)."""
+    last_incoming = _last_incoming(conversation)
+    references = []
+    in_reply_to = ""
+    if last_incoming is not None:
+        references = [*last_incoming.references.split(), last_incoming.message_id]
+        in_reply_to = last_incoming.message_id
+    subject = conversation.subject
+    if subject and not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    if to is None:
+        to = reply_recipients(
+            customer=conversation.customer,
+            last_incoming=last_incoming,
+            own_address=conversation.inbox.email_address or "",
+        )
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.OUTGOING,
+        channel=conversation.inbox.channel,
+        author=author,
+        from_name=from_name,
+        from_address=conversation.inbox.email_address or "",
+        to=to,
+        subject=subject,
+        message_id=new_message_id(),
+        in_reply_to=in_reply_to,
+        references=" ".join(references[-20:]),
+        body_text=body,
+        reply_text=body,
+        # On an outgoing message: written by Carefront, not by an agent (RFC 3834
+        # "auto-replied" on the wire).
+        is_auto_submitted=is_automatic,
+        created_at=now,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    OutboxEntry.objects.create(message=message, next_attempt_at=now)
+    # A customer's answer may quote only our Message-ID (In-Reply-To, no References).
+    ThreadKey.objects.create(message_id=message.message_id, conversation=conversation)
+    return message
+
+
+def _deliver_on_commit(message: Message) -> None:
+    from ..tasks import outbox_deliver_task
+
+    entry_id = message.outbox_entry.pk
+    transaction.on_commit(lambda: outbox_deliver_task.enqueue(entry_id))
+
+
 @transaction.atomic
 def conversation_reply(
     *,
@@ -89,47 +161,14 @@ def conversation_reply(
     check_attachments(attachments)
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     now = timezone.now()
-    last_incoming = (
-        Message.objects.filter(conversation=conversation, direction=Direction.INCOMING)
-        .exclude(message_id="")
-        .order_by("-created_at", "-id")
-        .only("message_id", "references", "subject", "reply_to", "customer_id")
-        .first()
-    )
-    references = []
-    in_reply_to = ""
-    if last_incoming is not None:
-        references = [*last_incoming.references.split(), last_incoming.message_id]
-        in_reply_to = last_incoming.message_id
-    subject = conversation.subject
-    if subject and not subject.lower().startswith("re:"):
-        subject = f"Re: {subject}"
-    customer = conversation.customer
-    message = Message.objects.create(
+    message = _outgoing_message(
         conversation=conversation,
-        direction=Direction.OUTGOING,
-        channel=conversation.inbox.channel,
         author=author,
         from_name=conversation.inbox.from_name or author.name,
-        from_address=conversation.inbox.email_address or "",
-        to=reply_recipients(
-            customer=customer,
-            last_incoming=last_incoming,
-            own_address=conversation.inbox.email_address or "",
-        ),
-        subject=subject,
-        message_id=new_message_id(),
-        in_reply_to=in_reply_to,
-        references=" ".join(references[-20:]),
-        body_text=body,
-        reply_text=body,
-        created_at=now,
-        delivery_status=DeliveryStatus.QUEUED,
+        body=body,
+        now=now,
     )
     attachments_store(message=message, files=attachments)
-    OutboxEntry.objects.create(message=message, next_attempt_at=now)
-    # A customer's answer may quote only our Message-ID (In-Reply-To, no References).
-    ThreadKey.objects.create(message_id=message.message_id, conversation=conversation)
     fields = {
         "last_message_at": now,
         "message_count": F("message_count") + 1,
@@ -142,10 +181,44 @@ def conversation_reply(
     if status and status != conversation.status:
         conversation_set_status(conversation=conversation, status=status, actor=author)
 
-    from ..tasks import outbox_deliver_task
-
-    transaction.on_commit(lambda: outbox_deliver_task.enqueue(message.outbox_entry.pk))
+    _deliver_on_commit(message)
     publish(events.MessageSent(conversation_id=conversation.pk, message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def conversation_send_automatic(
+    *, conversation: Conversation, body: str, to: list[str] | None = None
+) -> Message:
+    """A message Carefront writes to the customer on its own (an acknowledgement): threaded
+    and delivered through the outbox like a reply, shown on the timeline, but with no author
+    and marked automatic (`is_auto_submitted`).
+
+    It is not an agent's reply: the customer is still waiting (`waiting_since`, the preview
+    and the last activity stay), and no `MessageSent` is published, so SLA first-reply
+    targets, CSAT and reports do not count it. The caller publishes its own event.
+    """
+    body = _clean_body(body)
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("inbox", "customer")
+        .get(pk=conversation.pk)
+    )
+    now = timezone.now()
+    inbox = conversation.inbox
+    message = _outgoing_message(
+        conversation=conversation,
+        author=None,
+        from_name=inbox.from_name or inbox.name,
+        body=body,
+        now=now,
+        to=to,
+        is_automatic=True,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        message_count=F("message_count") + 1, updated_at=now
+    )
+    _deliver_on_commit(message)
     return message
 
 

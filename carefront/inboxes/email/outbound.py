@@ -29,8 +29,9 @@ def build_email(message: Message) -> EmailMessage:
     headers = {
         "Message-ID": f"<{message.message_id}>",
         "Date": format_datetime(message.created_at),
-        # RFC 3834: written by a person, so auto-responders may answer it.
-        "Auto-Submitted": "no",
+        # RFC 3834: written by a person, so auto-responders may answer it; an automatic message
+        # (an acknowledgement) says so, and auto-responders stay quiet.
+        "Auto-Submitted": "auto-replied" if message.is_auto_submitted else "no",
     }
     # Ids are stored bare, but a channel may have handed them over with brackets: never double.
     if message.in_reply_to:

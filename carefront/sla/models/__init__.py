@@ -1,3 +1,9 @@
+from .acknowledgements import (
+    Acknowledgement,
+    AcknowledgementOutcome,
+    EstimateSource,
+    FirstReplyTime,
+)
 from .calendars import (
     BusinessCalendar,
     CalendarClosure,
@@ -18,9 +24,13 @@ from .policies import (
 
 __all__ = [
     "ACTIVE_STATES",
+    "Acknowledgement",
+    "AcknowledgementOutcome",
     "BusinessCalendar",
     "CalendarClosure",
     "EscalateWhen",
+    "EstimateSource",
+    "FirstReplyTime",
     "InboxCalendar",
     "OpeningInterval",
     "Requester",

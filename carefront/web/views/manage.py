@@ -105,6 +105,7 @@ def inbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespons
                 "ask_for_rating": inbox.ask_for_rating,
                 "rating_delay_minutes": inbox.rating_delay_minutes,
                 "default_language": inbox.default_language,
+                "send_acknowledgement": inbox.send_acknowledgement,
             }
             if inbox
             else None
@@ -177,6 +178,7 @@ def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm
                 ask_for_rating=data["ask_for_rating"],
                 rating_delay_minutes=_or_default(data["rating_delay_minutes"]),
                 default_language=data["default_language"],
+                send_acknowledgement=data["send_acknowledgement"],
             )
         else:
             inbox = inbox_update(
@@ -190,6 +192,7 @@ def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm
                 ask_for_rating=data["ask_for_rating"],
                 rating_delay_minutes=data["rating_delay_minutes"],
                 default_language=data["default_language"],
+                send_acknowledgement=data["send_acknowledgement"],
             )
         if imap_form.wanted:
             imap = imap_form.cleaned_data
