@@ -83,6 +83,21 @@ class InboxOut(Schema):
         description="Language of customer-facing text for customers without a preferred one "
         "Carefront speaks; empty: the site's language."
     )
+    send_acknowledgement: bool = Field(
+        description="New conversations get an automatic acknowledgement stating by when the "
+        "team will reply (docs/admin-guide.md, Acknowledgements)."
+    )
+    acknowledgements: "AcknowledgementKeptRateOut"
+
+
+class AcknowledgementKeptRateOut(Schema):
+    """How often the reply time stated in acknowledgements was kept: promises whose time fell
+    in the last `days` days, judged kept (an agent replied by then) or missed."""
+
+    days: int
+    kept: int
+    judged: int
+    kept_percent: int | None = Field(description="Rounded; null when no promise was judged.")
 
 
 class InboxPage(Schema):

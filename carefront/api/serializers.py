@@ -9,6 +9,7 @@ from carefront.conversations.representations import conversation_repr, message_r
 from carefront.customers.models import Customer
 from carefront.customers.representations import customer_repr
 from carefront.inboxes.models import Inbox
+from carefront.sla.selectors import KEPT_RATE_DAYS, KeptRate, acknowledgement_kept_rates
 
 
 def conversations_out(conversations: list[Conversation]) -> list[dict]:
@@ -36,6 +37,8 @@ def customers_out(customers: list[Customer]) -> list[dict]:
 
 
 def inboxes_out(inboxes: list[Inbox]) -> list[dict]:
+    """One query for the acknowledgements' kept rates of the whole page."""
+    rates = acknowledgement_kept_rates(inbox_ids=[i.pk for i in inboxes])
     return [
         {
             "id": i.pk,
@@ -44,9 +47,22 @@ def inboxes_out(inboxes: list[Inbox]) -> list[dict]:
             "email_address": i.email_address,
             "is_active": i.is_active,
             "default_language": i.default_language,
+            "send_acknowledgement": i.send_acknowledgement,
+            "acknowledgements": _kept_rate_out(rates.get(i.pk)),
         }
         for i in inboxes
     ]
+
+
+def _kept_rate_out(rate: KeptRate | None) -> dict:
+    if rate is None:
+        return {"days": KEPT_RATE_DAYS, "kept": 0, "judged": 0, "kept_percent": None}
+    return {
+        "days": KEPT_RATE_DAYS,
+        "kept": rate.kept,
+        "judged": rate.judged,
+        "kept_percent": rate.percent,
+    }
 
 
 def ratings_out(ratings: list) -> list[dict]:

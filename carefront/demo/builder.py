@@ -206,7 +206,8 @@ def demo_data_build(
 
 
 def _ask_for_ratings_from_now_on(admin: Agent, inboxes: dict[str, Inbox]) -> None:
-    """Surveys on, as in a new inbox: for conversations solved from now on, not the history."""
+    """Surveys and acknowledgements on, as in a new inbox: for conversations solved or started
+    from now on, not the history."""
     for inbox in inboxes.values():
         inbox_update(
             actor=admin,
@@ -216,6 +217,7 @@ def _ask_for_ratings_from_now_on(admin: Agent, inboxes: dict[str, Inbox]) -> Non
             from_name=inbox.from_name,
             teams=inbox.teams.all(),
             ask_for_rating=True,
+            send_acknowledgement=True,
         )
 
 
@@ -274,7 +276,9 @@ def _accounts() -> tuple[dict[str, Agent], dict[str, Inbox], dict[str, Team]]:
             teams=[teams[t] for t in team_names],
             # Off while history is replayed: its resolutions are in the past, and a survey
             # scheduled for them would be mailed on the first `make run`. On at the end.
+            # Acknowledgements likewise: the history's conversations are not new.
             ask_for_rating=False,
+            send_acknowledgement=False,
         )
         team_of[name] = teams[team_names[0]]
     return agents, inboxes, team_of

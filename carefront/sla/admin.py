@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from carefront.sla.models import BusinessCalendar, CalendarClosure, OpeningInterval
+from carefront.sla.models import Acknowledgement, BusinessCalendar, CalendarClosure, OpeningInterval
 
 
 class OpeningIntervalInline(admin.TabularInline):
@@ -17,3 +17,12 @@ class CalendarClosureInline(admin.TabularInline):
 class BusinessCalendarAdmin(admin.ModelAdmin):
     list_display = ("name", "time_zone", "is_24_7", "holiday_country", "holiday_subdivision")
     inlines = (OpeningIntervalInline, CalendarClosureInline)
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(admin.ModelAdmin):
+    list_display = ("conversation", "inbox", "promised_at", "source", "outcome", "sent_at")
+    list_filter = ("outcome", "source", "inbox")
+    raw_id_fields = ("conversation", "message")
+    readonly_fields = ("sent_at", "judged_at", "first_reply_at")
+    date_hierarchy = "promised_at"

@@ -36,7 +36,7 @@ from carefront.inboxes.setup import (
     inbox_update,
 )
 from carefront.sla.models import BusinessCalendar
-from carefront.sla.selectors import calendar_list
+from carefront.sla.selectors import KEPT_RATE_DAYS, acknowledgement_kept_rates, calendar_list
 from carefront.sla.services import (
     business_calendar_create,
     business_calendar_delete,
@@ -74,7 +74,11 @@ def manage_home(request: HttpRequest) -> HttpResponse:
 
 @admin_view
 def inbox_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/manage/inboxes.html", {"inboxes": list(inbox_list())})
+    inboxes = list(inbox_list())
+    rates = acknowledgement_kept_rates(inbox_ids=[inbox.pk for inbox in inboxes])
+    for inbox in inboxes:
+        inbox.kept_rate = rates.get(inbox.pk)
+    return render(request, "web/manage/inboxes.html", {"inboxes": inboxes})
 
 
 @admin_view
@@ -122,7 +126,16 @@ def inbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespons
             if account
             else None
         )
-    context = {"inbox": inbox, "account": account, "form": form, "imap_form": imap_form}
+    context = {
+        "inbox": inbox,
+        "account": account,
+        "form": form,
+        "imap_form": imap_form,
+        "kept_rate": (
+            acknowledgement_kept_rates(inbox_ids=[inbox.pk]).get(inbox.pk) if inbox else None
+        ),
+        "kept_rate_days": KEPT_RATE_DAYS,
+    }
     return render(request, "web/manage/inbox_form.html", context, status=status)
 
 

@@ -25,6 +25,7 @@ from carefront.core.workers import current_worker_id, heartbeat_forever, worker_
 from carefront.feedback.services import surveys_flush
 from carefront.inboxes.email.imap import imap_poll_forever
 from carefront.inboxes.email.smtp_receiver import smtp_receiver_controller
+from carefront.sla.services.acknowledgements import acknowledgements_flush
 from carefront.webhooks.services import webhook_flush
 
 logger = logging.getLogger("carefront.serve")
@@ -67,6 +68,10 @@ def _flush_outbox_every(*, stop: threading.Event, seconds: float) -> None:
             surveys_flush()
         except Exception:
             logger.exception("Survey flush failed; trying again in %s s", seconds)
+        try:
+            acknowledgements_flush()
+        except Exception:
+            logger.exception("Acknowledgement flush failed; trying again in %s s", seconds)
 
 
 class Command(BaseCommand):
