@@ -260,8 +260,9 @@ def _bare(address: str) -> str:
 
 
 def team_addresses(addresses: list[str]) -> set[str]:
-    """Those of `addresses` that are the team's own: an inbox's, an agent's, or Carefront's
-    mail domain (plus-addressed variants included). Two indexed queries."""
+    """Those of `addresses` that are the team's own: an inbox's or an agent's (plus-addressed
+    variants included: support+cf-token@ is support@). Two indexed queries. Colleagues at the
+    company's domain are internal requesters, not the team: they are acknowledged."""
     if not addresses:
         return set()
     forms = {a: {a.strip().lower(), _bare(a)} for a in addresses}
@@ -270,8 +271,7 @@ def team_addresses(addresses: list[str]) -> set[str]:
     own |= {
         e.lower() for e in Agent.objects.filter(email__in=every).values_list("email", flat=True)
     }
-    domain = "@" + settings.CAREFRONT["MAIL_DOMAIN"].lower()
-    return {a for a, variants in forms.items() if variants & own or a.lower().endswith(domain)}
+    return {a for a, variants in forms.items() if variants & own}
 
 
 def _time_zone(customer_zone: str, calendar_zone: str) -> tuple[str, bool]:

@@ -23,14 +23,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
-# Every file with text a customer reads: survey emails, the rating pages and their form, the
-# errors those pages can show. Add a file here when it starts to hold customer-facing text.
+# Every file with text a customer reads: survey emails, acknowledgements, the rating pages and
+# their form, the errors those pages can show. Add a file here when it starts to hold
+# customer-facing text.
 CUSTOMER_FACING = [
     "carefront/feedback/emails.py",
     "carefront/feedback/models/ratings.py",
     "carefront/feedback/services/ratings.py",
     "carefront/feedback/templates/feedback/email/survey.html",
     "carefront/feedback/templates/feedback/email/survey.txt",
+    "carefront/sla/acknowledgement_text.py",
     "carefront/web/public_forms.py",
     "carefront/web/views/rating.py",
     "carefront/web/templates/web/includes/form_errors.html",
