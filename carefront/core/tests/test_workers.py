@@ -131,7 +131,10 @@ def test_worker_start_reruns_a_dead_workers_send_without_sending_twice(sink, inb
     conversation = conversation_for(inbox, from_address="ana@example.com")
     reply = conversation_reply(conversation=conversation, author=agent, body="On its way.")
     entry = OutboxEntry.objects.get(message=reply)
-    [task] = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    # The reply's delivery (the new conversation's acknowledgement task waits too).
+    [task] = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path__endswith=".outbox_deliver_task"
+    )
     # A worker claimed the task and the send; the relay accepted it; then it was killed.
     dead = dead_worker_id()
     task.claim(dead)
@@ -159,7 +162,10 @@ def test_worker_start_reruns_a_dead_workers_send_without_sending_twice(sink, inb
 def test_worker_start_reruns_a_dead_workers_task_that_had_not_sent(sink, inbox, agent):
     conversation = conversation_for(inbox, from_address="ana@example.com")
     reply = conversation_reply(conversation=conversation, author=agent, body="On its way.")
-    [task] = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    # The reply's delivery (the new conversation's acknowledgement task waits too).
+    [task] = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path__endswith=".outbox_deliver_task"
+    )
     dead = dead_worker_id()
     task.claim(dead)
     OutboxEntry.objects.filter(message=reply).update(
