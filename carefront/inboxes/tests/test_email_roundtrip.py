@@ -9,6 +9,7 @@ import pytest
 from carefront.conversations.models import Conversation, Direction, Message
 from carefront.conversations.services import conversation_reply
 from carefront.inboxes.email.smtp_receiver import smtp_receiver_controller
+from carefront.inboxes.models import Inbox
 from tests.support.mail import email_bytes
 
 # Receiver threads store the mail; the reply's delivery task runs after commit.
@@ -44,6 +45,8 @@ def customer_reply_to(outbound: EmailMessage, *, to: str, with_references: bool 
 @pytest.fixture
 def outbound(receiver, sink, inbox, agent):
     """The customer wrote in; an agent answered; this is the answer as it left Carefront."""
+    # Only the agent's answer: no acknowledgement before it (carefront/sla has its own tests).
+    Inbox.objects.filter(pk=inbox.pk).update(send_acknowledgement=False)
     send(
         receiver,
         email_bytes(
