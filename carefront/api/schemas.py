@@ -225,6 +225,10 @@ class MessageOut(Schema):
     body_text: str
     body_html: str
     reply_text: str
+    is_auto_submitted: bool = Field(
+        description="Incoming: an automatic reply (out of office, ...). Outgoing: written by "
+        "Carefront on its own (an acknowledgement), not an agent's reply."
+    )
     delivery_status: str
     attachments: list[AttachmentOut]
     created_at: dt.datetime

@@ -70,6 +70,7 @@ def message_repr(
         "body_text": m.body_text,
         "body_html": m.body_html,
         "reply_text": m.reply_text,
+        "is_auto_submitted": m.is_auto_submitted,
         "delivery_status": m.delivery_status,
         "attachments": attachments,
         "created_at": m.created_at,

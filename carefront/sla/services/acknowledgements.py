@@ -29,7 +29,7 @@ from carefront.conversations.models import Conversation, Direction, Message, Sta
 from carefront.conversations.services import conversation_send_automatic
 from carefront.conversations.services.actions import reply_recipients
 from carefront.core.events import publish
-from carefront.inboxes.models import Channel, Inbox
+from carefront.inboxes.models import Channel, Inbox, RawInbound
 from carefront.sla.acknowledgement_text import acknowledgement_body
 from carefront.sla.business_time import (
     NeverOpen,
@@ -71,6 +71,8 @@ FLUSH_GRACE_WITH_QUEUE = dt.timedelta(minutes=2)
 FLUSH_BATCH = 500
 
 RESOLVED = frozenset({Status.SOLVED, Status.CLOSED})
+# RawInbound.source of `manage.py import_mail` (inboxes/email/mail_import.py): history, not news.
+IMPORT_SOURCE = "import"
 
 
 def _agent_replies(conversation_id: int | OuterRef):
@@ -300,6 +302,8 @@ def _why_not(conversation: Conversation | None, first: Message | None, now: dt.d
         return "an auto-reply or a bounce"
     if first.created_at < now - MAX_MESSAGE_AGE:
         return "the message is too old (an import?)"
+    if first.raw_id and RawInbound.objects.filter(pk=first.raw_id, source=IMPORT_SOURCE).exists():
+        return "imported mail (manage.py import_mail)"
     if conversation.waiting_since is None or conversation.status != Status.OPEN:
         return "the customer is not waiting for us"
     return ""

@@ -364,6 +364,19 @@ def test_none_for_old_mail_such_as_an_import(
     assert not Acknowledgement.objects.exists()
 
 
+@pytest.mark.parametrize(("source", "acknowledged"), [("import", False), ("smtp", True)])
+def test_none_for_imported_mail_however_recent(
+    inbox, agent, clock, django_capture_on_commit_callbacks, source, acknowledged
+):
+    from carefront.inboxes.services import email_ingest
+    from tests.support.mail import email_bytes
+
+    with django_capture_on_commit_callbacks(execute=True):
+        email_ingest(inbox=inbox, data=email_bytes(to=inbox.email_address), source=source)
+
+    assert Acknowledgement.objects.exists() is acknowledged
+
+
 def test_none_when_the_inbox_has_it_switched_off(
     inbox, agent, clock, django_capture_on_commit_callbacks
 ):
