@@ -1,6 +1,7 @@
 """Run Carefront's benchmarks and print a markdown table (`make bench`). See bench/README.md.
 
-    .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time]
+    .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
+                                         acknowledgements]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -278,9 +279,33 @@ def business_time_rows(conversations: int) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def acknowledgement_rows() -> list[tuple[str, str, str, str]]:
+    r = _run("acknowledgements.py")
+    if "error" in r:
+        return [("acknowledgements", r["error"], "", "")]
+    return [
+        (
+            f"ack estimate, {r['first_replies']:,} first replies, cold / warm cache",
+            f"{r['estimate_cold']['median_ms']} / {r['estimate_warm']['median_ms']} ms (median)",
+            "bounded (no target)",
+            "",
+        ),
+        (
+            "ack sent end to end (estimate, message, outbox)",
+            f"{r['send']['median_ms']} ms median, p95 {r['send']['p95_ms']} ms, "
+            f"queries {r['send_queries']}",
+            "constant queries",
+            _mark(len(r["send_queries"]) == 1),
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["ingest", "web", "api", "send-crash", "business-time"])
+    parser.add_argument(
+        "--only",
+        choices=["ingest", "web", "api", "send-crash", "business-time", "acknowledgements"],
+    )
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -310,6 +335,8 @@ def main() -> int:
         rows += send_crash_rows(args.kills, args.kill_rounds)
     if args.only in (None, "business-time"):
         rows += business_time_rows(args.conversations)
+    if args.only in (None, "acknowledgements"):
+        rows += acknowledgement_rows()
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:
