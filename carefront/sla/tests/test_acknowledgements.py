@@ -477,3 +477,33 @@ def test_the_kept_rate_counts_judged_promises_of_the_last_30_days_per_inbox(
     assert (rates[inbox.pk].kept, rates[inbox.pk].judged, rates[inbox.pk].percent) == (1, 2, 50)
     later = TUESDAY_10 + dt.timedelta(days=40)
     assert acknowledgement_kept_rates(inbox_ids=[inbox.pk], now=later) == {}
+
+
+def _queries_to_acknowledge(inbox) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    conversation = receive(inbox).conversation
+    with CaptureQueriesContext(connection) as queries:
+        assert acknowledgement_send(conversation_id=conversation.pk) is not None
+    return len(queries.captured_queries)
+
+
+def test_an_acknowledgement_costs_the_same_queries_whatever_the_history(
+    inbox, office, agent, clock
+):
+    from django.core.cache import cache
+
+    history(inbox, clock, minutes=20, count=6, start=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    clock(TUESDAY_10)
+    _queries_to_acknowledge(inbox)  # policies and calendars cached from here on
+    warm = _queries_to_acknowledge(inbox)
+    history(inbox, clock, minutes=30, count=6, start=datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
+    clock(TUESDAY_10)
+    for _ in range(5):
+        receive(inbox)  # more waiting
+
+    assert _queries_to_acknowledge(inbox) == warm
+    cache.delete(f"sla-ack-stats:{inbox.pk}")
+    # The inbox's figures (first replies, the queue): two queries, once per two minutes.
+    assert _queries_to_acknowledge(inbox) == warm + 2
