@@ -3,13 +3,12 @@ first reply is measured and judges the promise. Registered in `SlaConfig.ready()
 
 import logging
 
-from django.db import transaction
+from django.utils import timezone
 
 from carefront.conversations import events as conversation_events
-from carefront.conversations.models import Message
 from carefront.core.events import subscribe
 
-from .services.acknowledgements import acknowledgement_reply_written, first_reply_record
+from .services.acknowledgements import first_reply_record
 
 logger = logging.getLogger(__name__)
 
@@ -27,21 +26,13 @@ def on_conversation_created(event: conversation_events.ConversationCreated) -> N
 
 def on_message_sent(event: conversation_events.MessageSent) -> None:
     """In the reply's transaction: its first-reply time and the promise's outcome commit with
-    it. Only the first agent reply of a conversation does any work beyond one lookup."""
-    with transaction.atomic():
-        replied_at = (
-            Message.objects.filter(pk=event.message_id).values_list("created_at", flat=True).first()
-        )
-        if replied_at is None:
-            return
-        if first_reply_record(
-            conversation_id=event.conversation_id,
-            message_id=event.message_id,
-            replied_at=replied_at,
-        ):
-            acknowledgement_reply_written(
-                conversation_id=event.conversation_id, replied_at=replied_at
-            )
+    it (in a savepoint of their own). A later reply costs one query."""
+    # The reply was written a moment ago in this same transaction: now is its time.
+    first_reply_record(
+        conversation_id=event.conversation_id,
+        message_id=event.message_id,
+        replied_at=timezone.now(),
+    )
 
 
 def connect() -> None:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Case, Exists, Min, OuterRef, Value, When
 from django.utils import timezone
 
 from carefront.accounts.models import Agent
@@ -146,19 +146,28 @@ def inbox_reply_stats(
     return stats
 
 
-def first_reply_record(
+def first_reply_measure(
     *, conversation_id: int, message_id: int, replied_at: dt.datetime
 ) -> FirstReplyTime | None:
-    """Store how long the conversation waited for its first agent reply, `message_id`. None
-    when that message is not the first agent reply or the conversation is list mail."""
-    if _agent_replies(conversation_id).exclude(pk=message_id).exists():
-        return None
+    """How long the conversation waited for its first agent reply, `message_id` (unsaved, with
+    `promise_pending`: an acknowledgement waits to be judged); None when that message is not
+    the first agent reply or the conversation is list mail. One query (calendars: cached)."""
     conversation = (
         Conversation.objects.filter(pk=conversation_id)
+        .annotate(
+            replied_before=Exists(
+                _agent_replies(OuterRef("pk")).exclude(pk=message_id).values("pk")
+            ),
+            promise_pending=Exists(
+                Acknowledgement.objects.filter(
+                    conversation_id=OuterRef("pk"), outcome=AcknowledgementOutcome.PENDING
+                )
+            ),
+        )
         .only("inbox_id", "team_id", "created_at", "is_bulk")
         .first()
     )
-    if conversation is None or conversation.is_bulk:
+    if conversation is None or conversation.replied_before or conversation.is_bulk:
         return None
     schedule = calendar_directory().schedule_for(
         inbox_id=conversation.inbox_id, team_id=conversation.team_id
@@ -169,17 +178,33 @@ def first_reply_record(
         if schedule is not None
         else max(replied_at - arrived, dt.timedelta(0))
     )
-    try:
-        with transaction.atomic():
-            return FirstReplyTime.objects.create(
-                conversation_id=conversation_id,
-                inbox_id=conversation.inbox_id,
-                arrived_at=arrived,
-                replied_at=replied_at,
-                business_seconds=int(waited.total_seconds()),
-            )
-    except IntegrityError:  # another reply of the same conversation got there first
+    measured = FirstReplyTime(
+        conversation_id=conversation_id,
+        inbox_id=conversation.inbox_id,
+        arrived_at=arrived,
+        replied_at=replied_at,
+        business_seconds=int(waited.total_seconds()),
+    )
+    measured.promise_pending = conversation.promise_pending
+    return measured
+
+
+def first_reply_record(
+    *, conversation_id: int, message_id: int, replied_at: dt.datetime
+) -> FirstReplyTime | None:
+    """Measure and store the first reply time (see `first_reply_measure`), and judge the
+    conversation's acknowledgement by it. Call it in the reply's transaction: the reply locked
+    the conversation, so no other first reply races this one."""
+    measured = first_reply_measure(
+        conversation_id=conversation_id, message_id=message_id, replied_at=replied_at
+    )
+    if measured is None:
         return None
+    with transaction.atomic():
+        measured.save(force_insert=True)
+        if measured.promise_pending:
+            acknowledgement_reply_written(conversation_id=conversation_id, replied_at=replied_at)
+    return measured
 
 
 # --- The estimate ----------------------------------------------------------------------------
@@ -428,15 +453,16 @@ def _schedule_judge(acknowledgement_id: int, when: dt.datetime, *, now: dt.datet
 
 def acknowledgement_reply_written(*, conversation_id: int, replied_at: dt.datetime) -> int:
     """An agent replied: the conversation's promise, if one is pending, was kept when the reply
-    came by the promised time. Returns how many rows changed (0 or 1)."""
-    pending = Acknowledgement.objects.filter(
+    came by the promised time, else missed. One UPDATE; returns how many rows changed (0, 1)."""
+    return Acknowledgement.objects.filter(
         conversation_id=conversation_id, outcome=AcknowledgementOutcome.PENDING
-    )
-    changed = pending.filter(promised_at__gte=replied_at).update(
-        outcome=AcknowledgementOutcome.KEPT, first_reply_at=replied_at, judged_at=replied_at
-    )
-    return changed or pending.update(
-        outcome=AcknowledgementOutcome.MISSED, first_reply_at=replied_at, judged_at=replied_at
+    ).update(
+        outcome=Case(
+            When(promised_at__gte=replied_at, then=Value(AcknowledgementOutcome.KEPT)),
+            default=Value(AcknowledgementOutcome.MISSED),
+        ),
+        first_reply_at=replied_at,
+        judged_at=replied_at,
     )
 
 
