@@ -56,3 +56,17 @@ def test_the_inbox_list_reads_the_kept_rates_in_one_query(
         page = admin_client.get(url).content.decode()
     assert page.count("acknowledgements off") == 0
     assert page.count("no promise due yet") == 5
+
+
+def test_the_acknowledgement_shows_on_the_timeline_as_automatic(agent_client, inbox):
+    from carefront.conversations.tests.factories import receive
+    from carefront.sla.services.acknowledgements import acknowledgement_send
+
+    conversation = receive(inbox).conversation
+    acknowledgement_send(conversation_id=conversation.pk)
+
+    page = agent_client.get(reverse("web:conversation", args=[conversation.pk])).content.decode()
+    assert "badge-automatic" in page
+    assert "Automatic" in page
+    assert "We&#x27;ll reply by" in page  # escaped apostrophe
+    assert "Carefront Support" in page  # the inbox's sender name, not an agent
