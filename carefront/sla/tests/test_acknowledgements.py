@@ -160,7 +160,7 @@ def test_recent_first_replies_win_when_the_team_is_faster_than_its_sla(
     inbox, office, agent, clock, django_capture_on_commit_callbacks
 ):
     SlaPolicy.objects.create(name="Standard", first_reply_minutes=4 * 60)
-    # Monday 2026-03-02, from 09:00 Berlin: ten conversations each answered in 20 minutes.
+    # Monday 2026-03-02, from 09:00 Berlin: six conversations, each answered in 20 minutes.
     history(inbox, clock, minutes=20, count=6, start=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
     clock(TUESDAY_10)
 
