@@ -208,6 +208,17 @@ def paused_webhook_count(context) -> int:
     return webhook_paused_count(actor=user)
 
 
+@register.inclusion_tag("web/includes/notification_bell.html", takes_context=True)
+def unread_notification_bell(context) -> dict:
+    """The bell in the top bar with the agent's unread count (cached: no query while nothing
+    changed; otherwise one bounded count)."""
+    from carefront.notifications.selectors import UNREAD_COUNT_CAP, unread_notification_count
+
+    request = context["request"]
+    count = unread_notification_count(actor=request.user)
+    return {"request": request, "unread_count": count, "unread_capped": count >= UNREAD_COUNT_CAP}
+
+
 @register.simple_tag
 def folder_count(counts: dict | None, folder: str) -> SafeString | str:
     """The count after a folder's name ("Mine 12", "All open 999+"); nothing for uncounted ones."""
