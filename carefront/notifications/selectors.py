@@ -58,6 +58,18 @@ def unread_notification_count(*, actor: Agent) -> int:
     return count
 
 
+def unread_badge(*, actor: Agent) -> dict:
+    """What the bell shows: the count, and its text ("" for none, "99+" at the cap)."""
+    count = unread_notification_count(actor=actor)
+    if not count:
+        text = ""
+    elif count >= UNREAD_COUNT_CAP:
+        text = f"{UNREAD_COUNT_CAP - 1}+"
+    else:
+        text = str(count)
+    return {"unread_count": count, "unread_text": text}
+
+
 def wants_email(*, agent: Agent) -> bool:
     """Whether the agent gets notifications by email (on unless they turned it off)."""
     if not agent.is_active or not agent.email:

@@ -6,9 +6,9 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
+from carefront.notifications import selectors
 from carefront.notifications.models import Notification
 from carefront.notifications.selectors import (
-    UNREAD_COUNT_CAP,
     notification_page,
     notification_preferences_get,
     unread_notification_count,
@@ -99,11 +99,12 @@ def list_notifications(request: HttpRequest, filters: Query[NotificationFilterIn
         actor=actor, unread_only=filters.unread, cursor=filters.cursor, limit=filters.limit
     )
     unread = unread_notification_count(actor=actor)
+    cap = selectors.UNREAD_COUNT_CAP
     return {
         "items": [_out(notification) for notification in page.items],
         "next_cursor": page.next_cursor,
         "unread_count": unread,
-        "unread_capped": unread >= UNREAD_COUNT_CAP,
+        "unread_capped": unread >= cap,
     }
 
 

@@ -212,11 +212,10 @@ def paused_webhook_count(context) -> int:
 def unread_notification_bell(context) -> dict:
     """The bell in the top bar with the agent's unread count (cached: no query while nothing
     changed; otherwise one bounded count)."""
-    from carefront.notifications.selectors import UNREAD_COUNT_CAP, unread_notification_count
+    from carefront.notifications.selectors import unread_badge
 
     request = context["request"]
-    count = unread_notification_count(actor=request.user)
-    return {"request": request, "unread_count": count, "unread_capped": count >= UNREAD_COUNT_CAP}
+    return {"request": request, **unread_badge(actor=request.user)}
 
 
 @register.simple_tag

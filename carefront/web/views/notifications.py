@@ -6,11 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from carefront.notifications.selectors import (
-    UNREAD_COUNT_CAP,
-    notification_page,
-    unread_notification_count,
-)
+from carefront.notifications.selectors import notification_page, unread_badge
 from carefront.notifications.services import (
     notification_mark_read,
     notifications_mark_all_read,
@@ -30,11 +26,6 @@ def _row(notification) -> dict:
         "due_at": notification_due_at(notification),
         "note": notification_note(notification),
     }
-
-
-def _bell_context(request: HttpRequest) -> dict:
-    count = unread_notification_count(actor=request.user)
-    return {"unread_count": count, "unread_capped": count >= UNREAD_COUNT_CAP}
 
 
 @require_GET
@@ -99,4 +90,4 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @agent_view
 def notification_bell(request: HttpRequest) -> HttpResponse:
     """The bell alone, for htmx to refresh it in place."""
-    return render(request, "web/includes/notification_bell.html", _bell_context(request))
+    return render(request, "web/includes/notification_bell.html", unread_badge(actor=request.user))
