@@ -100,7 +100,9 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="+",
+        # A reverse name, so that merging conversations moves notifications to the one kept
+        # (conversations.services.merge) instead of deleting them with the other.
+        related_name="notifications",
         verbose_name=_("conversation"),
     )
     # What the text needs (a target kind, a due time as ISO 8601, a note); JSON values only.

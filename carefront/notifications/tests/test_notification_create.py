@@ -133,3 +133,14 @@ def test_the_unread_count_is_cached_until_a_notification_changes(agent, django_a
     _make(other, "b")  # anyone's change moves the generation on
     with django_assert_num_queries(1):
         assert unread_notification_count(actor=agent) == 1
+
+
+def test_merging_conversations_keeps_their_notifications(agent, inbox, conversation):
+    from carefront.conversations.services import conversation_merge
+    from carefront.conversations.tests.factories import conversation_for
+
+    other = conversation_for(inbox, subject="Same parcel, again")
+    notification = _make(agent, "k", other)
+    conversation_merge(source_id=other.pk, target_id=conversation.pk)
+    notification.refresh_from_db()
+    assert notification.conversation_id == conversation.pk

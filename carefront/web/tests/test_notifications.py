@@ -192,3 +192,10 @@ def test_the_profile_turns_notification_emails_off_and_on(agent_client, agent):
     data["email_notifications"] = "on"
     agent_client.post(reverse("web:profile"), data)
     assert NotificationPreference.objects.get(agent=agent).email_digest is True
+
+
+def test_the_bell_tells_a_signed_out_visitor_nothing(client, agent, conversation):
+    _notify(agent, conversation, "a")
+    response = client.get(reverse("web:notification_bell"))
+    assert response.status_code == 204
+    assert response.content == b""

@@ -87,7 +87,9 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@agent_view
 def notification_bell(request: HttpRequest) -> HttpResponse:
-    """The bell alone, for htmx to refresh it in place."""
+    """The bell alone, for htmx to refresh it in place. Signed out meanwhile: 204, which
+    htmx leaves as it is (a redirect would put the login page inside the top bar)."""
+    if not request.user.is_authenticated or not request.user.is_active:
+        return HttpResponse(status=204)
     return render(request, "web/includes/notification_bell.html", unread_badge(actor=request.user))
