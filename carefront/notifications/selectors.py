@@ -1,14 +1,19 @@
 """Reads on notifications, always the acting agent's own."""
 
+import base64
+import datetime as dt
+import json
+
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent, Role
 from carefront.conversations.models import Conversation
-from carefront.core.exceptions import NotFound
+from carefront.conversations.selectors import after_keyset
+from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.core.generations import Generation
-from carefront.core.pagination import NewestFirstPage, newest_first_page
+from carefront.core.pagination import MAX_ID, NewestFirstPage
 
 from .models import Notification, NotificationPreference
 
@@ -25,12 +30,53 @@ UNREAD_COUNT_SECONDS = 300
 def notification_page(
     *, actor: Agent, unread_only: bool = False, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> NewestFirstPage[Notification]:
-    """One page of the actor's notifications, newest first (keyset on the id)."""
+    """One page of the actor's notifications, newest first, keyset on `(created_at, id)`.
+
+    Not on the id alone: PostgreSQL may then walk the primary key backwards and filter, and for
+    an agent who has read everything (the "unread" list is empty) it reads the whole table to
+    find that out (60 ms at 100,000 rows). No other index gives `created_at` order, so the
+    recipient's own index is walked and the page costs the rows it shows."""
     qs = Notification.objects.filter(recipient=actor).select_related("conversation")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     kind = "notifications-unread" if unread_only else "notifications"
-    return newest_first_page(qs, cursor=cursor, limit=limit, kind=kind)
+    if cursor:
+        created_at, last_id = _decode_cursor(cursor, kind=kind)
+        qs = qs.filter(after_keyset("created_at", created_at, last_id, descending=True))
+    rows = list(qs.order_by("-created_at", "-id")[: limit + 1])
+    if len(rows) <= limit:
+        return NewestFirstPage(items=rows, next_cursor=None)
+    rows = rows[:limit]
+    last = rows[-1]
+    return NewestFirstPage(items=rows, next_cursor=_encode_cursor(last, kind=kind))
+
+
+def _encode_cursor(last: Notification, *, kind: str) -> str:
+    values = [kind, last.created_at.isoformat(), last.pk]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, *, kind: str) -> tuple[dt.datetime, int]:
+    """A bad cursor, or one of the other list, is InvalidInput (a 400)."""
+    error = InvalidInput(_("The page cursor is not valid."))
+    try:
+        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        if not (
+            isinstance(values, list)
+            and len(values) == 3
+            and values[0] == kind
+            and isinstance(values[1], str)
+            and isinstance(values[2], int)
+            and not isinstance(values[2], bool)
+            and 0 <= values[2] <= MAX_ID
+        ):
+            raise error
+        created_at = dt.datetime.fromisoformat(values[1])
+        if created_at.tzinfo is None:
+            raise error
+        return created_at.astimezone(dt.UTC), values[2]
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise error from exc
 
 
 def notification_get(*, actor: Agent, notification_id: int) -> Notification:

@@ -129,11 +129,13 @@ class Notification(models.Model):
             )
         ]
         indexes = [
-            # "All", newest first, keyset on the id (the page and the API).
-            models.Index(fields=["recipient", "-id"], name="notification_recipient_idx"),
+            # "All", newest first, keyset on (created_at, id) (the page and the API).
+            models.Index(
+                fields=["recipient", "-created_at", "-id"], name="notification_recipient_idx"
+            ),
             # "Unread", newest first, and the bell's bounded count: only unread rows in it.
             models.Index(
-                fields=["recipient", "-id"],
+                fields=["recipient", "-created_at", "-id"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread_idx",
             ),

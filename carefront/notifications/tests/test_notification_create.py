@@ -144,3 +144,16 @@ def test_merging_conversations_keeps_their_notifications(agent, inbox, conversat
     conversation_merge(source_id=other.pk, target_id=conversation.pk)
     notification.refresh_from_db()
     assert notification.conversation_id == conversation.pk
+
+
+def test_pages_made_in_the_same_instant_neither_skip_nor_repeat(agent):
+    made = [_make(agent, f"k{i}") for i in range(5)]
+    Notification.objects.update(created_at=made[0].created_at)
+    seen, cursor = [], None
+    while True:
+        page = notification_page(actor=agent, limit=2, cursor=cursor)
+        seen += [n.pk for n in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [n.pk for n in reversed(made)]
