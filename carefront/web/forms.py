@@ -224,6 +224,14 @@ class ProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Added below every new reply you write."),
     )
+    email_notifications = forms.BooleanField(
+        label=_("Email me my notifications"),
+        required=False,
+        help_text=_(
+            "SLA warnings and other notifications also come by email: one email every few "
+            "minutes at most, listing what is new. They are always under the bell."
+        ),
+    )
 
 
 class InboxSetupForm(forms.Form):

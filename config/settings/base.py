@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "carefront.automation",
     "carefront.feedback",
     "carefront.sla",
+    "carefront.notifications",
     "carefront.webhooks",
     "carefront.api",
     "carefront.web",
@@ -227,6 +228,11 @@ CAREFRONT = {
     # Satisfaction surveys (docs/feedback.md): their links work, and a rating can be changed,
     # for this many days after the survey is sent.
     "RATING_WINDOW_DAYS": int(os.environ.get("CAREFRONT_RATING_WINDOW_DAYS", "14")),
+    # Notification emails (docs/agent-guide.md, "Notifications"): the first notification an agent
+    # gets waits this long, so that what follows it goes out in the same email.
+    "NOTIFICATION_EMAIL_DELAY_SECONDS": int(
+        os.environ.get("CAREFRONT_NOTIFICATION_EMAIL_DELAY_SECONDS", "120")
+    ),
     # API rate limits (docs/api.md): per token (or per agent for session calls) for reads and
     # writes, and per client IP for calls that fail authentication. "COUNT/PERIOD" or "off".
     "API_RATE_LIMITS": {

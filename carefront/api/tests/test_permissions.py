@@ -17,6 +17,7 @@ from carefront.conversations.services import conversation_set_tags
 from carefront.conversations.tests.factories import receive
 from carefront.customers.models import Customer, CustomerIdentity
 from carefront.feedback.models import Rating
+from carefront.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,7 @@ def conversation(inbox, agent, team):
     ).conversation
     conversation_set_tags(conversation=conversation, names=["shipping"], actor=agent)
     _rate(conversation, agent)
+    _notification_of(agent.pk, conversation)
     saved_reply_create(
         actor=AgentFactory(role=Role.LEAD), title="Hello", body="Hi {{ customer.name }}"
     )
@@ -67,8 +69,10 @@ def _rate(conversation, agent) -> None:
 #   "shared": 200, the shared vocabulary every agent uses in the UI (tags, saved replies)
 #   "admin":  403 (admins only; leads too for saved replies)
 #   "admin object": 404 (as "object"; the team's own members get 403, admins only)
+#   "own action": 200, a change to the caller's own things only (mark their notifications read)
 OBJECT, LIST, OWN, SHARED, ADMIN = "object", "list", "own", "shared", "admin"
 ADMIN_OBJECT = "admin object"
+OWN_ACTION = "own action"
 _emails = itertools.count()
 
 
@@ -84,6 +88,7 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
     attachment = Attachment.objects.filter(message__conversation=conversation).first().pk
     saved_reply = SavedReply.objects.first().pk
     rating = Rating.objects.get(conversation=conversation).pk
+    notification = _notification_of(member, conversation).pk
     return [
         ("get", "/api/v1/conversations", None, LIST),
         ("get", f"/api/v1/conversations?customer_id={customer}", None, LIST),
@@ -135,11 +140,30 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
         ("get", f"/api/v1/ratings/{rating}", None, OBJECT),
         ("get", f"/api/v1/conversations/{c}/ratings", None, OBJECT),
         ("get", f"/api/v1/attachments/{attachment}/download", None, OBJECT),
+        ("get", "/api/v1/notifications", None, LIST),
+        ("get", "/api/v1/notifications?unread=true", None, LIST),
+        ("post", f"/api/v1/notifications/{notification}/read", None, OBJECT),
+        ("post", "/api/v1/notifications/read", {}, OWN_ACTION),
+        ("get", "/api/v1/notifications/preferences", None, OWN),
+        ("put", "/api/v1/notifications/preferences", {"email": True}, OWN),
         ("post", "/api/v1/saved-replies", {"title": "New", "body": "Hi"}, ADMIN),
         ("patch", f"/api/v1/saved-replies/{saved_reply}", {"title": "Renamed"}, ADMIN),
         # Last: the rows above use the saved reply.
         ("delete", f"/api/v1/saved-replies/{saved_reply}", None, ADMIN),
     ]
+
+
+def _notification_of(agent_id: int, conversation):
+    """A notification for the team's member about the conversation (made once)."""
+    from carefront.notifications.services import notification_create
+
+    return Notification.objects.filter(dedupe_key="matrix").first() or notification_create(
+        recipient=AgentFactory._meta.model.objects.get(pk=agent_id),
+        kind="sla_breached",
+        conversation_id=conversation.pk,
+        dedupe_key="matrix",
+        target="first_reply",
+    )
 
 
 def test_the_matrices_cover_every_endpoint_of_the_api(conversation, webhook_world):
@@ -200,6 +224,7 @@ def _snapshot() -> tuple:
         list(Team.objects.values_list("id", "name", "description").order_by("id")),
         sorted(Team.members.through.objects.values_list("team_id", "agent_id")),
         list(SavedReply.objects.values_list("id", "title", "body").order_by("id")),
+        list(Notification.objects.values_list("id", "read_at").order_by("id")),
     )
 
 
@@ -231,7 +256,7 @@ def test_another_teams_agent_sees_nothing_and_changes_nothing(outsider_api, conv
     for method, url, payload, kind in matrix(conversation):
         response = _call(outsider_api, method, url, payload)
         body = response.json()
-        expected = {OBJECT: 404, ADMIN_OBJECT: 404, ADMIN: 403}.get(
+        expected = {OBJECT: 404, ADMIN_OBJECT: 404, ADMIN: 403, OWN_ACTION: 200}.get(
             kind, 201 if method == "post" else 200
         )
         assert response.status_code == expected, (method, url, response.content)

@@ -208,6 +208,16 @@ def paused_webhook_count(context) -> int:
     return webhook_paused_count(actor=user)
 
 
+@register.inclusion_tag("web/includes/notification_bell.html", takes_context=True)
+def unread_notification_bell(context) -> dict:
+    """The bell in the top bar with the agent's unread count (cached: no query while nothing
+    changed; otherwise one bounded count)."""
+    from carefront.notifications.selectors import unread_badge
+
+    request = context["request"]
+    return {"request": request, **unread_badge(actor=request.user)}
+
+
 @register.simple_tag
 def folder_count(counts: dict | None, folder: str) -> SafeString | str:
     """The count after a folder's name ("Mine 12", "All open 999+"); nothing for uncounted ones."""

@@ -49,6 +49,7 @@ def test_the_manage_area_links_to_held_mail(admin_client):
 def test_the_list_costs_the_same_queries_for_3_or_60_rows(admin_client, inbox):
     for n in range(3):
         auto_reply(inbox, n)
+    admin_client.get(LIST_URL)  # fills the cache behind the bell's unread count
     small = _queries(admin_client, LIST_URL)
     for n in range(3, 60):
         auto_reply(inbox, n)

@@ -15,6 +15,7 @@ from carefront.conversations.models import Attachment, Message
 from carefront.conversations.tests.factories import receive
 from carefront.inboxes.models import RawInbound
 from carefront.inboxes.services import email_ingest
+from carefront.notifications.services import notification_create
 from carefront.sla.services import business_calendar_create
 from carefront.webhooks.models import WebhookDelivery
 from carefront.webhooks.services import webhook_subscription_create
@@ -55,6 +56,11 @@ AGENT_ROUTES = [
     Route("web:customer_add_email", ["customer"], "post", {"email": "ana2@example.com"}, 303),
     Route("web:customer_edit", ["customer"], "post", {"name": "Ana L.", "notes": "VIP"}, 303),
     Route("web:customer_attribute", ["customer"], "post", {"key": "plan", "value": "pro"}, 303),
+    Route("web:notifications", []),
+    Route("web:notifications_read_all", [], "post", {}, 302),
+    # The agent's own notification: another agent's is a 404.
+    Route("web:notification_open", ["notification"], ok=302),
+    Route("web:notification_read", ["notification"], "post", {}, 302),
     Route("web:profile", []),
     Route("web:password_change", []),
     Route("web:api_tokens", []),
@@ -78,6 +84,8 @@ SCOPED = {
     "web:customer_add_email",
     "web:customer_edit",
     "web:customer_attribute",
+    "web:notification_open",
+    "web:notification_read",
 }
 IMAP_CLOSED_PORT = {
     "imap_host": "127.0.0.1",
@@ -165,6 +173,13 @@ def world(inbox, team, agent, admin):
             ).encode(),
             source="test",
         ).raw,
+        "notification": notification_create(
+            recipient=agent,
+            kind="sla_breached",
+            conversation_id=conversation.pk,
+            dedupe_key="sla-target:1:breached",
+            target="first_reply",
+        ),
         "webhook_delivery": WebhookDelivery.objects.create(
             subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
         ),
@@ -254,6 +269,8 @@ def test_every_web_route_is_in_the_matrix():
         "web:password_reset",
         "web:password_reset_done",
         "web:password_reset_confirm",
+        # Says nothing to a visitor (204, for htmx); tested in test_notifications.py.
+        "web:notification_bell",
         # Public by design (the survey token is the key); tested in test_rating_page.py.
         "web:rate",
         "web:rate_thanks",

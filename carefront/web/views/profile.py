@@ -1,4 +1,4 @@
-"""The agent's own profile: name, time zone, signature, password."""
+"""The agent's own profile: name, time zone, signature, notification email, password."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from carefront.accounts.services import agent_update_profile
 from carefront.core.exceptions import InvalidInput
+from carefront.notifications.selectors import notification_preferences_get
+from carefront.notifications.services import notification_preferences_update
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import ProfileForm
 
@@ -21,8 +23,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            email_notifications = data.pop("email_notifications")
             try:
-                agent_update_profile(agent=agent, **form.cleaned_data)
+                agent_update_profile(agent=agent, **data)
+                notification_preferences_update(agent=agent, email_digest=email_notifications)
             except InvalidInput as exc:
                 form_error(form, exc)
             else:
@@ -31,7 +36,12 @@ def profile(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         form = ProfileForm(
-            initial={"name": agent.name, "time_zone": agent.time_zone, "signature": agent.signature}
+            initial={
+                "name": agent.name,
+                "time_zone": agent.time_zone,
+                "signature": agent.signature,
+                "email_notifications": notification_preferences_get(agent=agent).email_digest,
+            }
         )
     return render(request, "web/profile.html", {"form": form}, status=status)
 

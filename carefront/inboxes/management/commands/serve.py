@@ -1,8 +1,8 @@
 """`manage.py serve`: the embedded runtime behind `make run`, all in one process.
 
 Runs uvicorn (ASGI) in the main thread and, beside it: a django-tasks-db worker thread, the SMTP
-receiver, the IMAP poller, and an outbox, webhook and survey flush every minute (retries and crash
-recovery).
+receiver, the IMAP poller, and an outbox, webhook, survey and notification-email flush every
+minute (retries and crash recovery).
 Ctrl-C stops everything cleanly.
 """
 
@@ -25,6 +25,7 @@ from carefront.core.workers import current_worker_id, heartbeat_forever, worker_
 from carefront.feedback.services import surveys_flush
 from carefront.inboxes.email.imap import imap_poll_forever
 from carefront.inboxes.email.smtp_receiver import smtp_receiver_controller
+from carefront.notifications.services import notification_digests_flush
 from carefront.sla.services.acknowledgements import acknowledgements_flush
 from carefront.webhooks.services import webhook_flush
 
@@ -72,6 +73,9 @@ def _flush_outbox_every(*, stop: threading.Event, seconds: float) -> None:
             acknowledgements_flush()
         except Exception:
             logger.exception("Acknowledgement flush failed; trying again in %s s", seconds)
+            notification_digests_flush()
+        except Exception:
+            logger.exception("Notification email flush failed; trying again in %s s", seconds)
 
 
 class Command(BaseCommand):

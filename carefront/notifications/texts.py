@@ -1,0 +1,78 @@
+"""How each kind of notification reads. Texts are made when shown, in the reader's language,
+from the kind and the parameters stored with the notification."""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from carefront.accounts.models import Agent
+
+from .models import Notification, NotificationKind
+
+
+def recipient_language(agent: Agent) -> str:
+    """The language an agent reads Carefront in. The agent UI is in LANGUAGE_CODE for now
+    (core.middleware.SiteLanguageMiddleware); when agents get a language of their own, this is
+    the one place to read it, and every notification and digest follows."""
+    return settings.LANGUAGE_CODE
+
+
+def _target_label(params: dict) -> str:
+    from carefront.sla.models import TargetKind
+
+    labels = dict(TargetKind.choices)
+    target = params.get("target", "")
+    return str(labels.get(target, target or _("SLA")))
+
+
+def _sla_at_risk(params: dict) -> str:
+    return _("%(target)s target at risk") % {"target": _target_label(params)}
+
+
+def _sla_breached(params: dict) -> str:
+    return _("%(target)s target breached") % {"target": _target_label(params)}
+
+
+def _follow_up_due(params: dict) -> str:
+    return _("Your follow-up is due")
+
+
+def _follow_up_broken(params: dict) -> str:
+    return _("A follow-up promise was not kept")
+
+
+# A later feature that adds a kind adds its text here.
+HEADLINES: dict[str, Callable[[dict], str]] = {
+    NotificationKind.SLA_AT_RISK: _sla_at_risk,
+    NotificationKind.SLA_BREACHED: _sla_breached,
+    NotificationKind.FOLLOW_UP_DUE: _follow_up_due,
+    NotificationKind.FOLLOW_UP_BROKEN: _follow_up_broken,
+}
+
+
+def notification_headline(notification: Notification) -> str:
+    """One short line in the active language: "First reply target breached"."""
+    make = HEADLINES.get(notification.kind)
+    if make is None:
+        return notification.get_kind_display()
+    return make(notification.params or {})
+
+
+def notification_due_at(notification: Notification) -> dt.datetime | None:
+    """The due time the notification is about, if any (shown with `|when`)."""
+    value = (notification.params or {}).get("due_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def notification_note(notification: Notification) -> str:
+    """Free text that came with it (a follow-up's note), shown as written."""
+    note = (notification.params or {}).get("note", "")
+    return note if isinstance(note, str) else ""
