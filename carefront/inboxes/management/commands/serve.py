@@ -73,6 +73,7 @@ def _flush_outbox_every(*, stop: threading.Event, seconds: float) -> None:
             acknowledgements_flush()
         except Exception:
             logger.exception("Acknowledgement flush failed; trying again in %s s", seconds)
+        try:
             notification_digests_flush()
         except Exception:
             logger.exception("Notification email flush failed; trying again in %s s", seconds)
