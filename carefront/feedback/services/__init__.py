@@ -2,7 +2,6 @@
 
 from .nps import (
     is_sampled,
-    nps_answer_record,
     nps_campaign_create,
     nps_campaign_invite_batch,
     nps_campaign_preview,
@@ -11,11 +10,11 @@ from .nps import (
     nps_campaign_start,
     nps_campaign_update,
     nps_flush,
-    nps_invitation_for_token,
     nps_invitation_send,
     nps_invitations_send_batch,
     nps_segment,
 )
+from .nps_answers import nps_answer_record, nps_invitation_for_token
 from .ratings import SurveyClosed, rating_record, survey_for_token
 from .surveys import survey_schedule, survey_send, surveys_cancel, surveys_flush
 

@@ -24,24 +24,20 @@ from carefront.accounts.models import Agent
 from carefront.accounts.services.permissions import require_admin
 from carefront.conversations.models import Conversation
 from carefront.conversations.services.actions import new_message_id
-from carefront.core.events import publish
-from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.core.exceptions import InvalidInput
 from carefront.customers.attributes import ATTRIBUTE_KEY, MAX_ATTRIBUTE_KEY_LENGTH
 from carefront.customers.models import Customer
 from carefront.customers.services import customer_lock_for_contact
 from carefront.inboxes.models import Channel, Inbox
 
-from .. import events, tokens
+from .. import tokens
 from ..contact import recently_asked, why_not_ask
 from ..models import (
     CampaignStatus,
     InvitationStatus,
     NpsCampaign,
     NpsInvitation,
-    NpsResponse,
 )
-from ..models.nps import MAX_NPS_SCORE
-from .ratings import SurveyClosed, clean_comment
 from .surveys import backoff
 
 logger = logging.getLogger(__name__)
@@ -307,14 +303,16 @@ def nps_campaign_invite_batch(
                     token_hash=tokens.token_hash(tokens.nps_token(salt)),
                 )
             )
-        # A rerun of a batch whose cursor was lost finds its invitations there already.
-        created = NpsInvitation.objects.bulk_create(rows, ignore_conflicts=True)
+        # A rerun of a batch whose cursor was lost finds its invitations there already (and
+        # the campaign's row lock keeps two runs from inserting at once).
+        existing = NpsInvitation.objects.filter(campaign=campaign, customer_id__in=chosen).count()
+        NpsInvitation.objects.bulk_create(rows, ignore_conflicts=True)
         if ids:
             campaign.invite_cursor = ids[-1]
         campaign.segment_done = len(ids) < batch_size
         campaign.progressed_at = now
         campaign.save(update_fields=["invite_cursor", "segment_done", "progressed_at"])
-    return len(created)
+    return len(chosen) - existing
 
 
 def nps_invitations_send_batch(
@@ -513,83 +511,3 @@ def nps_flush(*, now: dt.datetime | None = None) -> int:
     for campaign_id in stalled:
         nps_campaign_run(campaign_id=campaign_id, now=now)
     return len(stalled)
-
-
-# Answers -----------------------------------------------------------------------------------------
-
-
-def nps_invitation_for_token(*, token: str, now: dt.datetime | None = None) -> NpsInvitation:
-    """The sent invitation behind a link's token. NotFound for a token that is malformed or
-    unknown (a CSAT survey's token included); SurveyClosed once the link has expired."""
-    now = now or timezone.now()
-    if not tokens.is_well_formed(token):
-        raise NotFound(_("This survey link is not valid."))
-    invitation = (
-        NpsInvitation.objects.select_related("campaign__sender_inbox", "customer")
-        .filter(token_hash=tokens.token_hash(token))
-        .first()
-    )
-    if invitation is None or invitation.status != InvitationStatus.SENT:
-        raise NotFound(_("This survey link is not valid."))
-    if invitation.expires_at is not None and invitation.expires_at <= now:
-        raise SurveyClosed(_("This survey link has expired."))
-    return invitation
-
-
-def _clean_score(score: Any) -> int:
-    if isinstance(score, str) and score.strip().isdigit():
-        score = int(score.strip())
-    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= MAX_NPS_SCORE:
-        raise InvalidInput(_("Choose a score from 0 to 10."))
-    return score
-
-
-def nps_answer_record(
-    *,
-    invitation: NpsInvitation,
-    score: int | str,
-    comment: str = "",
-    now: dt.datetime | None = None,
-) -> NpsResponse:
-    """The customer's answer to their invitation: created, or changed (one per invitation)
-    while the link works. Publishes `NpsAnswered` when anything changed."""
-    now = now or timezone.now()
-    score = _clean_score(score)
-    comment = clean_comment(comment)
-    with transaction.atomic():
-        invitation = NpsInvitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.status != InvitationStatus.SENT:
-            raise NotFound(_("This survey link is not valid."))
-        if invitation.expires_at is not None and invitation.expires_at <= now:
-            raise SurveyClosed(_("This survey link has expired."))
-        response = NpsResponse.objects.filter(invitation=invitation).first()
-        previous = None
-        if response is None:
-            response = NpsResponse.objects.create(
-                invitation=invitation,
-                campaign_id=invitation.campaign_id,
-                customer_id=invitation.customer_id,
-                score=score,
-                comment=comment,
-                answered_at=now,
-                updated_at=now,
-            )
-        elif response.score == score and response.comment == comment:
-            return response
-        else:
-            previous = response.score
-            response.score = score
-            response.comment = comment
-            response.updated_at = now
-            response.save(update_fields=["score", "comment", "updated_at"])
-        publish(
-            events.NpsAnswered(
-                response_id=response.pk,
-                campaign_id=response.campaign_id,
-                customer_id=response.customer_id,
-                score=score,
-                comment=comment,
-                previous_score=previous,
-            )
-        )
-    return response
