@@ -10,6 +10,7 @@ from .endpoints import (
     customers,
     held_mail,
     inboxes,
+    nps,
     ratings,
     saved_replies,
     search,
@@ -48,3 +49,4 @@ api.add_router("", saved_replies.router)
 api.add_router("", search.router)
 api.add_router("", attachments.router)
 api.add_router("", ratings.router)
+api.add_router("", nps.router)
