@@ -288,3 +288,12 @@ def test_the_answers_export_as_csv_with_formulas_defused(admin_client, admin, in
         "score",
     ]
     assert rows[1][4:] == ["a@example.com", "6", "detractor", '\'=HYPERLINK("http://x")']
+
+
+def test_the_customer_profile_says_when_they_unsubscribed(agent_client, conversation, clock):
+    from carefront.customers.services import customer_surveys_opt_out
+
+    url = reverse("web:customer", args=[conversation.customer_id])
+    assert "Unsubscribed from surveys" not in agent_client.get(url).content.decode()
+    customer_surveys_opt_out(customer_id=conversation.customer_id)
+    assert "Unsubscribed from surveys on" in agent_client.get(url).content.decode()
