@@ -130,3 +130,13 @@ def test_the_list_costs_the_same_queries_for_more_campaigns(admin_api, admin, in
     for n in range(5):
         nps_campaign(admin, inbox, name=f"Draft {n}")
     assert count() == few
+
+
+def test_a_customer_shows_when_they_unsubscribed_from_surveys(admin_api, clock):
+    from carefront.customers.services import customer_surveys_opt_out
+
+    customer = nps_customer("ana@example.com")
+    assert admin_api.get(f"/api/v1/customers/{customer.pk}").json()["surveys_opted_out_at"] is None
+    customer_surveys_opt_out(customer_id=customer.pk)
+    body = admin_api.get(f"/api/v1/customers/{customer.pk}").json()
+    assert body["surveys_opted_out_at"] == "2026-03-03T10:00:00Z"
