@@ -80,12 +80,13 @@ def build_nps_email(
         )
     inbox = campaign.sender_inbox
     address = inbox.email_address or settings.DEFAULT_FROM_EMAIL
+    link = nps_url(invitation)
     with translation.override(customer_language(customer=customer, inbox=inbox)):
         context = {
             "customer": customer,
             "inbox": inbox,
             "question": nps_question(campaign),
-            "scores": [(score, nps_url(invitation, score=score)) for score in range(11)],
+            "scores": [(score, f"{link}?{urlencode({'score': score})}") for score in range(11)],
             "unsubscribe_url": unsubscribe_url(customer.pk),
         }
         subject = _("A quick question from %(company)s") % {"company": company_name(inbox)}

@@ -115,6 +115,11 @@ class NpsCounts:
 class NpsPeriod(NpsCounts):
     start: dt.datetime
 
+    @property
+    def start_date(self) -> dt.date:
+        """The period's first day (UTC), shown as a date wherever the viewer is."""
+        return self.start.astimezone(dt.UTC).date()
+
 
 @dataclass(frozen=True)
 class NpsResults(NpsCounts):
