@@ -353,8 +353,10 @@ def nps_campaign_run(
     when there is more to do at once), or None when the campaign is done or not sending."""
     now = now or timezone.now()
     for _round in range(max_batches):
-        invited = nps_campaign_invite_batch(campaign_id=campaign_id, now=now)
-        sent = nps_invitations_send_batch(campaign_id=campaign_id, now=now)
+        invited = nps_campaign_invite_batch(
+            campaign_id=campaign_id, now=now, batch_size=INVITE_BATCH
+        )
+        sent = nps_invitations_send_batch(campaign_id=campaign_id, now=now, batch_size=SEND_BATCH)
         campaign = NpsCampaign.objects.filter(pk=campaign_id).only("status", "segment_done").first()
         if campaign is None or campaign.status != CampaignStatus.SENDING:
             return None

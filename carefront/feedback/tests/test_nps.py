@@ -483,3 +483,24 @@ def test_an_invitation_not_sent_has_no_working_link(admin, inbox, clock):
     invitation = NpsInvitation.objects.get()
     with pytest.raises(NotFound):
         nps_invitation_for_token(token=tokens.nps_token(invitation.token_salt))
+
+
+def test_a_run_does_a_bounded_amount_of_work_and_says_when_to_continue(
+    admin, inbox, clock, monkeypatch
+):
+    from carefront.feedback.services import nps_campaign_run
+
+    monkeypatch.setattr("carefront.feedback.services.nps.INVITE_BATCH", 2)
+    monkeypatch.setattr("carefront.feedback.services.nps.SEND_BATCH", 2)
+    for i in range(5):
+        nps_customer(f"c{i}@example.com")
+    campaign = nps_campaign(admin, inbox)
+    campaign.status = CampaignStatus.SENDING
+    campaign.save()
+    # One round: two invited and emailed; more to do at once.
+    assert nps_campaign_run(campaign_id=campaign.pk, now=clock.now, max_batches=1) == clock.now
+    assert len(mail.outbox) == 2
+    assert nps_campaign_run(campaign_id=campaign.pk, now=clock.now, max_batches=10) is None
+    assert len(mail.outbox) == 5
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENT
