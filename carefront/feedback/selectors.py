@@ -235,3 +235,48 @@ def nps_responses(*, actor: Agent, campaign: NpsCampaign) -> QuerySet[NpsRespons
         .select_related("customer")
         .order_by("-answered_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class NpsInboxResults(NpsCounts):
+    inbox_id: int
+    inbox_name: str
+    invited: int
+
+    @property
+    def response_rate(self) -> float | None:
+        if not self.invited:
+            return None
+        return round(100 * self.responses / self.invited, 1)
+
+
+def nps_results_by_inbox(*, actor: Agent) -> list[NpsInboxResults]:
+    """NPS per sending inbox (the brand or team the customer was asked about), over all
+    campaigns, best first. Two queries."""
+    require_lead_or_admin(actor)
+    answers = {
+        row["campaign__sender_inbox"]: row
+        for row in NpsResponse.objects.order_by()
+        .values("campaign__sender_inbox")
+        .annotate(**CATEGORY_COUNTS)
+    }
+    rows = (
+        NpsInvitation.objects.filter(status=InvitationStatus.SENT)
+        .order_by()
+        .values("campaign__sender_inbox", "campaign__sender_inbox__name")
+        .annotate(invited=Count("id"))
+    )
+    results = []
+    for row in rows:
+        counts = answers.get(row["campaign__sender_inbox"], {})
+        results.append(
+            NpsInboxResults(
+                inbox_id=row["campaign__sender_inbox"],
+                inbox_name=row["campaign__sender_inbox__name"],
+                invited=row["invited"],
+                promoters=counts.get("promoters", 0),
+                passives=counts.get("passives", 0),
+                detractors=counts.get("detractors", 0),
+            )
+        )
+    return sorted(results, key=lambda r: (r.nps is None, -(r.nps or 0), r.inbox_name))

@@ -158,6 +158,7 @@ urlpatterns = [
     ),
     path("manage/nps/", nps.nps_index, name="manage_nps"),
     path("manage/nps/new/", nps.nps_edit, name="manage_nps_new"),
+    path("manage/nps/trend.csv", nps.nps_trend_export, name="manage_nps_trend_export"),
     path("manage/nps/<int:campaign_id>/", nps.nps_detail, name="manage_nps_campaign"),
     path("manage/nps/<int:campaign_id>/edit/", nps.nps_edit, name="manage_nps_edit"),
     path("manage/nps/<int:campaign_id>/send/", nps.nps_start, name="manage_nps_start"),

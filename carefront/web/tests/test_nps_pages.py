@@ -297,3 +297,41 @@ def test_the_customer_profile_says_when_they_unsubscribed(agent_client, conversa
     assert "Unsubscribed from surveys" not in agent_client.get(url).content.decode()
     customer_surveys_opt_out(customer_id=conversation.customer_id)
     assert "Unsubscribed from surveys on" in agent_client.get(url).content.decode()
+
+
+def test_the_overview_compares_sending_inboxes_and_the_trend_downloads(
+    admin_client, admin, inbox, clock
+):
+    from carefront.inboxes.tests.factories import InboxFactory
+
+    other = InboxFactory(name="Shop", from_name="Acme Shop")
+    nps_customer("a@example.com")
+    nps_customer("b@example.com")
+    support = run_campaign(admin, nps_campaign(admin, inbox, name="Support NPS"))
+    nps_answer_record(
+        invitation=NpsInvitation.objects.get(campaign=support, customer__email="a@example.com"),
+        score=10,
+    )
+    clock.advance(days=91)
+    shop = run_campaign(admin, nps_campaign(admin, other, name="Shop NPS"))
+    nps_answer_record(
+        invitation=NpsInvitation.objects.get(campaign=shop, customer__email="a@example.com"),
+        score=1,
+    )
+    html = admin_client.get(reverse("web:manage_nps")).content.decode()
+    rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td data-label="NPS">([^<]+)</td>', html)
+    assert rows[:2] == [(inbox.name, "100"), ("Shop", "-100")]
+    response = admin_client.get(reverse("web:manage_nps_trend_export") + "?period=month")
+    assert response.status_code == 200
+    assert response.content.decode().splitlines() == [
+        "month_start,answers,promoters,passives,detractors,nps",
+        "2026-03-01,1,1,0,0,100.0",
+        "2026-06-01,1,0,0,1,-100.0",
+    ]
+    one = admin_client.get(
+        reverse("web:manage_nps_trend_export") + f"?period=week&campaign={shop.pk}"
+    )
+    assert one.content.decode().splitlines()[1:] == ["2026-06-01,1,0,0,1,-100.0"]
+    assert (
+        admin_client.get(reverse("web:manage_nps_trend_export") + "?campaign=x").status_code == 400
+    )

@@ -132,6 +132,7 @@ LEAD_ROUTES = [
     Route("web:manage_nps", []),
     Route("web:manage_nps_campaign", ["nps_campaign"]),
     Route("web:manage_nps_export", ["nps_campaign"]),
+    Route("web:manage_nps_trend_export", []),
 ]
 
 

@@ -19,6 +19,7 @@ from carefront.feedback.selectors import (
     nps_campaign_list,
     nps_responses,
     nps_results,
+    nps_results_by_inbox,
 )
 from carefront.feedback.services import (
     nps_campaign_create,
@@ -52,6 +53,7 @@ def nps_index(request: HttpRequest) -> HttpResponse:
     context = {
         "campaigns": page.items,
         "next_cursor": page.next_cursor,
+        "by_inbox": nps_results_by_inbox(actor=request.user),
         "results": results,
         "chart": trend_chart(results),
         "period": period,
@@ -198,3 +200,33 @@ def _csv_safe(text: str) -> str:
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text
+
+
+@lead_view
+def nps_trend_export(request: HttpRequest) -> HttpResponse:
+    """The trend as CSV: over all campaigns, or one (`?campaign=`), by week or month."""
+    campaign = None
+    campaign_id = request.GET.get("campaign", "")
+    if campaign_id:
+        if not campaign_id.isdigit():
+            raise InvalidInput(_("The campaign is a number."))
+        campaign = nps_campaign_get(actor=request.user, campaign_id=int(campaign_id))
+    period = _period(request)
+    results = nps_results(actor=request.user, campaign=campaign, period=period)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"nps-{period}s" + (f"-campaign-{campaign.pk}" if campaign else "")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([f"{period}_start", "answers", "promoters", "passives", "detractors", "nps"])
+    for row in results.trend:
+        writer.writerow(
+            [
+                row.start_date.isoformat(),
+                row.responses,
+                row.promoters,
+                row.passives,
+                row.detractors,
+                "" if row.nps is None else row.nps,
+            ]
+        )
+    return response
