@@ -58,6 +58,7 @@ def main() -> None:
         NpsInvitation,
         NpsResponse,
     )
+    from carefront.feedback.models.nps import month_start, week_start
     from carefront.feedback.selectors import nps_results
     from carefront.feedback.services import (
         nps_campaign_create,
@@ -144,6 +145,8 @@ def main() -> None:
             customer_id=customer_id,
             score=n % 11,
             answered_at=now - dt.timedelta(hours=n % (24 * 180)),
+            answered_week=week_start(now - dt.timedelta(hours=n % (24 * 180))),
+            answered_month=month_start(now - dt.timedelta(hours=n % (24 * 180))),
             updated_at=now,
         )
         for n, (invitation_id, customer_id) in enumerate(

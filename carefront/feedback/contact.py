@@ -48,6 +48,17 @@ def recently_asked(now: dt.datetime) -> Q:
     )
 
 
+def recently_asked_in(now: dt.datetime) -> Q:
+    """`recently_asked` as two uncorrelated IN sets: the database builds each set once, which is
+    faster over a whole segment (the preview: 0.2 s instead of 0.5 s at 100,000 customers on
+    SQLite), while EXISTS is faster for a batch of 500 (bench/nps_campaign.py)."""
+    if not throttle_window():
+        return Q(pk__in=[])
+    return Q(pk__in=_surveys_asking(now).values("customer_id")) | Q(
+        pk__in=_invitations_asking(now).values("customer_id")
+    )
+
+
 def why_not_ask(
     *,
     customer: Customer,

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -200,22 +200,18 @@ def nps_results(
         responses = responses.filter(campaign=campaign)
         invitations = invitations.filter(campaign=campaign)
     totals = responses.order_by().aggregate(**CATEGORY_COUNTS)
-    trunc = TruncWeek if period == "week" else TruncMonth
+    column = "answered_week" if period == "week" else "answered_month"
     trend_rows = responses
     if campaign is None:
         trend_rows = trend_rows.filter(answered_at__gte=now - TREND_SPAN[period])
     trend = [
         NpsPeriod(
-            start=row["start"],
+            start=dt.datetime.combine(row[column], dt.time(), tzinfo=dt.UTC),
             promoters=row["promoters"],
             passives=row["passives"],
             detractors=row["detractors"],
         )
-        for row in trend_rows.order_by()
-        .annotate(start=trunc("answered_at", tzinfo=dt.UTC))
-        .values("start")
-        .annotate(**CATEGORY_COUNTS)
-        .order_by("start")
+        for row in trend_rows.order_by().values(column).annotate(**CATEGORY_COUNTS).order_by(column)
     ]
     return NpsResults(
         promoters=totals["promoters"],

@@ -1,6 +1,7 @@
 """NPS: a campaign an admin sends to a segment of customers, one invitation per customer, and
 the customer's answer (0-10 and a comment)."""
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -152,6 +153,16 @@ class NpsCategory(models.TextChoices):
     DETRACTOR = "detractor", _("Detractor")
 
 
+def week_start(moment: dt.datetime) -> dt.date:
+    """The Monday (UTC) of the week `moment` falls in."""
+    day = moment.astimezone(dt.UTC).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+def month_start(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(dt.UTC).date().replace(day=1)
+
+
 def nps_category(score: int) -> str:
     """9-10 promoters, 7-8 passives, 0-6 detractors (Reichheld's bands)."""
     if score >= 9:
@@ -173,6 +184,10 @@ class NpsResponse(models.Model):
     comment = models.TextField(_("comment"), blank=True, max_length=MAX_COMMENT_LENGTH)
     # When the customer first answered (trends count answers in the week/month of this).
     answered_at = models.DateTimeField(_("answered at"))
+    # Its Monday and its first of the month (UTC), set once when the answer is given, so that
+    # trends group on a plain column instead of truncating every row's time at each view.
+    answered_week = models.DateField()
+    answered_month = models.DateField()
     updated_at = models.DateTimeField(_("changed at"))
 
     class Meta:
@@ -187,6 +202,8 @@ class NpsResponse(models.Model):
             models.Index(
                 fields=["campaign", "answered_at", "id"], name="nps_response_campaign_idx"
             ),
+            models.Index(fields=["campaign", "answered_week"], name="nps_response_week_idx"),
+            models.Index(fields=["campaign", "answered_month"], name="nps_response_month_idx"),
             models.Index(fields=["answered_at", "id"], name="nps_response_answered_idx"),
             models.Index(fields=["customer", "answered_at"], name="nps_response_customer_idx"),
         ]

@@ -31,7 +31,7 @@ from carefront.customers.services import customer_lock_for_contact
 from carefront.inboxes.models import Channel, Inbox
 
 from .. import tokens
-from ..contact import recently_asked, why_not_ask
+from ..contact import recently_asked, recently_asked_in, why_not_ask
 from ..models import (
     CampaignStatus,
     InvitationStatus,
@@ -101,11 +101,14 @@ def nps_segment(*, campaign: NpsCampaign, now: dt.datetime | None = None) -> Que
     return qs
 
 
-def _eligible(campaign: NpsCampaign, now: dt.datetime) -> QuerySet[Customer]:
+def _eligible(
+    campaign: NpsCampaign, now: dt.datetime, *, whole_segment: bool = False
+) -> QuerySet[Customer]:
+    asked = recently_asked_in(now) if whole_segment else recently_asked(now)
     return (
         nps_segment(campaign=campaign, now=now)
         .filter(surveys_opted_out_at__isnull=True)
-        .exclude(recently_asked(now))
+        .exclude(asked)
     )
 
 
@@ -115,7 +118,9 @@ def nps_campaign_preview(*, campaign: NpsCampaign, now: dt.datetime | None = Non
     segment = nps_segment(campaign=campaign, now=now)
     in_segment = segment.count()
     opted_out = segment.filter(surveys_opted_out_at__isnull=False).count()
-    eligible_ids = _eligible(campaign, now).values_list("pk", flat=True).iterator()
+    eligible_ids = (
+        _eligible(campaign, now, whole_segment=True).values_list("pk", flat=True).iterator()
+    )
     eligible = sampled = 0
     for customer_id in eligible_ids:
         eligible += 1

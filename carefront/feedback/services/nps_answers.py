@@ -13,7 +13,7 @@ from carefront.core.exceptions import InvalidInput, NotFound
 
 from .. import events, tokens
 from ..models import InvitationStatus, NpsInvitation, NpsResponse
-from ..models.nps import MAX_NPS_SCORE
+from ..models.nps import MAX_NPS_SCORE, month_start, week_start
 from .ratings import SurveyClosed, clean_comment
 
 
@@ -71,6 +71,8 @@ def nps_answer_record(
                 score=score,
                 comment=comment,
                 answered_at=now,
+                answered_week=week_start(now),
+                answered_month=month_start(now),
                 updated_at=now,
             )
         elif response.score == score and response.comment == comment:
