@@ -32,6 +32,13 @@ def after_commit():
     return TestCase.captureOnCommitCallbacks(execute=True)
 
 
+def without_survey_throttle(settings) -> None:
+    """For tests that rate several conversations of one customer within minutes: the throttle
+    (nobody asked twice in 90 days, tested in test_nps.py) would stop all surveys but the
+    first."""
+    settings.CAREFRONT = {**settings.CAREFRONT, "SURVEY_THROTTLE_DAYS": 0}
+
+
 def set_status(conversation: Conversation, status: str, actor) -> None:
     with after_commit():
         conversation_set_status(conversation=conversation, status=status, actor=actor)

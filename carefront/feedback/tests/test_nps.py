@@ -504,3 +504,15 @@ def test_a_run_does_a_bounded_amount_of_work_and_says_when_to_continue(
     assert len(mail.outbox) == 5
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
+
+
+def test_csat_alone_asks_a_customer_at_most_once_per_window(agent, inbox, clock):
+    sent_survey(inbox, agent, from_address="ana@example.com", subject="First")
+    clock.advance(days=30)
+    second = conversation_for(inbox, from_address="ana@example.com", subject="Second")
+    set_status(second, "solved", agent)
+    assert not Survey.objects.filter(conversation=second).exists()
+    clock.advance(days=61)
+    third = conversation_for(inbox, from_address="ana@example.com", subject="Third")
+    set_status(third, "solved", agent)
+    assert Survey.objects.filter(conversation=third).exists()
