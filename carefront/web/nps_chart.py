@@ -8,7 +8,7 @@ from carefront.feedback.selectors import NpsResults
 WIDTH = 640
 HEIGHT = 200
 LEFT = 36
-RIGHT = 12
+RIGHT = 40  # room for the last date label, centred on its point
 TOP = 12
 BOTTOM = 28
 

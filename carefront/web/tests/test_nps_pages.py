@@ -335,3 +335,21 @@ def test_the_overview_compares_sending_inboxes_and_the_trend_downloads(
     assert (
         admin_client.get(reverse("web:manage_nps_trend_export") + "?campaign=x").status_code == 400
     )
+
+
+def test_two_periods_with_answers_draw_the_trend_line(admin_client, admin, inbox, clock):
+    nps_customer("a@example.com")
+    nps_customer("b@example.com")
+    campaign = run_campaign(admin, nps_campaign(admin, inbox))
+    first, second = NpsInvitation.objects.filter(campaign=campaign).order_by("pk")
+    nps_answer_record(invitation=first, score=10)  # week of 2 March: NPS 100
+    clock.advance(days=7)
+    nps_answer_record(invitation=second, score=0)  # week of 9 March: NPS -100
+    html = admin_client.get(reverse("web:manage_nps_campaign", args=[campaign.pk])).content.decode()
+    # 100 at the top of the plot (y = 12), -100 at its bottom (y = 172), left to right.
+    assert '<polyline class="line" points="36.0,12.0 600.0,172.0"/>' in html
+    assert html.count('<circle class="point"') == 2
+    single = admin_client.get(
+        reverse("web:manage_nps_campaign", args=[campaign.pk]) + "?period=month"
+    )
+    assert "<polyline" not in single.content.decode()  # one month: the table says it all
