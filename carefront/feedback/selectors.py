@@ -276,3 +276,19 @@ def nps_results_by_inbox(*, actor: Agent) -> list[NpsInboxResults]:
             )
         )
     return sorted(results, key=lambda r: (r.nps is None, -(r.nps or 0), r.inbox_name))
+
+
+def nps_invitation_counts(*, actor: Agent, campaign: NpsCampaign) -> dict[str, int]:
+    """How many of the campaign's invitations are in each state (every state present): how
+    far sending got, and what was skipped or failed. One query."""
+    require_lead_or_admin(actor)
+    counts = dict.fromkeys(InvitationStatus.values, 0)
+    rows = (
+        NpsInvitation.objects.filter(campaign=campaign)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    for status, n in rows:
+        counts[status] = n
+    return counts

@@ -238,6 +238,10 @@ def test_the_campaign_page_shows_the_results_and_latest_answers(admin_client, ad
     assert "2 promoters (9\u201310), 0 passives (7\u20138), 1 detractors (0\u20136)." in html
     assert '<svg class="nps-bar"' in html
     assert "comment 2" in html
+    assert (
+        "3 sent, 0 waiting, 0 skipped (unsubscribed or asked recently in the meantime), 0 failed"
+        in html
+    )
     monthly = admin_client.get(
         reverse("web:manage_nps_campaign", args=[campaign.pk]) + "?period=month"
     ).content.decode()

@@ -17,6 +17,7 @@ from carefront.feedback.selectors import (
     TREND_PERIODS,
     nps_campaign_get,
     nps_campaign_list,
+    nps_invitation_counts,
     nps_responses,
     nps_results,
     nps_results_by_inbox,
@@ -137,6 +138,11 @@ def nps_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             else None
         ),
         "responses": list(nps_responses(actor=request.user, campaign=campaign)[:LATEST_RESPONSES]),
+        "invitations": (
+            nps_invitation_counts(actor=request.user, campaign=campaign)
+            if campaign.status != CampaignStatus.DRAFT
+            else None
+        ),
     }
     return render(request, "web/manage/nps_campaign.html", context)
 
