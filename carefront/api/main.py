@@ -11,6 +11,7 @@ from .endpoints import (
     held_mail,
     inboxes,
     notifications,
+    nps,
     ratings,
     saved_replies,
     search,
@@ -50,3 +51,4 @@ api.add_router("", search.router)
 api.add_router("", attachments.router)
 api.add_router("", ratings.router)
 api.add_router("", notifications.router)
+api.add_router("", nps.router)

@@ -63,6 +63,11 @@ class CustomerOut(Schema):
     notes: str
     is_internal: bool
     attributes: dict[str, str | int | float | bool]
+    surveys_opted_out_at: dt.datetime | None = Field(
+        ...,
+        description="When the customer unsubscribed from surveys (CSAT and NPS), through the "
+        "link in a survey email; null: surveys may reach them. Only the customer changes it.",
+    )
     identities: list[IdentityOut]
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -22,6 +22,9 @@ class Customer(models.Model):
     # A placeholder for one message whose sender could not be identified (no usable From):
     # one per message, never shared, until an agent links the conversation to a real customer.
     sender_unknown = models.BooleanField(_("sender unknown"), default=False)
+    # The customer asked (through the link in a survey email) to get no more surveys: no CSAT
+    # survey and no NPS invitation is sent to them while this is set.
+    surveys_opted_out_at = models.DateTimeField(_("opted out of surveys"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,6 +16,7 @@ def customer_repr(customer: Customer, *, notes: bool) -> dict:
         "notes": c.notes,
         "is_internal": c.is_internal,
         "attributes": c.attributes,
+        "surveys_opted_out_at": c.surveys_opted_out_at,
         "identities": [
             {"kind": i.kind, "value": i.value}
             for i in sorted(c.identities.all(), key=lambda i: i.pk)

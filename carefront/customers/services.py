@@ -1,5 +1,6 @@
 """Writes on customer profiles."""
 
+import datetime as dt
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -8,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carefront.core.db import bulk_update_rows
@@ -265,3 +267,36 @@ def customer_create(
         raise Conflict(_("%(email)s already belongs to a customer.") % {"email": email}) from exc
     publish(events.CustomerCreated(customer_id=customer.pk))
     return customer
+
+
+def customer_surveys_opt_out(*, customer_id: int, now: dt.datetime | None = None) -> Customer:
+    """The customer wants no more surveys (CSAT or NPS): recorded once, the first time."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer_id)
+        if customer.surveys_opted_out_at is None:
+            customer.surveys_opted_out_at = now or timezone.now()
+            customer.save(update_fields=["surveys_opted_out_at", "updated_at"])
+            publish(
+                events.CustomerUpdated(customer_id=customer.pk, fields=("surveys_opted_out_at",))
+            )
+    return customer
+
+
+def customer_surveys_opt_in(*, customer_id: int) -> Customer:
+    """The customer takes their opt-out back: surveys may reach them again."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer_id)
+        if customer.surveys_opted_out_at is not None:
+            customer.surveys_opted_out_at = None
+            customer.save(update_fields=["surveys_opted_out_at", "updated_at"])
+            publish(
+                events.CustomerUpdated(customer_id=customer.pk, fields=("surveys_opted_out_at",))
+            )
+    return customer
+
+
+def customer_lock_for_contact(*, customer_id: int) -> Customer | None:
+    """The customer's row, locked until the transaction ends: whoever is about to ask the
+    customer something (a survey, an NPS invitation) holds it while checking who asked last,
+    so two senders never both decide they are first."""
+    return Customer.objects.select_for_update().filter(pk=customer_id).first()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Rating, Survey
+from .models import NpsCampaign, NpsInvitation, NpsResponse, Rating, Survey
 
 
 @admin.register(Survey)
@@ -16,4 +16,28 @@ class RatingAdmin(admin.ModelAdmin):
     list_display = ["id", "conversation", "customer", "agent", "score", "created_at"]
     list_filter = ["score"]
     raw_id_fields = ["survey", "conversation", "customer", "agent"]
+    search_fields = ["comment"]
+
+
+@admin.register(NpsCampaign)
+class NpsCampaignAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "status", "sample_percent", "created_at", "finished_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["sender_inbox", "segment_inbox", "created_by"]
+    readonly_fields = ["sample_seed", "invite_cursor", "segment_done", "progressed_at"]
+
+
+@admin.register(NpsInvitation)
+class NpsInvitationAdmin(admin.ModelAdmin):
+    list_display = ["id", "campaign", "customer", "status", "sent_at", "skip_reason"]
+    list_filter = ["status"]
+    raw_id_fields = ["campaign", "customer"]
+    readonly_fields = ["token_salt", "token_hash", "message_id", "attempts", "last_error"]
+
+
+@admin.register(NpsResponse)
+class NpsResponseAdmin(admin.ModelAdmin):
+    list_display = ["id", "campaign", "customer", "score", "answered_at"]
+    list_filter = ["score"]
+    raw_id_fields = ["invitation", "campaign", "customer"]
     search_fields = ["comment"]

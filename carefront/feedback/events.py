@@ -11,3 +11,16 @@ class RatingReceived:
     conversation_id: int
     score: str
     previous_score: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NpsAnswered:
+    """A customer answered an NPS invitation (0-10), or changed their answer (`previous_score`
+    set). Detractors (0-6) are for recovery; comments for the feedback inbox."""
+
+    response_id: int
+    campaign_id: int
+    customer_id: int
+    score: int
+    comment: str
+    previous_score: int | None = None

@@ -1,13 +1,20 @@
-"""Reads on ratings, scoped to the conversations the acting agent may see."""
+"""Reads on ratings, scoped to the conversations the acting agent may see; and on NPS
+campaigns and their results (leads and admins)."""
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
+from carefront.accounts.services.permissions import require_lead_or_admin
 from carefront.conversations.selectors import conversations_visible_to
-from carefront.core.exceptions import NotFound
+from carefront.core.exceptions import InvalidInput, NotFound
 
-from .models import Rating, Score
+from .models import InvitationStatus, NpsCampaign, NpsInvitation, NpsResponse, Rating, Score
 
 
 def ratings_visible_to(*, actor: Agent) -> QuerySet[Rating]:
@@ -48,4 +55,240 @@ def customer_rating_counts(*, actor: Agent, customer_id: int) -> dict[str, int]:
     )
     for score, n in rows:
         counts[score] = n
+    return counts
+
+
+# NPS ---------------------------------------------------------------------------------------------
+
+TREND_PERIODS = ("week", "month")
+# The overall trend looks this far back (a campaign's trend covers all of it).
+TREND_SPAN = {"week": dt.timedelta(weeks=26), "month": dt.timedelta(days=731)}
+
+
+def nps_score(*, promoters: int, passives: int, detractors: int) -> float | None:
+    """Net Promoter Score: % promoters - % detractors, from -100 to 100, one decimal; None
+    without answers (no score is not a score of 0)."""
+    answers = promoters + passives + detractors
+    if not answers:
+        return None
+    return round(100 * (promoters - detractors) / answers, 1)
+
+
+@dataclass(frozen=True)
+class NpsCounts:
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def responses(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def nps(self) -> float | None:
+        return nps_score(
+            promoters=self.promoters, passives=self.passives, detractors=self.detractors
+        )
+
+    # Parts of the answers in percent (0 without answers), for the bars.
+    def _share(self, count: int) -> float:
+        return round(100 * count / self.responses, 2) if self.responses else 0.0
+
+    @property
+    def promoter_share(self) -> float:
+        return self._share(self.promoters)
+
+    @property
+    def passive_share(self) -> float:
+        return self._share(self.passives)
+
+    @property
+    def detractor_share(self) -> float:
+        return self._share(self.detractors)
+
+    @property
+    def detractor_offset(self) -> float:
+        return round(self.promoter_share + self.passive_share, 2)
+
+
+@dataclass(frozen=True)
+class NpsPeriod(NpsCounts):
+    start: dt.datetime
+
+    @property
+    def start_date(self) -> dt.date:
+        """The period's first day (UTC), shown as a date wherever the viewer is."""
+        return self.start.astimezone(dt.UTC).date()
+
+
+@dataclass(frozen=True)
+class NpsResults(NpsCounts):
+    invited: int
+    trend: list[NpsPeriod] = field(default_factory=list)
+    period: str = "week"
+
+    @property
+    def response_rate(self) -> float | None:
+        """Answers per invitation sent, in percent; None when none was sent."""
+        if not self.invited:
+            return None
+        return round(100 * self.responses / self.invited, 1)
+
+
+CATEGORY_COUNTS = {
+    "promoters": Count("id", filter=Q(score__gte=9)),
+    "passives": Count("id", filter=Q(score__gte=7, score__lte=8)),
+    "detractors": Count("id", filter=Q(score__lte=6)),
+}
+
+
+def nps_campaign_list(*, actor: Agent) -> QuerySet[NpsCampaign]:
+    """Every campaign, newest first (leads and admins), with its sent and answered counts."""
+    require_lead_or_admin(actor)
+    sent = (
+        NpsInvitation.objects.filter(campaign=OuterRef("pk"), status=InvitationStatus.SENT)
+        .order_by()
+        .values("campaign")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    answered = (
+        NpsResponse.objects.filter(campaign=OuterRef("pk"))
+        .order_by()
+        .values("campaign")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        NpsCampaign.objects.select_related("sender_inbox", "created_by")
+        .annotate(
+            invited_count=Coalesce(Subquery(sent), 0),
+            response_count=Coalesce(Subquery(answered), 0),
+        )
+        .order_by("-id")
+    )
+
+
+def nps_campaign_get(*, actor: Agent, campaign_id: int) -> NpsCampaign:
+    require_lead_or_admin(actor)
+    campaign = (
+        NpsCampaign.objects.select_related("sender_inbox", "segment_inbox", "created_by")
+        .filter(pk=campaign_id)
+        .first()
+    )
+    if campaign is None:
+        raise NotFound(_("Campaign not found."))
+    return campaign
+
+
+def nps_results(
+    *,
+    actor: Agent,
+    campaign: NpsCampaign | None = None,
+    period: str = "week",
+    now: dt.datetime | None = None,
+) -> NpsResults:
+    """NPS, response rate and the trend by week or month (of the first answer), for one
+    campaign or over all. Three queries, whatever the number of answers."""
+    require_lead_or_admin(actor)
+    if period not in TREND_PERIODS:
+        raise InvalidInput(_("The period is week or month."))
+    now = now or timezone.now()
+    responses = NpsResponse.objects.all()
+    invitations = NpsInvitation.objects.filter(status=InvitationStatus.SENT)
+    if campaign is not None:
+        responses = responses.filter(campaign=campaign)
+        invitations = invitations.filter(campaign=campaign)
+    totals = responses.order_by().aggregate(**CATEGORY_COUNTS)
+    column = "answered_week" if period == "week" else "answered_month"
+    trend_rows = responses
+    if campaign is None:
+        trend_rows = trend_rows.filter(answered_at__gte=now - TREND_SPAN[period])
+    trend = [
+        NpsPeriod(
+            start=dt.datetime.combine(row[column], dt.time(), tzinfo=dt.UTC),
+            promoters=row["promoters"],
+            passives=row["passives"],
+            detractors=row["detractors"],
+        )
+        for row in trend_rows.order_by().values(column).annotate(**CATEGORY_COUNTS).order_by(column)
+    ]
+    return NpsResults(
+        promoters=totals["promoters"],
+        passives=totals["passives"],
+        detractors=totals["detractors"],
+        invited=invitations.count(),
+        trend=trend,
+        period=period,
+    )
+
+
+def nps_responses(*, actor: Agent, campaign: NpsCampaign) -> QuerySet[NpsResponse]:
+    """The campaign's answers, newest first, with the customer."""
+    require_lead_or_admin(actor)
+    return (
+        NpsResponse.objects.filter(campaign=campaign)
+        .select_related("customer")
+        .order_by("-answered_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class NpsInboxResults(NpsCounts):
+    inbox_id: int
+    inbox_name: str
+    invited: int
+
+    @property
+    def response_rate(self) -> float | None:
+        if not self.invited:
+            return None
+        return round(100 * self.responses / self.invited, 1)
+
+
+def nps_results_by_inbox(*, actor: Agent) -> list[NpsInboxResults]:
+    """NPS per sending inbox (the brand or team the customer was asked about), over all
+    campaigns, best first. Two queries."""
+    require_lead_or_admin(actor)
+    answers = {
+        row["campaign__sender_inbox"]: row
+        for row in NpsResponse.objects.order_by()
+        .values("campaign__sender_inbox")
+        .annotate(**CATEGORY_COUNTS)
+    }
+    rows = (
+        NpsInvitation.objects.filter(status=InvitationStatus.SENT)
+        .order_by()
+        .values("campaign__sender_inbox", "campaign__sender_inbox__name")
+        .annotate(invited=Count("id"))
+    )
+    results = []
+    for row in rows:
+        counts = answers.get(row["campaign__sender_inbox"], {})
+        results.append(
+            NpsInboxResults(
+                inbox_id=row["campaign__sender_inbox"],
+                inbox_name=row["campaign__sender_inbox__name"],
+                invited=row["invited"],
+                promoters=counts.get("promoters", 0),
+                passives=counts.get("passives", 0),
+                detractors=counts.get("detractors", 0),
+            )
+        )
+    return sorted(results, key=lambda r: (r.nps is None, -(r.nps or 0), r.inbox_name))
+
+
+def nps_invitation_counts(*, actor: Agent, campaign: NpsCampaign) -> dict[str, int]:
+    """How many of the campaign's invitations are in each state (every state present): how
+    far sending got, and what was skipped or failed. One query."""
+    require_lead_or_admin(actor)
+    counts = dict.fromkeys(InvitationStatus.values, 0)
+    rows = (
+        NpsInvitation.objects.filter(campaign=campaign)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    for status, n in rows:
+        counts[status] = n
     return counts

@@ -2,9 +2,14 @@
 
 from django.tasks import task
 
-from .services import survey_send
+from .services import nps_campaign_run_and_continue, survey_send
 
 
 @task()
 def survey_send_task(survey_id: int) -> str:
     return survey_send(survey_id=survey_id)
+
+
+@task()
+def nps_campaign_run_task(campaign_id: int) -> None:
+    nps_campaign_run_and_continue(campaign_id=campaign_id)

@@ -11,6 +11,8 @@ from .views import (
     inbox,
     manage,
     notifications,
+    nps,
+    nps_public,
     profile,
     rating,
     webhooks,
@@ -31,6 +33,14 @@ urlpatterns = [
     # Public: the links of satisfaction surveys (no login; the token is the key).
     path("rate/<str:token>/", rating.rate, name="rate"),
     path("rate/<str:token>/thanks/", rating.rate_thanks, name="rate_thanks"),
+    # Public: NPS links, and the unsubscribe link of every survey email.
+    path("nps/<str:token>/", nps_public.nps_answer, name="nps_answer"),
+    path("nps/<str:token>/thanks/", nps_public.nps_thanks, name="nps_thanks"),
+    path(
+        "surveys/unsubscribe/<str:token>/",
+        nps_public.survey_unsubscribe,
+        name="survey_unsubscribe",
+    ),
     path("", inbox.inbox, name="inbox"),
     path("bulk/", inbox.inbox_bulk, name="inbox_bulk"),
     path("c/<int:conversation_id>/", conversation.conversation_detail, name="conversation"),
@@ -164,6 +174,13 @@ urlpatterns = [
         manage.saved_reply_remove,
         name="manage_saved_reply_delete",
     ),
+    path("manage/nps/", nps.nps_index, name="manage_nps"),
+    path("manage/nps/new/", nps.nps_edit, name="manage_nps_new"),
+    path("manage/nps/trend.csv", nps.nps_trend_export, name="manage_nps_trend_export"),
+    path("manage/nps/<int:campaign_id>/", nps.nps_detail, name="manage_nps_campaign"),
+    path("manage/nps/<int:campaign_id>/edit/", nps.nps_edit, name="manage_nps_edit"),
+    path("manage/nps/<int:campaign_id>/send/", nps.nps_start, name="manage_nps_start"),
+    path("manage/nps/<int:campaign_id>/answers.csv", nps.nps_export, name="manage_nps_export"),
     path("manage/held-mail/", held_mail.held_mail_index, name="manage_held_mail"),
     path(
         "manage/held-mail/<int:raw_id>/", held_mail.held_mail_detail, name="manage_held_mail_item"

@@ -10,6 +10,7 @@ MESSAGE_CREATED = "message.created"
 CUSTOMER_CREATED = "customer.created"
 CUSTOMER_UPDATED = "customer.updated"
 RATING_RECEIVED = "rating.received"
+NPS_ANSWERED = "nps.answered"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -22,6 +23,7 @@ EVENT_TYPES: dict[str, str] = {
     CUSTOMER_CREATED: _("A customer was created"),
     CUSTOMER_UPDATED: _("A customer was updated"),
     RATING_RECEIVED: _("A customer rated a conversation, or changed their rating"),
+    NPS_ANSWERED: _("A customer answered an NPS survey, or changed their answer"),
 }
 
 

@@ -108,6 +108,23 @@ def on_rating_received(event: feedback_events.RatingReceived) -> None:
     )
 
 
+def _nps_response(response_id: int):
+    def build() -> dict | None:
+        response = payloads.nps_response_for_payload(response_id)
+        return None if response is None else payloads.nps_response_data(response)
+
+    return build
+
+
+def on_nps_answered(event: feedback_events.NpsAnswered) -> None:
+    extra = None
+    if event.previous_score is not None:
+        extra = {"changes": {"score": {"from": event.previous_score, "to": event.score}}}
+    webhook_event_record(
+        event_type=catalogue.NPS_ANSWERED, build=_nps_response(event.response_id), extra=extra
+    )
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -120,5 +137,6 @@ def connect() -> None:
         (customer_events.CustomerCreated, on_customer_created),
         (customer_events.CustomerUpdated, on_customer_updated),
         (feedback_events.RatingReceived, on_rating_received),
+        (feedback_events.NpsAnswered, on_nps_answered),
     ):
         subscribe(event_type, handler, in_transaction=True)

@@ -10,7 +10,7 @@ from carefront.conversations.models import Conversation, Direction, Message
 from carefront.conversations.representations import conversation_repr, message_repr, ref
 from carefront.customers.models import Customer
 from carefront.customers.representations import customer_repr
-from carefront.feedback.models import Rating
+from carefront.feedback.models import NpsResponse, Rating
 
 
 def conversation_data(conversation: Conversation) -> dict:
@@ -95,3 +95,23 @@ def rating_for_payload(rating_id: int) -> Rating | None:
         .filter(pk=rating_id)
         .first()
     )
+
+
+def nps_response_data(response: NpsResponse) -> dict:
+    """Expects the campaign and the customer selected (see `nps_response_for_payload`)."""
+    r = response
+    return {
+        "id": r.pk,
+        "score": r.score,
+        "category": r.category,
+        "comment": r.comment,
+        "campaign": {"id": r.campaign_id, "name": r.campaign.name},
+        "customer": {"id": r.customer.pk, "name": r.customer.name, "email": r.customer.email},
+        "answered_at": r.answered_at,
+        "updated_at": r.updated_at,
+    }
+
+
+def nps_response_for_payload(response_id: int) -> NpsResponse | None:
+    """One query."""
+    return NpsResponse.objects.select_related("campaign", "customer").filter(pk=response_id).first()

@@ -233,6 +233,10 @@ CAREFRONT = {
     "NOTIFICATION_EMAIL_DELAY_SECONDS": int(
         os.environ.get("CAREFRONT_NOTIFICATION_EMAIL_DELAY_SECONDS", "120")
     ),
+    # Nobody is asked for feedback (a CSAT survey or an NPS invitation) more than once in this
+    # many days; 0 turns the throttle off. NPS links work for NPS_WINDOW_DAYS after sending.
+    "SURVEY_THROTTLE_DAYS": int(os.environ.get("CAREFRONT_SURVEY_THROTTLE_DAYS", "90")),
+    "NPS_WINDOW_DAYS": int(os.environ.get("CAREFRONT_NPS_WINDOW_DAYS", "30")),
     # API rate limits (docs/api.md): per token (or per agent for session calls) for reads and
     # writes, and per client IP for calls that fail authentication. "COUNT/PERIOD" or "off".
     "API_RATE_LIMITS": {

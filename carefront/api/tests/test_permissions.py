@@ -166,7 +166,25 @@ def _notification_of(agent_id: int, conversation):
     )
 
 
-def test_the_matrices_cover_every_endpoint_of_the_api(conversation, webhook_world):
+def lead_endpoints(campaign) -> list[tuple[str, str]]:
+    """Read-only endpoints for leads and admins (NPS): agents get 403."""
+    n = campaign.pk
+    return [
+        ("get", "/api/v1/nps/campaigns"),
+        ("get", f"/api/v1/nps/campaigns/{n}"),
+        ("get", f"/api/v1/nps/campaigns/{n}/results?period=month"),
+        ("get", "/api/v1/nps/results"),
+    ]
+
+
+@pytest.fixture
+def nps_campaign(admin, inbox):
+    from carefront.feedback.services import nps_campaign_create
+
+    return nps_campaign_create(actor=admin, name="Spring NPS", sender_inbox=inbox)
+
+
+def test_the_matrices_cover_every_endpoint_of_the_api(conversation, webhook_world, nps_campaign):
     """Every operation of the OpenAPI document is in `matrix` or in `admin_endpoints` (below)."""
     from carefront.api.main import api
 
@@ -177,6 +195,7 @@ def test_the_matrices_cover_every_endpoint_of_the_api(conversation, webhook_worl
     }
     rows = [(method, url) for method, url, _payload, _kind in matrix(conversation)]
     rows += [(method, url) for method, url, _payload, _ok in admin_endpoints(*webhook_world)]
+    rows += lead_endpoints(nps_campaign)
     covered = set()
     for method, url in rows:
         path = url.split("?")[0].removeprefix("/api/v1")
@@ -455,3 +474,16 @@ def test_admin_reaches_every_webhook_endpoint(admin_api, webhook_world):
     for method, url, payload, ok in admin_endpoints(*webhook_world):
         response = _call(admin_api, method, url, payload)
         assert response.status_code == ok, (method, url, response.content)
+
+
+def test_nps_endpoints_want_a_lead_or_admin(client, agent, nps_campaign):
+    from .conftest import token_client
+
+    plain_agent = token_client(agent)
+    lead = token_client(AgentFactory(role=Role.LEAD))
+    for method, url in lead_endpoints(nps_campaign):
+        assert _call(client, method, url, None).status_code == 401, url
+        response = _call(plain_agent, method, url, None)
+        assert response.status_code == 403, url
+        assert "Spring NPS" not in response.content.decode()
+        assert _call(lead, method, url, None).status_code == 200, url

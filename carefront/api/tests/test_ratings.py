@@ -7,9 +7,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from carefront.feedback.models import Rating
-from carefront.feedback.tests.factories import rated
+from carefront.feedback.tests.factories import rated, without_survey_throttle
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _many_ratings_per_customer(settings):
+    """Ana rates several conversations here, minutes apart."""
+    without_survey_throttle(settings)
 
 
 @pytest.fixture

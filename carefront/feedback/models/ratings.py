@@ -71,6 +71,8 @@ class Survey(models.Model):
             # The flush: surveys due to be sent.
             models.Index(fields=["status", "send_after"], name="survey_due_idx"),
             models.Index(fields=["conversation", "created_at"], name="survey_conversation_idx"),
+            # The throttle across CSAT and NPS: when was this customer last asked?
+            models.Index(fields=["customer", "sent_at"], name="survey_customer_sent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -40,7 +40,7 @@ def survey_for_token(*, token: str, now: dt.datetime | None = None) -> Survey:
     return survey
 
 
-def _clean_comment(comment: str) -> str:
+def clean_comment(comment: str) -> str:
     comment = (comment or "").replace("\x00", "").replace("\r\n", "\n").strip()
     if len(comment) > MAX_COMMENT_LENGTH:
         raise InvalidInput(_("A comment is at most %(n)s characters.") % {"n": MAX_COMMENT_LENGTH})
@@ -56,7 +56,7 @@ def rating_record(
     now = now or timezone.now()
     if score not in Score.values:
         raise InvalidInput(_("Choose great, okay or not good."))
-    comment = _clean_comment(comment)
+    comment = clean_comment(comment)
     with transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
         if survey.status != SurveyStatus.SENT:

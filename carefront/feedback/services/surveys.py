@@ -1,7 +1,8 @@
 """Scheduling and sending satisfaction surveys after a conversation is resolved.
 
 A resolution (open or pending → solved or closed) schedules one survey, due after the inbox's
-delay; a reopen cancels it; when due, it is sent only if the conversation is still resolved.
+delay; a reopen cancels it; when due, it is sent only if the conversation is still resolved and
+the customer may be asked (not opted out, not asked within the throttle window: contact.py).
 Sending is at least once: a worker that dies mid-send leaves the survey to `surveys_flush`,
 which sends it again with the same Message-ID and the same links.
 """
@@ -16,9 +17,11 @@ from django.utils import timezone
 from carefront.conversations.models import Conversation, EventKind, Status
 from carefront.conversations.services import conversation_timeline_add
 from carefront.conversations.services.actions import new_message_id
+from carefront.customers.services import customer_lock_for_contact
 from carefront.inboxes.models import Channel
 
 from .. import tokens
+from ..contact import why_not_ask
 from ..models import Survey, SurveyStatus
 
 logger = logging.getLogger(__name__)
@@ -97,6 +100,11 @@ def survey_schedule(
         )
         if conversation is None or _why_not_surveyed(conversation):
             return None
+        reason = why_not_ask(customer=conversation.customer, now=now)
+        if reason:
+            # Checked again when it is due; no survey waits for a customer who cannot get it.
+            logger.info("No survey for conversation %s: %s", conversation_id, reason)
+            return None
         surveys = Survey.objects.filter(conversation=conversation)
         send_after = resolved_at + dt.timedelta(minutes=conversation.inbox.rating_delay_minutes)
         waiting = surveys.filter(status=SurveyStatus.SCHEDULED).order_by("id").first()
@@ -164,6 +172,11 @@ def survey_send(*, survey_id: int, now: dt.datetime | None = None) -> str:
         reason = _why_not_surveyed(conversation)
         if not reason and _too_old(survey.resolved_at or survey.created_at, now):
             reason = "resolved longer ago than the rating window"
+        if not reason:
+            # Held until commit: an NPS invitation for the same customer waits for this one.
+            customer = customer_lock_for_contact(customer_id=survey.customer_id)
+            if customer is not None:
+                reason = why_not_ask(customer=customer, now=now, survey_id=survey.pk)
         if reason:
             logger.info("Survey %s not sent: %s", survey.pk, reason)
             survey.status = SurveyStatus.CANCELLED
@@ -232,7 +245,8 @@ def _record_failure(*, survey: Survey, error: str, permanent: bool, now: dt.date
 
 def surveys_flush(*, now: dt.datetime | None = None) -> int:
     """Send every due survey whose task was lost or never scheduled (the immediate backend has
-    no deferred tasks); revive surveys whose sender died. Safe to run any time."""
+    no deferred tasks); revive surveys whose sender died; continue NPS campaigns that stalled
+    (`nps_flush`). Safe to run any time. Returns how many surveys it sent."""
     from ..tasks import survey_send_task
 
     now = now or timezone.now()
@@ -249,4 +263,8 @@ def surveys_flush(*, now: dt.datetime | None = None) -> int:
     )
     for survey_id in due:
         survey_send(survey_id=survey_id, now=now)
+    # NPS campaigns ride along: every runtime that flushes surveys flushes them too.
+    from .nps import nps_flush
+
+    nps_flush(now=now)
     return len(due)

@@ -101,12 +101,14 @@ def test_a_bad_attribute_name_is_a_clear_400(agent_client, conversation):
 
 
 def test_the_profile_shows_the_customers_ratings_with_bad_ones_flagged_in_constant_queries(
-    agent_client, agent, inbox
+    agent_client, agent, inbox, settings
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from carefront.feedback.tests.factories import rated
+    from carefront.feedback.tests.factories import rated, without_survey_throttle
+
+    without_survey_throttle(settings)  # one customer, several ratings minutes apart
 
     first = rated(inbox, agent, score="not_good", comment="Too slow", subject="Late parcel")
     url = reverse("web:customer", args=[first.customer_id])

@@ -13,6 +13,7 @@ from carefront.automation.models import SavedReply
 from carefront.conversations.inbound import InboundAttachment
 from carefront.conversations.models import Attachment, Message
 from carefront.conversations.tests.factories import receive
+from carefront.feedback.services import nps_campaign_create
 from carefront.inboxes.models import RawInbound
 from carefront.inboxes.services import email_ingest
 from carefront.notifications.services import notification_create
@@ -126,6 +127,9 @@ ADMIN_ROUTES = [
     Route("web:manage_webhook_delete", ["webhook"], "post", {}, 302),
     Route("web:manage_webhook_delivery", ["webhook", "webhook_delivery"]),
     Route("web:manage_webhook_redeliver", ["webhook", "webhook_delivery"], "post", {}, 302),
+    Route("web:manage_nps_new", []),
+    Route("web:manage_nps_edit", ["nps_campaign"]),
+    Route("web:manage_nps_start", ["nps_campaign"], "post", {}, 302),
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
@@ -133,6 +137,10 @@ LEAD_ROUTES = [
     Route("web:manage_saved_reply_new", []),
     Route("web:manage_saved_reply", ["saved_reply"]),
     Route("web:manage_saved_reply_delete", ["saved_reply"], "post", {}, 302),
+    Route("web:manage_nps", []),
+    Route("web:manage_nps_campaign", ["nps_campaign"]),
+    Route("web:manage_nps_export", ["nps_campaign"]),
+    Route("web:manage_nps_trend_export", []),
 ]
 
 
@@ -180,6 +188,7 @@ def world(inbox, team, agent, admin):
             dedupe_key="sla-target:1:breached",
             target="first_reply",
         ),
+        "nps_campaign": nps_campaign_create(actor=admin, name="NPS", sender_inbox=inbox),
         "webhook_delivery": WebhookDelivery.objects.create(
             subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
         ),
@@ -274,6 +283,10 @@ def test_every_web_route_is_in_the_matrix():
         # Public by design (the survey token is the key); tested in test_rating_page.py.
         "web:rate",
         "web:rate_thanks",
+        # Public by design (the token is the key); tested in test_nps_pages.py.
+        "web:nps_answer",
+        "web:nps_thanks",
+        "web:survey_unsubscribe",
     }
     names = {f"web:{p.name}" for p in urlpatterns} - public
     assert names == {r.name for r in ALL_ROUTES}

@@ -351,3 +351,27 @@ def test_a_priority_change_sends_its_event_with_the_priority_in_the_conversation
     assert payload["data"]["priority"] == "urgent"
     assert payload["changes"] == {"priority": {"from": "normal", "to": "urgent"}}
     assert receiver.requests[0].headers["Carefront-Event"] == "conversation.priority_changed"
+
+
+def test_an_nps_answer_is_delivered_as_nps_answered_and_a_change_with_its_changes(
+    everything, receiver, inbox, admin
+):
+    from carefront.feedback.services import nps_answer_record
+    from carefront.feedback.tests.factories import after_commit, sent_invitation
+
+    invitation, _token = sent_invitation(admin, inbox, email="ana@example.com")
+    receiver.requests.clear()
+    with after_commit():
+        response = nps_answer_record(invitation=invitation, score=4, comment="Slow replies")
+    with after_commit():
+        nps_answer_record(invitation=invitation, score=9, comment="Slow replies")
+    first, second = sent(receiver)
+    assert [first["type"], second["type"]] == ["nps.answered", "nps.answered"]
+    data = first["data"]
+    assert (data["id"], data["score"], data["category"]) == (response.pk, 4, "detractor")
+    assert data["comment"] == "Slow replies"
+    assert data["campaign"] == {"id": invitation.campaign_id, "name": "NPS for ana@example.com"}
+    assert data["customer"]["email"] == "ana@example.com"
+    assert "changes" not in first
+    assert second["data"]["category"] == "promoter"
+    assert second["changes"] == {"score": {"from": 4, "to": 9}}

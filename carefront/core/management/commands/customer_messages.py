@@ -29,17 +29,25 @@ from django.test.utils import override_settings
 CUSTOMER_FACING = [
     "carefront/feedback/emails.py",
     "carefront/feedback/models/ratings.py",
+    "carefront/feedback/services/nps_answers.py",
     "carefront/feedback/services/ratings.py",
+    "carefront/feedback/templates/feedback/email/nps.html",
+    "carefront/feedback/templates/feedback/email/nps.txt",
     "carefront/feedback/templates/feedback/email/survey.html",
     "carefront/feedback/templates/feedback/email/survey.txt",
     "carefront/sla/acknowledgement_text.py",
     "carefront/web/public_forms.py",
+    "carefront/web/views/nps_public.py",
     "carefront/web/views/rating.py",
     "carefront/web/templates/web/includes/form_errors.html",
+    "carefront/web/templates/web/nps.html",
+    "carefront/web/templates/web/nps_error.html",
+    "carefront/web/templates/web/nps_thanks.html",
     "carefront/web/templates/web/public_base.html",
     "carefront/web/templates/web/rate.html",
     "carefront/web/templates/web/rate_error.html",
     "carefront/web/templates/web/rate_thanks.html",
+    "carefront/web/templates/web/survey_unsubscribe.html",
 ]
 TOOLS = ("xgettext", "msgmerge", "msguniq", "msgattrib", "msgcmp", "msgfmt")
 
