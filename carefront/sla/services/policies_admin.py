@@ -22,7 +22,7 @@ TAG_MAX_LENGTH = 64
 TARGET_FIELDS = ("first_reply", "next_reply", "resolution")
 
 _DURATION_PART = re.compile(
-    r"(\d+)\s*(d|days?|h|hours?|hrs?|m|mins?|minutes?)?(?=\s|$|\d)", re.IGNORECASE
+    r"(\d+)\s*(d|days?|h|hours?|hrs?|m|mins?|minutes?)?(?=[\s,]|$|\d)", re.IGNORECASE
 )
 _UNIT_MINUTES = {"d": 24 * 60, "h": 60, "m": 1}
 
