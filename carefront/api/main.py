@@ -13,6 +13,7 @@ from .endpoints import (
     ratings,
     saved_replies,
     search,
+    sla_policies,
     tags,
     teams,
     webhooks,
@@ -48,3 +49,4 @@ api.add_router("", saved_replies.router)
 api.add_router("", search.router)
 api.add_router("", attachments.router)
 api.add_router("", ratings.router)
+api.add_router("", sla_policies.router)

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.db.models.signals import post_delete, post_save
 
+from carefront.accounts.services.permissions import require_admin
 from carefront.core.generations import Generation
 from carefront.sla.business_time import Closure, NeverOpen, Schedule, is_open, next_open
 from carefront.sla.models import (
@@ -139,8 +140,10 @@ def business_hours_state(
 TARGETS_SHOWN = 12
 
 
-def sla_policy_list() -> list[SlaPolicy]:
-    """Every policy in the order they are tried, with their inboxes, teams and tags (4 queries)."""
+def sla_policy_list(*, actor) -> list[SlaPolicy]:
+    """Every policy in the order they are tried, with their inboxes, teams and tags (4 queries).
+    Admins only. Not paged: policies are few, and their order is the point."""
+    require_admin(actor)
     return list(
         SlaPolicy.objects.select_related("reassign_team")
         .prefetch_related("inboxes", "teams", "tags")

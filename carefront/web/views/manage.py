@@ -458,7 +458,7 @@ def calendar_remove(request: HttpRequest, calendar_id: int) -> HttpResponse:
 
 @admin_view
 def sla_policy_index(request: HttpRequest) -> HttpResponse:
-    policies = sla_policy_list()
+    policies = sla_policy_list(actor=request.user)
     rows = [
         {
             "policy": policy,
