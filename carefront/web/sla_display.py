@@ -54,9 +54,10 @@ def state_of(due_at: dt.datetime, at_risk_at: dt.datetime | None, now: dt.dateti
 
 def countdown_text(state: str, due_at: dt.datetime, now: dt.datetime) -> str:
     if state == BREACHED:
-        return _("breached %(duration)s ago") % {
-            "duration": duration_text((now - due_at).total_seconds())
-        }
+        late = (now - due_at).total_seconds()
+        if late < 60:
+            return _("breached just now")
+        return _("breached %(duration)s ago") % {"duration": duration_text(late)}
     left = duration_text((due_at - now).total_seconds(), round_up=True)
     if state == AT_RISK:
         return _("at risk: %(duration)s") % {"duration": left}
@@ -133,13 +134,15 @@ def sla_texts(*, element: str = "span") -> SafeString:
     (so a countdown is right on a machine whose clock is off). `element`: "li" inside a list."""
     return format_html(
         '<{element} hidden data-sla-texts data-now="{now}" data-due="{due}" data-risk="{risk}"'
-        ' data-breached="{breached}" data-m="{m}" data-hm="{hm}" data-h="{h}" data-dh="{dh}"'
+        ' data-breached="{breached}" data-breached-now="{breached_now}"'
+        ' data-m="{m}" data-hm="{hm}" data-h="{h}" data-dh="{dh}"'
         ' data-d="{d}" data-icons="{icons}"></{element}>',
         element="li" if element == "li" else "span",
         now=timezone.now().isoformat(),
         due=_("due in %(duration)s"),
         risk=_("at risk: %(duration)s"),
         breached=_("breached %(duration)s ago"),
+        breached_now=_("breached just now"),
         m=_("%(minutes)s m"),
         hm=_("%(hours)s h %(minutes)s m"),
         h=_("%(hours)s h"),
@@ -195,7 +198,7 @@ def target_lines(targets, *, now: dt.datetime | None = None) -> list[TargetLine]
             html = format_html(
                 '<span class="sla sla-{}"><span class="sla-icon" aria-hidden="true">{}</span> '
                 "{}</span>",
-                "breached" if breached else "met",
+                "late" if breached else "met",
                 icon,
                 outcome_text(target),
             )

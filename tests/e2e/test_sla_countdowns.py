@@ -51,7 +51,7 @@ def _row(page, subject: str):
 
 
 def test_a_countdown_turns_at_risk_without_a_reload_and_the_inbox_sorts_by_due_time(
-    live_server, watched_page, rows
+    live_server, watched_page, rows, screenshot_dir
 ):
     _due(rows["Due in hours"], due=dt.timedelta(hours=3), risk=dt.timedelta(hours=2))
     _due(rows["Already late"], due=dt.timedelta(minutes=-12), risk=dt.timedelta(minutes=-40))
@@ -83,6 +83,7 @@ def test_a_countdown_turns_at_risk_without_a_reload_and_the_inbox_sorts_by_due_t
     )
     # The countdowns of the new list run too.
     expect(_row(page, "Turning at risk").locator(".sla")).to_have_class(re.compile(r"sla-at-risk"))
+    page.screenshot(path=screenshot_dir / "sla-inbox-due.png", full_page=True)
 
     # Only what is breached.
     page.get_by_label("SLA", exact=True).focus()
@@ -91,7 +92,9 @@ def test_a_countdown_turns_at_risk_without_a_reload_and_the_inbox_sorts_by_due_t
     assert page_problems(page) == []
 
 
-def test_the_conversation_panel_counts_down_and_states_outcomes(live_server, watched_page, rows):
+def test_the_conversation_panel_counts_down_and_states_outcomes(
+    live_server, watched_page, rows, screenshot_dir
+):
     conversation = rows["Turning at risk"]
     now = timezone.now()
     SlaTarget.objects.create(
@@ -125,5 +128,6 @@ def test_the_conversation_panel_counts_down_and_states_outcomes(live_server, wat
     expect(running).to_contain_text("Next reply: ")
     expect(running).to_have_class(re.compile(r"sla-at-risk"), timeout=15_000)
     expect(running).to_have_class(re.compile(r"sla-breached"), timeout=15_000)
-    expect(running).to_contain_text("breached 0 m ago")
+    expect(running).to_contain_text("breached just now")
+    page.screenshot(path=screenshot_dir / "sla-conversation-panel.png", full_page=True)
     assert page_problems(page) == []

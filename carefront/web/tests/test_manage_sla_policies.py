@@ -84,30 +84,35 @@ def test_admin_creates_a_policy_with_every_kind_of_condition(admin_client, inbox
     assert f"reassign to {team.name} when at risk" in listing
 
 
-def test_the_edit_form_shows_what_was_saved_and_saves_it_back_unchanged(admin_client, team):
-    admin_client.post(
-        NEW_URL, _form(tags="vip", reassign_team=str(team.pk), reassign_when="breached")
+def test_the_edit_form_shows_what_was_saved_and_saves_it_back_unchanged(admin_client, team, inbox):
+    saved = _form(
+        tags="vip",
+        inboxes=[inbox.pk],
+        priorities=[str(Priority.URGENT)],
+        channels=["api"],
+        requester="internal",
+        reassign_team=str(team.pk),
+        reassign_when="breached",
     )
+    admin_client.post(NEW_URL, saved)
     policy = SlaPolicy.objects.get()
     page = admin_client.get(reverse("web:manage_sla_policy", args=[policy.pk])).content.decode()
     assert 'value="2h 30m"' in page
     assert 'value="15m"' in page
     assert 'value="vip"' in page
+    assert f'value="{Priority.URGENT}" id="id_priorities_0" checked' in page
+    assert 'value="internal" id="id_requester_1" checked' in page
     before = SlaPolicy.objects.values().get()
+    # What the page shows, posted back as it is.
     response = admin_client.post(
         reverse("web:manage_sla_policy", args=[policy.pk]),
-        _form(
-            tags="vip",
-            reassign_team=str(team.pk),
-            reassign_when="breached",
-            at_risk_minutes="15m",
-            next_reply_minutes="2h 30m",
-        ),
+        {**saved, "at_risk_minutes": "15m", "next_reply_minutes": "2h 30m"},
     )
     assert response.status_code == 302
     after = SlaPolicy.objects.values().get()
     before.pop("updated_at"), after.pop("updated_at")
     assert after == before
+    assert list(policy.inboxes.all()) == [inbox]
 
 
 @pytest.mark.parametrize(

@@ -226,3 +226,18 @@ def test_a_conversation_without_targets_has_no_sla_panel(agent_client, conversat
     html = agent_client.get(reverse("web:conversation", args=[conversation.pk])).content.decode()
     assert "data-sla-panel" not in html
     assert "data-sla-texts" not in html
+
+
+def test_countdown_words_at_the_edges():
+    from carefront.web.sla_display import AT_RISK, BREACHED, OK, countdown_text, state_of
+
+    now = timezone.now()
+    due = now + dt.timedelta(seconds=30)
+    with translation.override("en"):
+        # Time left is rounded up: never "0 m" while time remains.
+        assert countdown_text(state_of(due, None, now), due, now) == "due in 1 m"
+        assert state_of(due, now, now) == AT_RISK
+        assert state_of(now, now - dt.timedelta(minutes=5), now) == BREACHED
+        assert state_of(due, due, now) == OK
+        assert countdown_text(BREACHED, now - dt.timedelta(seconds=59), now) == "breached just now"
+        assert countdown_text(BREACHED, now - dt.timedelta(hours=26), now) == "breached 1 d 2 h ago"

@@ -245,7 +245,10 @@
       var state, text;
       if (now >= due) {
         state = 2;
-        text = slaFormat(texts, "breached", { duration: slaDuration(texts, (now - due) / 1000, false) });
+        text = now - due < 60000 ? texts.getAttribute("data-breached-now")
+          : slaFormat(texts, "breached", { duration: slaDuration(texts, (now - due) / 1000, false) });
+        // "just now" turns into "breached 1 m ago" at the minute.
+        if (now - due < 60000) next = Math.min(next, due + 60000);
       } else {
         var left = slaDuration(texts, (due - now) / 1000, true);
         state = !isNaN(risk) && now >= risk ? 1 : 0;
