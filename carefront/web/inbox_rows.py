@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from carefront.conversations.models import Conversation, Priority, Status
 from carefront.conversations.search import highlight_spans
-from carefront.web.sla_display import Labels, conversation_countdown
+from carefront.web.sla_display import Words, conversation_countdown
 from carefront.web.templatetags.carefront_web import (
     local_datetime_text,
     time_element,
@@ -71,7 +71,7 @@ def conversation_rows(
         for p in (Priority.HIGH, Priority.URGENT)
     }
     now = timezone.now()
-    sla_labels = Labels.make()
+    sla_words = Words.make()
     rows = []
     for c in conversations:
         if c.waiting_since:
@@ -114,7 +114,7 @@ def conversation_rows(
                 status=c.status,
                 status_label=labels.get(c.status, c.status),
                 bulk=bulk if c.is_bulk else "",
-                sla=conversation_countdown(c, now=now, labels=sla_labels),
+                sla=conversation_countdown(c, now=now, labels=sla_words),
                 when=when,
                 assignee=c.assignee.name if c.assignee_id and c.assignee else unassigned,
                 inbox=c.inbox.name,

@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from carefront.conversations.models import Status
@@ -26,22 +26,59 @@ PAUSED_STATUSES = (Status.PENDING, Status.SNOOZED)
 ICONS = {OK: "◷", AT_RISK: "▲", BREACHED: "■", PAUSED: "❚❚"}
 
 
-def duration_text(seconds: float, *, round_up: bool = False) -> str:
+@dataclass(frozen=True)
+class Words:
+    """Every word a countdown uses, translated once per page (a row is hot: 25 per inbox
+    page), and given to app.js once (`sla_texts`)."""
+
+    m: str
+    hm: str
+    h: str
+    dh: str
+    d: str
+    due: str
+    risk: str
+    breached: str
+    breached_now: str
+    due_title: str
+    paused: str
+    paused_title: str
+
+    @classmethod
+    def make(cls) -> "Words":
+        return cls(
+            m=_("%(minutes)s m"),
+            hm=_("%(hours)s h %(minutes)s m"),
+            h=_("%(hours)s h"),
+            dh=_("%(days)s d %(hours)s h"),
+            d=_("%(days)s d"),
+            due=_("due in %(duration)s"),
+            risk=_("at risk: %(duration)s"),
+            breached=_("breached %(duration)s ago"),
+            breached_now=_("breached just now"),
+            due_title=_("SLA due %(when)s"),
+            paused=_("SLA paused"),
+            paused_title=_("The SLA clock waits while the conversation is pending or snoozed."),
+        )
+
+
+def duration_text(seconds: float, *, round_up: bool = False, words: Words | None = None) -> str:
     """ "25 m", "1 h 12 m", "3 h", "2 d 4 h": the two largest units, in minutes at least.
     `round_up` for time left (a countdown never says 0 m while time remains)."""
+    words = words or Words.make()
     minutes = math.ceil(seconds / 60) if round_up else int(seconds // 60)
     minutes = max(minutes, 0)
     if minutes < 60:
-        return _("%(minutes)s m") % {"minutes": minutes}
+        return words.m % {"minutes": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
         if minutes:
-            return _("%(hours)s h %(minutes)s m") % {"hours": hours, "minutes": minutes}
-        return _("%(hours)s h") % {"hours": hours}
+            return words.hm % {"hours": hours, "minutes": minutes}
+        return words.h % {"hours": hours}
     days, hours = divmod(hours, 24)
     if hours:
-        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
-    return _("%(days)s d") % {"days": days}
+        return words.dh % {"days": days, "hours": hours}
+    return words.d % {"days": days}
 
 
 def state_of(due_at: dt.datetime, at_risk_at: dt.datetime | None, now: dt.datetime) -> str:
@@ -52,33 +89,17 @@ def state_of(due_at: dt.datetime, at_risk_at: dt.datetime | None, now: dt.dateti
     return OK
 
 
-def countdown_text(state: str, due_at: dt.datetime, now: dt.datetime) -> str:
+def countdown_text(
+    state: str, due_at: dt.datetime, now: dt.datetime, words: Words | None = None
+) -> str:
+    words = words or Words.make()
     if state == BREACHED:
         late = (now - due_at).total_seconds()
         if late < 60:
-            return _("breached just now")
-        return _("breached %(duration)s ago") % {"duration": duration_text(late)}
-    left = duration_text((due_at - now).total_seconds(), round_up=True)
-    if state == AT_RISK:
-        return _("at risk: %(duration)s") % {"duration": left}
-    return _("due in %(duration)s") % {"duration": left}
-
-
-@dataclass(frozen=True)
-class Labels:
-    """What every countdown on a page shares, translated once per page."""
-
-    due_title: str
-    paused: str
-    paused_title: str
-
-    @classmethod
-    def make(cls) -> "Labels":
-        return cls(
-            due_title=_("SLA due %(when)s"),
-            paused=_("SLA paused"),
-            paused_title=_("The SLA clock waits while the conversation is pending or snoozed."),
-        )
+            return words.breached_now
+        return words.breached % {"duration": duration_text(late, words=words)}
+    left = duration_text((due_at - now).total_seconds(), round_up=True, words=words)
+    return (words.risk if state == AT_RISK else words.due) % {"duration": left}
 
 
 def countdown(
@@ -87,38 +108,34 @@ def countdown(
     *,
     now: dt.datetime,
     paused: bool = False,
-    labels: Labels | None = None,
+    labels: Words | None = None,
     prefix: str = "",
 ) -> SafeString | str:
-    """One countdown element, or "" when no due time runs."""
+    """One countdown element, or "" when no due time runs. Written with plain string
+    formatting (each text escaped) rather than format_html: it is on every inbox row."""
     if due_at is None:
         return ""
-    labels = labels or Labels.make()
+    words = labels or Words.make()
     if paused:
-        return format_html(
-            '<span class="sla sla-paused" title="{}"><span class="sla-icon" aria-hidden="true">'
-            '{}</span> <span class="sla-text">{}{}</span></span>',
-            labels.paused_title,
-            ICONS[PAUSED],
-            prefix,
-            labels.paused,
+        # Every text is escaped here.
+        return mark_safe(
+            f'<span class="sla sla-paused" title="{escape(words.paused_title)}">'
+            f'<span class="sla-icon" aria-hidden="true">{ICONS[PAUSED]}</span> '
+            f'<span class="sla-text">{escape(prefix)}{escape(words.paused)}</span></span>'
         )
     state = state_of(due_at, at_risk_at, now)
-    return format_html(
-        '<span class="sla sla-{state}" data-sla-due="{due}"{risk} title="{title}">'
-        '<span class="sla-icon" aria-hidden="true">{icon}</span> '
-        '<span class="sla-text">{prefix}<span data-sla-text>{text}</span></span></span>',
-        state=state.replace("_", "-"),
-        due=due_at.isoformat(),
-        risk=format_html(' data-sla-risk="{}"', at_risk_at.isoformat()) if at_risk_at else "",
-        title=labels.due_title % {"when": local_datetime_text(due_at)},
-        icon=ICONS[state],
-        prefix=prefix,
-        text=countdown_text(state, due_at, now),
+    risk = f' data-sla-risk="{at_risk_at.isoformat()}"' if at_risk_at else ""
+    title = escape(words.due_title % {"when": local_datetime_text(due_at)})
+    text = escape(countdown_text(state, due_at, now, words))
+    # Every text is escaped here; the instants are ISO strings.
+    return mark_safe(
+        f'<span class="sla sla-{state.replace("_", "-")}" data-sla-due="{due_at.isoformat()}"'
+        f'{risk} title="{title}"><span class="sla-icon" aria-hidden="true">{ICONS[state]}</span> '
+        f'<span class="sla-text">{escape(prefix)}<span data-sla-text>{text}</span></span></span>'
     )
 
 
-def conversation_countdown(conversation, *, now=None, labels: Labels | None = None):
+def conversation_countdown(conversation, *, now=None, labels: Words | None = None):
     """The next due target of a conversation, from its SLA summary fields only."""
     return countdown(
         conversation.sla_due_at,
@@ -132,6 +149,7 @@ def conversation_countdown(conversation, *, now=None, labels: Labels | None = No
 def sla_texts(*, element: str = "span") -> SafeString:
     """The words app.js needs to re-render countdowns, once per page, and the server's clock
     (so a countdown is right on a machine whose clock is off). `element`: "li" inside a list."""
+    words = Words.make()
     return format_html(
         '<{element} hidden data-sla-texts data-now="{now}" data-due="{due}" data-risk="{risk}"'
         ' data-breached="{breached}" data-breached-now="{breached_now}"'
@@ -139,15 +157,15 @@ def sla_texts(*, element: str = "span") -> SafeString:
         ' data-d="{d}" data-icons="{icons}"></{element}>',
         element="li" if element == "li" else "span",
         now=timezone.now().isoformat(),
-        due=_("due in %(duration)s"),
-        risk=_("at risk: %(duration)s"),
-        breached=_("breached %(duration)s ago"),
-        breached_now=_("breached just now"),
-        m=_("%(minutes)s m"),
-        hm=_("%(hours)s h %(minutes)s m"),
-        h=_("%(hours)s h"),
-        dh=_("%(days)s d %(hours)s h"),
-        d=_("%(days)s d"),
+        due=words.due,
+        risk=words.risk,
+        breached=words.breached,
+        breached_now=words.breached_now,
+        m=words.m,
+        hm=words.hm,
+        h=words.h,
+        dh=words.dh,
+        d=words.d,
         icons="|".join((ICONS[OK], ICONS[AT_RISK], ICONS[BREACHED])),
     )
 
@@ -185,7 +203,7 @@ def target_lines(targets, *, now: dt.datetime | None = None) -> list[TargetLine]
     """The SLA panel of a conversation: running targets as countdowns, paused ones with the time
     left, finished ones with the time they took."""
     now = now or timezone.now()
-    labels = Labels.make()
+    labels = Words.make()
     lines = []
     for target in targets:
         label = _kind_label(target.kind)
