@@ -277,6 +277,10 @@
   startCountdowns();
   document.addEventListener("htmx:afterSettle", startCountdowns);
   window.addEventListener("pageshow", function (event) { if (event.persisted) renderCountdowns(); });
+  // Background tabs run timers late: a tab brought back is brought up to date at once.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") renderCountdowns();
+  });
 
   /* Touch screens have no keyboard shortcuts: placeholders that mention one say it plainly. */
   var touchOnly = window.matchMedia && window.matchMedia("(hover: none), (pointer: coarse)").matches;
