@@ -186,9 +186,14 @@ class Conversation(models.Model):
             ),
             models.Index(PRIORITY_DESC, WAITING_KEY, F("id"), name="conv_prio_idx"),
             # "Due soonest" (the next SLA due time, none last), and the "breached" / "at risk"
-            # filters, which are ranges on the same key: per folder, per inbox and over all.
+            # filters, which are ranges on the same key: per folder, per inbox, assignee and
+            # team (as the waiting order), and over all.
             models.Index(F("status"), DUE_KEY, F("id"), name="conv_status_due_idx"),
             models.Index(F("inbox"), F("status"), DUE_KEY, F("id"), name="conv_inbox_due_idx"),
+            models.Index(
+                F("assignee"), F("status"), DUE_KEY, F("id"), name="conv_assignee_due_idx"
+            ),
+            models.Index(F("team"), F("status"), DUE_KEY, F("id"), name="conv_team_due_idx"),
             models.Index(DUE_KEY, F("id"), name="conv_due_idx"),
             # The "bulk" filter: few rows among many, so an index of their own.
             models.Index(
