@@ -84,7 +84,7 @@ def web_rows(conversations: int, requests: int, reuse: bool) -> list[tuple[str, 
     for database, label in ((small, "1k"), (large, f"{conversations // 1000}k")):
         counts[label] = _run("web_pages.py", "queries", "--database", str(database))
     labels = list(counts)
-    for page in ("inbox", "inbox_priority", "conversation"):
+    for page in ("inbox", "inbox_priority", "inbox_due", "inbox_breached", "conversation"):
         statuses = [counts[label].get(f"{page}_status") for label in labels]
         for state, key in (("cold cache", f"{page}_cold_queries"), ("warm", f"{page}_queries")):
             values = [counts[label].get(key) for label in labels]
@@ -103,6 +103,8 @@ def web_rows(conversations: int, requests: int, reuse: bool) -> list[tuple[str, 
     for page, label in (
         ("inbox", "GET / (inbox, first page)"),
         ("inbox_priority", "GET /?sort=priority (highest priority first)"),
+        ("inbox_due", "GET /?sort=due (SLA countdowns, due soonest)"),
+        ("inbox_breached", "GET /?sla=breached (SLA breached, due order)"),
         ("conversation", "GET /c/<id>/"),
     ):
         rows.append(
@@ -122,6 +124,8 @@ def web_rows(conversations: int, requests: int, reuse: bool) -> list[tuple[str, 
     for page, label in (
         ("inbox", "GET /, no cache"),
         ("inbox_priority", "GET /?sort=priority, no cache"),
+        ("inbox_due", "GET /?sort=due, no cache"),
+        ("inbox_breached", "GET /?sla=breached, no cache"),
         ("conversation", "GET /c/<id>/, no cache"),
     ):
         rows.append(

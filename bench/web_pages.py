@@ -5,7 +5,9 @@
     .venv/bin/python bench/web_pages.py queries --database PATH
     .venv/bin/python bench/web_pages.py http --database PATH [--requests 200]
 
-`build` writes rows directly with bulk_create (fast; the demo goes through services instead).
+`build` writes rows directly with bulk_create (fast; the demo goes through services instead); open
+conversations get SLA due times (`sla_due_at`, `sla_at_risk_at`) as the SLA engine would write
+them, so the inbox shows countdowns and `?sort=due` / `?sla=breached` have work to do.
 `queries` renders the pages in-process under CaptureQueriesContext and prints the SQL counts.
 `http` starts uvicorn on 127.0.0.1 (a free port), logs in through the login form and times
 GET / and GET /c/<id>/. Each prints one JSON object on its last stdout line; bench/run.py runs
@@ -113,8 +115,11 @@ def build(database: Path, conversations: int, seed: int = 7) -> dict:
             for i in range(start, min(start + batch, conversations)):
                 last = now - dt.timedelta(minutes=rng.randrange(1, 60 * 24 * 90))
                 status = rng.choice(statuses)
+                due, at_risk = _sla_times(rng, now, status)
                 rows.append(
                     Conversation(
+                        sla_due_at=due,
+                        sla_at_risk_at=at_risk,
                         inbox=rng.choice(inboxes),
                         customer=rng.choice(customers),
                         subject=f"Question about order #{100000 + i}",
@@ -196,8 +201,40 @@ def build(database: Path, conversations: int, seed: int = 7) -> dict:
     }
 
 
+def _sla_times(rng: random.Random, now: dt.datetime, status: str):
+    """An open conversation's next SLA due time, as the engine would store it: most are due
+    within the next 8 hours (at risk 30 minutes before), about one in five is breached, and
+    a fifth have no running target (no policy, or met). Others: none (paused or finished)."""
+    if status != "open" or rng.random() < 0.2:
+        return None, None
+    due = now + dt.timedelta(minutes=rng.randrange(-120, 8 * 60))
+    return due, due - dt.timedelta(minutes=30)
+
+
+def _fill_sla_times(seed: int = 11) -> int:
+    """A database built before SLA due times existed gets them (once)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from carefront.conversations.models import Conversation, Status
+
+    if Conversation.objects.filter(sla_due_at__isnull=False).exists():
+        return 0
+    rng = random.Random(seed)
+    now = timezone.now()
+    changed = []
+    for pk in Conversation.objects.filter(status=Status.OPEN).values_list("pk", flat=True):
+        due, at_risk = _sla_times(rng, now, Status.OPEN)
+        if due is not None:
+            changed.append(Conversation(pk=pk, sla_due_at=due, sla_at_risk_at=at_risk))
+    with transaction.atomic():
+        Conversation.objects.bulk_update(changed, ["sla_due_at", "sla_at_risk_at"], batch_size=2000)
+    return len(changed)
+
+
 def migrate(database: Path) -> dict:
-    """Bring a reused database up to the current migrations, and re-ANALYZE if anything ran."""
+    """Bring a reused database up to the current migrations (and bench data added since, such
+    as SLA due times), and re-ANALYZE if anything changed."""
     setup_django(database)
     from django.core.management import call_command
     from django.db import connection
@@ -207,6 +244,8 @@ def migrate(database: Path) -> dict:
         MigrationExecutor(connection).loader.graph.leaf_nodes()
     )
     call_command("migrate", verbosity=0)
+    if _fill_sla_times():
+        pending = [*pending, "sla times"]
     if pending:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -242,7 +281,13 @@ def queries(database: Path) -> dict:
     client = Client()
     client.force_login(Agent.objects.get(email=BENCH_AGENT))
     target = _target_conversation()
-    pages = {"inbox": "/", "inbox_priority": "/?sort=priority", "conversation": f"/c/{target}/"}
+    pages = {
+        "inbox": "/",
+        "inbox_priority": "/?sort=priority",
+        "inbox_due": "/?sort=due",
+        "inbox_breached": "/?sla=breached",
+        "conversation": f"/c/{target}/",
+    }
     result = {"bench": "queries", "conversations": Conversation.objects.count()}
     for name, url in pages.items():
         # Cold: nothing cached (rendered messages, sessions, the lists of teams, agents...).
@@ -390,21 +435,32 @@ def http_bench(database: Path, requests: int, warmup: int = 10, no_cache: bool =
             "target_conversation": target,
             "no_cache": no_cache,
         }
-        pages = {"inbox": "/", "inbox_priority": "/?sort=priority", "conversation": f"/c/{target}/"}
-        for name, path in pages.items():
-            timings = []
-            for i in range(warmup + requests):
+        pages = {
+            "inbox": "/",
+            "inbox_priority": "/?sort=priority",
+            "inbox_due": "/?sort=due",
+            "inbox_breached": "/?sla=breached",
+            "conversation": f"/c/{target}/",
+        }
+        # Round-robin: on a shared machine, load comes and goes; every page then sees the same
+        # share of it, so the pages' figures compare.
+        timings: dict[str, list[float]] = {name: [] for name in pages}
+        sizes: dict[str, int] = {}
+        for i in range(warmup + requests):
+            for name, path in pages.items():
                 t0 = time.perf_counter()
                 status, body, _ = browser.request("GET", path)
                 elapsed = (time.perf_counter() - t0) * 1000
                 if status != 200:
                     raise RuntimeError(f"GET {path} answered {status}")
                 if i >= warmup:
-                    timings.append(elapsed)
-            result[f"{name}_p50_ms"] = round(statistics.median(timings), 1)
-            result[f"{name}_p95_ms"] = round(_percentile(timings, 95), 1)
-            result[f"{name}_max_ms"] = round(max(timings), 1)
-            result[f"{name}_bytes"] = len(body.encode())
+                    timings[name].append(elapsed)
+                sizes[name] = len(body.encode())
+        for name, samples in timings.items():
+            result[f"{name}_p50_ms"] = round(statistics.median(samples), 1)
+            result[f"{name}_p95_ms"] = round(_percentile(samples, 95), 1)
+            result[f"{name}_max_ms"] = round(max(samples), 1)
+            result[f"{name}_bytes"] = sizes[name]
         return result
     finally:
         stop_server(server)

@@ -15,6 +15,7 @@ from .endpoints import (
     ratings,
     saved_replies,
     search,
+    sla_policies,
     tags,
     teams,
     webhooks,
@@ -52,3 +53,4 @@ api.add_router("", attachments.router)
 api.add_router("", ratings.router)
 api.add_router("", notifications.router)
 api.add_router("", nps.router)
+api.add_router("", sla_policies.router)

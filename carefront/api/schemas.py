@@ -10,7 +10,8 @@ from pydantic import AfterValidator, AwareDatetime
 StatusName = Literal["open", "pending", "snoozed", "solved", "closed"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
 FolderName = Literal["mine", "unassigned", "open", "pending", "solved", "all"]
-SortName = Literal["waiting", "newest", "oldest", "updated", "priority"]
+SortName = Literal["waiting", "newest", "oldest", "updated", "priority", "due"]
+SlaStateName = Literal["breached", "at_risk"]
 
 MAX_PAGE_SIZE = 100
 # Ids are positive 64-bit integers: a bigger one is refused (422), not sent to the database.
@@ -126,6 +127,13 @@ class ConversationOut(Schema):
         description="Started by list or bulk mail: shown, but never answered automatically."
     )
     waiting_since: dt.datetime | None
+    sla_due_at: dt.datetime | None = Field(
+        description="When the next SLA target runs out (the earliest of the running ones); "
+        "`null` when none runs (no policy applies, all met, or paused while pending)."
+    )
+    sla_at_risk_at: dt.datetime | None = Field(
+        description="When that target turns at risk (the policy's warning before `sla_due_at`)."
+    )
     last_message_at: dt.datetime
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -158,11 +166,17 @@ class ConversationFilterIn(Schema):
         None,
         description="Only conversations changed at or after this time (ISO 8601, with offset).",
     )
+    sla: SlaStateName | None = Field(
+        None,
+        description="`breached`: the next SLA due time has passed; `at_risk`: at risk and not "
+        "yet breached.",
+    )
     sort: SortName = Field(
         "waiting",
         description="`waiting` (longest waiting first), `newest` / `oldest` (last message), "
         "`updated` (most recently changed first), `priority` (highest priority first, then "
-        "longest waiting). A cursor only works with the sort it came from.",
+        "longest waiting), `due` (the next SLA due time soonest first, breached ones first, "
+        "conversations without one last). A cursor only works with the sort it came from.",
     )
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(25, ge=1, le=MAX_PAGE_SIZE)

@@ -4,7 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Expression, F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +15,34 @@ from carefront.inboxes.models import Inbox, RawInbound
 SUBJECT_MAX_LENGTH = 255
 # "Waiting longest" order: since when the customer waits, else the last activity.
 WAITING_KEY = Coalesce("waiting_since", "last_message_at")
+
+
+class FarFuture(Expression):
+    """A constant instant after any real due time, written into the SQL as a literal: SQLite
+    uses an index on an expression only when the query repeats it exactly, and a bound
+    parameter is not the literal the index was built with."""
+
+    output_field = models.DateTimeField()
+    LITERAL = "'9999-12-31 00:00:00'"
+
+    def as_sql(self, compiler, connection):
+        return self.LITERAL, []
+
+    def as_postgresql(self, compiler, connection):
+        return "'9999-12-31 00:00:00+00'::timestamptz", []
+
+    def __repr__(self) -> str:
+        return "FarFuture()"
+
+    def __eq__(self, other):
+        return isinstance(other, FarFuture)
+
+    def __hash__(self):
+        return hash(FarFuture)
+
+
+# "Due soonest" order: the next SLA due time; conversations without one (no target runs) last.
+DUE_KEY = Coalesce("sla_due_at", FarFuture())
 
 
 def new_reply_token() -> str:
@@ -157,6 +185,16 @@ class Conversation(models.Model):
                 name="conv_inbox_prio_idx",
             ),
             models.Index(PRIORITY_DESC, WAITING_KEY, F("id"), name="conv_prio_idx"),
+            # "Due soonest" (the next SLA due time, none last), and the "breached" / "at risk"
+            # filters, which are ranges on the same key: per folder, per inbox, assignee and
+            # team (as the waiting order), and over all.
+            models.Index(F("status"), DUE_KEY, F("id"), name="conv_status_due_idx"),
+            models.Index(F("inbox"), F("status"), DUE_KEY, F("id"), name="conv_inbox_due_idx"),
+            models.Index(
+                F("assignee"), F("status"), DUE_KEY, F("id"), name="conv_assignee_due_idx"
+            ),
+            models.Index(F("team"), F("status"), DUE_KEY, F("id"), name="conv_team_due_idx"),
+            models.Index(DUE_KEY, F("id"), name="conv_due_idx"),
             # The "bulk" filter: few rows among many, so an index of their own.
             models.Index(
                 F("status"), WAITING_KEY, F("id"), condition=Q(is_bulk=True), name="conv_bulk_idx"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
@@ -18,6 +19,7 @@ from carefront.customers.models import Customer
 from carefront.inboxes.models import Inbox
 
 from .models import (
+    DUE_KEY,
     WAITING_KEY,
     Attachment,
     Conversation,
@@ -113,10 +115,20 @@ class Sort:
     OLDEST = "oldest"
     UPDATED = "updated"  # most recently changed first (any change: message, status, tags...)
     PRIORITY = "priority"  # highest priority first, then longest waiting
+    DUE = "due"  # the next SLA due time soonest first (breached first), those without one last
     # Search results only: the order of `ConversationFilters.ids` (best match first).
     RELEVANCE = "relevance"
 
-    choices = [WAITING, NEWEST, OLDEST, UPDATED, PRIORITY]
+    choices = [WAITING, NEWEST, OLDEST, UPDATED, PRIORITY, DUE]
+
+
+class SlaState:
+    """The `sla` filter, from the conversation's SLA summary (`sla_due_at`, `sla_at_risk_at`)."""
+
+    BREACHED = "breached"  # the next due time has passed
+    AT_RISK = "at_risk"  # at risk, not yet breached
+
+    choices = [BREACHED, AT_RISK]
 
 
 # A filter value for `assignee_id`: conversations nobody is assigned to.
@@ -136,6 +148,7 @@ class ConversationFilters:
     is_bulk: bool | None = None  # True: only list/bulk mail; False: without it
     created_since: dt.datetime | None = None
     updated_since: dt.datetime | None = None
+    sla: str | None = None  # a SlaState
     sort: str = Sort.WAITING
     ids: list[int] | None = None  # from a search
     extra: dict = field(default_factory=dict)
@@ -350,6 +363,8 @@ def conversation_list(
         qs = qs.filter(created_at__gte=filters.created_since)
     if filters.updated_since:
         qs = qs.filter(updated_at__gte=filters.updated_since)
+    if filters.sla:
+        qs = _sla_filter(qs, filters.sla)
     if filters.ids is not None:
         qs = qs.filter(pk__in=filters.ids)
         if filters.sort == Sort.RELEVANCE:
@@ -362,6 +377,8 @@ def conversation_list(
         sort_expr, descending = F("last_message_at"), False
     elif sort == Sort.UPDATED:
         sort_expr, descending = F("updated_at"), True
+    elif sort == Sort.DUE:
+        sort_expr, descending = DUE_KEY, False
     else:  # waiting, and priority's second key
         sort_expr, descending = WAITING_KEY, False
     qs = qs.alias(sort_value=sort_expr)
@@ -403,6 +420,19 @@ def conversation_list(
     if filters.ids is not None and not cursor:
         total = len(rows) if next_cursor is None else qs.order_by().count()
     return Page(items=rows, next_cursor=next_cursor, total=total)
+
+
+def _sla_filter(qs: QuerySet[Conversation], state: str) -> QuerySet[Conversation]:
+    """Breached: due at or before now; at risk: at risk now and due after now. Both are written
+    as ranges on the "due soonest" key (null due times sort last, so never match), which its
+    indexes serve."""
+    now = timezone.now()
+    qs = qs.alias(sla_due_key=DUE_KEY)
+    if state == SlaState.BREACHED:
+        return qs.filter(sla_due_key__lte=now)
+    if state == SlaState.AT_RISK:
+        return qs.filter(sla_due_key__gt=now, sla_due_at__isnull=False, sla_at_risk_at__lte=now)
+    raise InvalidInput(_("Filter SLA by breached or at_risk."))
 
 
 def _decode_position(cursor: str) -> int:

@@ -9,15 +9,20 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from carefront.accounts.services.permissions import require_admin
 from carefront.core.generations import Generation
 from carefront.sla.business_time import Closure, NeverOpen, Schedule, is_open, next_open
 from carefront.sla.models import (
+    ACTIVE_STATES,
     Acknowledgement,
     AcknowledgementOutcome,
     BusinessCalendar,
     CalendarClosure,
     InboxCalendar,
     OpeningInterval,
+    SlaPolicy,
+    SlaTarget,
+    TargetState,
     TeamCalendar,
 )
 
@@ -170,3 +175,47 @@ def acknowledgement_kept_rates(
         .order_by()
     )
     return {row["inbox_id"]: KeptRate(kept=row["kept"], judged=row["judged"]) for row in rows}
+
+
+# --- SLA policies and targets --------------------------------------------------------------
+
+# The targets shown on a conversation: the running ones and the latest outcomes.
+TARGETS_SHOWN = 12
+
+
+def sla_policy_list(*, actor) -> list[SlaPolicy]:
+    """Every policy in the order they are tried, with their inboxes, teams and tags (4 queries).
+    Admins only. Not paged: policies are few, and their order is the point."""
+    require_admin(actor)
+    return list(
+        SlaPolicy.objects.select_related("reassign_team")
+        .prefetch_related("inboxes", "teams", "tags")
+        .order_by("position", "id")
+    )
+
+
+def conversation_sla_targets(*, conversation) -> list[SlaTarget]:
+    """The conversation's SLA targets for its page: active ones first, then the latest outcomes
+    (met or breached), newest first; cancelled ones are left out. One query."""
+    targets = list(
+        SlaTarget.objects.filter(conversation_id=conversation.pk)
+        .exclude(state=TargetState.CANCELLED)
+        .select_related("policy")
+        .only(
+            "kind",
+            "basis",
+            "target_seconds",
+            "state",
+            "started_at",
+            "spent_seconds",
+            "due_at",
+            "at_risk_at",
+            "met_at",
+            "elapsed_seconds",
+            "breached_at",
+            "created_at",
+            "policy__name",
+        )
+        .order_by("-created_at", "-id")[:TARGETS_SHOWN]
+    )
+    return sorted(targets, key=lambda t: t.state not in ACTIVE_STATES)

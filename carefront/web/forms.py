@@ -7,13 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Agent, Role, Team
 from carefront.conversations.models import PRIORITY_BY_NAME, Priority, Status
-from carefront.conversations.selectors import UNASSIGNED, Folder, Sort
+from carefront.conversations.selectors import UNASSIGNED, Folder, SlaState, Sort
 from carefront.core.i18n import language_choices
 from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, MAX_RATING_DELAY_MINUTES
 from carefront.webhooks.catalogue import event_type_choices
 
 # Forms and URLs speak the priority's name (?priority=urgent), highest first as in menus.
 PRIORITY_CHOICES = [(name, p.label) for name, p in reversed(PRIORITY_BY_NAME.items())]
+SLA_FILTER_CHOICES = [(SlaState.BREACHED, _("Breached")), (SlaState.AT_RISK, _("At risk"))]
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -56,7 +57,13 @@ class InboxFilterForm(forms.Form):
             (Sort.OLDEST, _("Oldest")),
             (Sort.UPDATED, _("Recently updated")),
             (Sort.PRIORITY, _("Highest priority first")),
+            (Sort.DUE, _("Due soonest (SLA)")),
         ],
+    )
+    sla = forms.ChoiceField(
+        label=_("SLA"),
+        required=False,
+        choices=[("", _("Any")), *SLA_FILTER_CHOICES],
     )
     cursor = forms.CharField(required=False, max_length=500)
 

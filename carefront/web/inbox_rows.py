@@ -10,12 +10,14 @@ import re
 from collections.abc import Callable, Iterable
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from carefront.conversations.models import Conversation, Priority, Status
 from carefront.conversations.search import highlight_spans
+from carefront.web.sla_display import Words, conversation_countdown
 from carefront.web.templatetags.carefront_web import (
     local_datetime_text,
     time_element,
@@ -68,6 +70,8 @@ def conversation_rows(
         )
         for p in (Priority.HIGH, Priority.URGENT)
     }
+    now = timezone.now()
+    sla_words = Words.make()
     rows = []
     for c in conversations:
         if c.waiting_since:
@@ -94,6 +98,7 @@ def conversation_rows(
                 "{priority}"
                 '<span class="badge badge-{status}">{status_label}</span>'
                 "{bulk}"
+                "{sla}"
                 "{when}"
                 '<span class="row-assignee">{assignee}</span>'
                 '<span class="row-inbox muted">{inbox}</span>'
@@ -109,6 +114,7 @@ def conversation_rows(
                 status=c.status,
                 status_label=labels.get(c.status, c.status),
                 bulk=bulk if c.is_bulk else "",
+                sla=conversation_countdown(c, now=now, labels=sla_words),
                 when=when,
                 assignee=c.assignee.name if c.assignee_id and c.assignee else unassigned,
                 inbox=c.inbox.name,

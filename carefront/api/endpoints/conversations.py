@@ -111,6 +111,7 @@ def list_conversations(request: HttpRequest, filters: Query[ConversationFilterIn
             is_bulk=filters.is_bulk,
             created_since=filters.created_since,
             updated_since=filters.updated_since,
+            sla=filters.sla,
             sort=filters.sort,
         ),
         cursor=filters.cursor,

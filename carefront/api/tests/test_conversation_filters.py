@@ -212,3 +212,34 @@ def test_messages_filter_by_direction(api, conversation, agent):
     incoming = api.get(url, {"direction": "incoming"}).json()["items"]
     assert [m["direction"] for m in incoming] == ["incoming"]
     assert api.get(url, {"direction": "sideways"}).status_code == 422
+
+
+def test_due_sort_and_sla_filters(api, inbox):
+    from carefront.conversations.services import conversation_set_sla_due
+
+    now = timezone.now()
+    later, soon, late, none = (conversation_for(inbox) for _ in range(4))
+    for conversation, due, risk in (
+        (later, 180, 120),
+        (soon, 5, -5),
+        (late, -1, -20),
+    ):
+        conversation_set_sla_due(
+            conversation_id=conversation.pk,
+            due_at=now + dt.timedelta(minutes=due),
+            at_risk_at=now + dt.timedelta(minutes=risk),
+        )
+    assert ids(api, sort="due") == [late.pk, soon.pk, later.pk, none.pk]
+    assert ids(api, sort="due", sla="breached") == [late.pk]
+    assert ids(api, sla="at_risk") == [soon.pk]
+    assert api.get(URL, {"sla": "late"}).status_code == 422
+    # Paged with a cursor of its own sort.
+    first = api.get(URL, {"sort": "due", "limit": 2}).json()
+    assert [i["id"] for i in first["items"]] == [late.pk, soon.pk]
+    rest = api.get(URL, {"sort": "due", "limit": 2, "cursor": first["next_cursor"]}).json()
+    assert [i["id"] for i in rest["items"]] == [later.pk, none.pk]
+    assert api.get(URL, {"sort": "waiting", "cursor": first["next_cursor"]}).status_code == 400
+    # Each conversation says its due times.
+    item = next(i for i in first["items"] if i["id"] == soon.pk)
+    assert item["sla_due_at"] is not None and item["sla_at_risk_at"] is not None
+    assert next(i for i in rest["items"] if i["id"] == none.pk)["sla_due_at"] is None

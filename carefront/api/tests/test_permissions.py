@@ -18,6 +18,8 @@ from carefront.conversations.tests.factories import receive
 from carefront.customers.models import Customer, CustomerIdentity
 from carefront.feedback.models import Rating
 from carefront.notifications.models import Notification
+from carefront.sla.models import SlaPolicy
+from carefront.sla.services.policies_admin import sla_policy_create
 
 pytestmark = pytest.mark.django_db
 
@@ -377,9 +379,16 @@ def test_inactive_agents_token_stops_working(agent, conversation):
 # admin's read-only token, everything for an admin's read-write token.
 
 
-def admin_endpoints(webhook, delivery, held) -> list[tuple[str, str, dict | None, int]]:
-    w, d, h = webhook.pk, delivery.pk, held.pk
+def admin_endpoints(webhook, delivery, held, policy) -> list[tuple[str, str, dict | None, int]]:
+    w, d, h, s = webhook.pk, delivery.pk, held.pk, policy.pk
+    new_policy = {"name": "New", "first_reply_minutes": 60}
     return [
+        ("get", "/api/v1/sla-policies", None, 200),
+        ("post", "/api/v1/sla-policies", new_policy, 201),
+        ("get", f"/api/v1/sla-policies/{s}", None, 200),
+        ("put", f"/api/v1/sla-policies/{s}", {"name": "All", "resolution_minutes": 600}, 200),
+        ("post", f"/api/v1/sla-policies/{s}/move", {"direction": "down"}, 200),
+        ("delete", f"/api/v1/sla-policies/{s}", None, 204),
         ("get", "/api/v1/held-mail", None, 200),
         ("get", "/api/v1/held-mail/counts", None, 200),
         ("get", f"/api/v1/held-mail/{h}", None, 200),
@@ -399,7 +408,8 @@ def admin_endpoints(webhook, delivery, held) -> list[tuple[str, str, dict | None
 
 @pytest.fixture
 def webhook_world(admin, inbox):
-    """A webhook, one of its deliveries, and a held email (an auto-reply to nothing)."""
+    """A webhook, one of its deliveries, a held email (an auto-reply to nothing) and an SLA
+    policy."""
     from carefront.inboxes.services import email_ingest
     from carefront.webhooks.models import WebhookDelivery
     from carefront.webhooks.services import webhook_subscription_create
@@ -418,7 +428,8 @@ def webhook_world(admin, inbox):
         ).encode(),
         source="test",
     ).raw
-    return webhook, delivery, held
+    policy = sla_policy_create(actor=admin, name="Everyone", first_reply_minutes=240)
+    return webhook, delivery, held, policy
 
 
 def _webhook_snapshot() -> tuple:
@@ -432,6 +443,7 @@ def _webhook_snapshot() -> tuple:
             WebhookSubscription.objects.values_list("id", "url", "description", "secret", "state")
         ),
         WebhookDelivery.objects.count(),
+        list(SlaPolicy.objects.values_list("id", "name", "position", "first_reply_minutes")),
     )
 
 

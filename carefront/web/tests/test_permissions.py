@@ -18,6 +18,7 @@ from carefront.inboxes.models import RawInbound
 from carefront.inboxes.services import email_ingest
 from carefront.notifications.services import notification_create
 from carefront.sla.services import business_calendar_create
+from carefront.sla.services.policies_admin import sla_policy_create
 from carefront.webhooks.models import WebhookDelivery
 from carefront.webhooks.services import webhook_subscription_create
 
@@ -108,6 +109,11 @@ ADMIN_ROUTES = [
     Route("web:manage_calendar_new", []),
     Route("web:manage_calendar", ["calendar"]),
     Route("web:manage_calendar_delete", ["calendar"], "post", {}, 302),
+    Route("web:manage_sla_policies", []),
+    Route("web:manage_sla_policy_new", []),
+    Route("web:manage_sla_policy", ["sla_policy"]),
+    Route("web:manage_sla_policy_move", ["sla_policy"], "post", {"direction": "up"}, 303),
+    Route("web:manage_sla_policy_delete", ["sla_policy"], "post", {}, 302),
     Route("web:manage_agents", []),
     Route("web:manage_agent_new", []),
     Route("web:manage_agent", ["agent"]),
@@ -168,6 +174,7 @@ def world(inbox, team, agent, admin):
         "calendar": business_calendar_create(
             actor=admin, name="Office", time_zone="Europe/Berlin", hours={0: [(540, 1020)]}
         ),
+        "sla_policy": sla_policy_create(actor=admin, name="Everyone", first_reply_minutes=60),
         "agent": agent,
         "other_agent": AgentFactory(),
         "second": receive(inbox, from_address="ana@example.com", subject="Again").conversation,

@@ -35,6 +35,7 @@ from carefront.conversations.services import (
 )
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.core.i18n import base_language
+from carefront.sla.selectors import conversation_sla_targets
 from carefront.web import directory
 from carefront.web.business_hours import conversation_notice
 from carefront.web.errors import agent_view, form_error
@@ -49,6 +50,7 @@ from carefront.web.forms import (
     TagsForm,
 )
 from carefront.web.http import HttpResponseSeeOther
+from carefront.web.sla_display import conversation_countdown, sla_texts, target_lines
 from carefront.web.timeline import render_timeline_messages
 
 OTHER_CONVERSATIONS_SHOWN = 10
@@ -131,6 +133,9 @@ def _render_conversation(
             priority_name(conversation.priority) if conversation.priority >= Priority.HIGH else ""
         ),
         "action_error": error,
+        "sla_countdown": conversation_countdown(conversation),
+        "sla_lines": target_lines(conversation_sla_targets(conversation=conversation)),
+        "sla_texts": sla_texts(),
     }
     return render(request, "web/conversation.html", context, status=status)
 

@@ -27,9 +27,10 @@ from carefront.core.exceptions import InvalidInput
 from carefront.web import directory
 from carefront.web.business_hours import inbox_notices
 from carefront.web.errors import agent_view
-from carefront.web.forms import PRIORITY_CHOICES, BulkForm, InboxFilterForm
+from carefront.web.forms import PRIORITY_CHOICES, SLA_FILTER_CHOICES, BulkForm, InboxFilterForm
 from carefront.web.http import HttpResponseSeeOther
 from carefront.web.inbox_rows import conversation_rows, highlighter
+from carefront.web.sla_display import sla_texts
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ SORT_LABELS = [
     (Sort.OLDEST, _("Oldest")),
     (Sort.UPDATED, _("Recently updated")),
     (Sort.PRIORITY, _("Highest priority first")),
+    (Sort.DUE, _("Due soonest (SLA)")),
 ]
 
 
@@ -77,8 +79,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     query = data.get("q", "").strip()
     folder = data.get("folder") or (Folder.ALL if query else Folder.OPEN)
-    # A text search is ranked best match first unless another order is chosen.
-    sort = data.get("sort") or (Sort.RELEVANCE if query else Sort.WAITING)
+    # A text search is ranked best match first unless another order is chosen; the SLA filter
+    # lists what is due soonest first.
+    default_sort = Sort.RELEVANCE if query else (Sort.DUE if data.get("sla") else Sort.WAITING)
+    sort = data.get("sort") or default_sort
     if sort == Sort.RELEVANCE and not query:
         sort = Sort.WAITING
     filters = ConversationFilters(
@@ -90,6 +94,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         priority=data.get("priority"),
         tag=(data.get("tag") or "").strip().lower() or None,
         is_bulk={"bulk": True, "direct": False}.get(data.get("kind", "")),
+        sla=data.get("sla") or None,
         sort=sort,
     )
     capped = False
@@ -108,6 +113,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "row_html": conversation_rows(page.items, highlight=highlight),
+        "sla_texts": sla_texts(element="li"),
         "query": query,
         "filters": filters,
         "folder_labels": FOLDER_LABELS,
@@ -136,6 +142,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "agents": directory.active_agents(),
             "statuses": Status.choices,
             "priorities": PRIORITY_CHOICES,
+            "sla_choices": SLA_FILTER_CHOICES,
             # "Best match" only orders search results.
             "sorts": [(v, label) for v, label in SORT_LABELS if query or v != Sort.RELEVANCE],
             "tags": directory.tag_names(),

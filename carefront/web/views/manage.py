@@ -1,10 +1,11 @@
-"""The admin area of the UI: inboxes, teams, agents, business calendars (admins) and saved replies
-(leads, admins)."""
+"""The admin area of the UI: inboxes, teams, agents, business calendars, SLA policies (admins) and
+saved replies (leads, admins)."""
 
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,12 +36,23 @@ from carefront.inboxes.setup import (
     inbox_create,
     inbox_update,
 )
-from carefront.sla.models import BusinessCalendar
-from carefront.sla.selectors import KEPT_RATE_DAYS, acknowledgement_kept_rates, calendar_list
+from carefront.sla.models import BusinessCalendar, SlaPolicy
+from carefront.sla.selectors import (
+    KEPT_RATE_DAYS,
+    acknowledgement_kept_rates,
+    calendar_list,
+    sla_policy_list,
+)
 from carefront.sla.services import (
     business_calendar_create,
     business_calendar_delete,
     business_calendar_update,
+)
+from carefront.sla.services.policies_admin import (
+    sla_policy_create,
+    sla_policy_delete,
+    sla_policy_move,
+    sla_policy_update,
 )
 from carefront.web.calendar_forms import CalendarForm, closures_text, hours_text
 from carefront.web.errors import admin_view, form_error, lead_view
@@ -51,6 +63,13 @@ from carefront.web.forms import (
     InboxSetupForm,
     SavedReplyForm,
     TeamForm,
+)
+from carefront.web.http import HttpResponseSeeOther
+from carefront.web.sla_forms import (
+    PolicyForm,
+    conditions_summary,
+    escalation_summary,
+    targets_summary,
 )
 from carefront.web.views.auth import send_invitation
 
@@ -453,3 +472,70 @@ def calendar_remove(request: HttpRequest, calendar_id: int) -> HttpResponse:
     business_calendar_delete(actor=request.user, calendar=calendar)
     messages.success(request, _("Calendar %(name)s is deleted.") % {"name": calendar.name})
     return redirect("web:manage_calendars")
+
+
+# SLA policies -------------------------------------------------------------------------------
+
+
+@admin_view
+def sla_policy_index(request: HttpRequest) -> HttpResponse:
+    policies = sla_policy_list(actor=request.user)
+    rows = [
+        {
+            "policy": policy,
+            "conditions": conditions_summary(policy),
+            "targets": targets_summary(policy),
+            "escalation": escalation_summary(policy),
+        }
+        for policy in policies
+    ]
+    return render(request, "web/manage/sla_policies.html", {"rows": rows})
+
+
+@admin_view
+def sla_policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
+    policy = _get(SlaPolicy, policy_id, _("SLA policy not found.")) if policy_id else None
+    status = 200
+    if request.method == "POST":
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                if policy is None:
+                    policy = sla_policy_create(actor=request.user, **form.cleaned_data)
+                else:
+                    policy = sla_policy_update(
+                        actor=request.user, policy=policy, **form.cleaned_data
+                    )
+            except InvalidInput as exc:
+                form.service_error(exc)
+            else:
+                messages.success(
+                    request, _("SLA policy %(name)s is saved.") % {"name": policy.name}
+                )
+                return redirect("web:manage_sla_policies")
+        status = 400
+    else:
+        form = PolicyForm(initial=PolicyForm.initial_for(policy) if policy else None)
+    return render(
+        request,
+        "web/manage/sla_policy_form.html",
+        {"policy": policy, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@admin_view
+def sla_policy_remove(request: HttpRequest, policy_id: int) -> HttpResponse:
+    policy = _get(SlaPolicy, policy_id, _("SLA policy not found."))
+    sla_policy_delete(actor=request.user, policy=policy)
+    messages.success(request, _("SLA policy %(name)s is deleted.") % {"name": policy.name})
+    return redirect("web:manage_sla_policies")
+
+
+@require_POST
+@admin_view
+def sla_policy_reorder(request: HttpRequest, policy_id: int) -> HttpResponse:
+    policy = _get(SlaPolicy, policy_id, _("SLA policy not found."))
+    sla_policy_move(actor=request.user, policy=policy, direction=request.POST.get("direction", ""))
+    return HttpResponseSeeOther(reverse("web:manage_sla_policies") + f"#policy-{policy.pk}")

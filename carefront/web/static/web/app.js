@@ -194,6 +194,94 @@
       .catch(function () { form.submit(); });
   });
 
+  /* SLA countdowns ("due in 25 m", "at risk: 8 m", "breached 12 m ago"): re-rendered every
+     30 seconds, and at the moment one turns at risk or breached, from the instants on each
+     element (data-sla-due, data-sla-risk) and the words the page carries once
+     ([data-sla-texts]). The server's clock is the reference: the offset to it is measured from
+     the page's data-now, so a countdown is right on a machine whose clock is off. */
+  var SLA_STATES = ["ok", "at-risk", "breached"];
+  var slaTimer = null;
+  var slaOffset = 0;
+
+  function slaTexts() {
+    var all = document.querySelectorAll("[data-sla-texts]");
+    return all.length ? all[all.length - 1] : null;
+  }
+
+  function slaFormat(texts, template, values) {
+    return texts.getAttribute("data-" + template).replace(/%\((\w+)\)s/g, function (match, name) {
+      return name in values ? String(values[name]) : match;
+    });
+  }
+
+  function slaDuration(texts, seconds, roundUp) {
+    var minutes = Math.max(roundUp ? Math.ceil(seconds / 60) : Math.floor(seconds / 60), 0);
+    if (minutes < 60) return slaFormat(texts, "m", { minutes: minutes });
+    var hours = Math.floor(minutes / 60);
+    minutes = minutes % 60;
+    if (hours < 24) {
+      return minutes ? slaFormat(texts, "hm", { hours: hours, minutes: minutes })
+                     : slaFormat(texts, "h", { hours: hours });
+    }
+    var days = Math.floor(hours / 24);
+    hours = hours % 24;
+    return hours ? slaFormat(texts, "dh", { days: days, hours: hours })
+                 : slaFormat(texts, "d", { days: days });
+  }
+
+  function renderCountdowns() {
+    window.clearTimeout(slaTimer);
+    var texts = slaTexts();
+    var elements = document.querySelectorAll("[data-sla-due]");
+    if (!texts || !elements.length) return;
+    var icons = (texts.getAttribute("data-icons") || "").split("|");
+    var now = Date.now() + slaOffset;
+    var next = now + 30000;
+    elements.forEach(function (element) {
+      var due = Date.parse(element.getAttribute("data-sla-due"));
+      var riskText = element.getAttribute("data-sla-risk");
+      var risk = riskText ? Date.parse(riskText) : NaN;
+      if (isNaN(due)) return;
+      var state, text;
+      if (now >= due) {
+        state = 2;
+        text = now - due < 60000 ? texts.getAttribute("data-breached-now")
+          : slaFormat(texts, "breached", { duration: slaDuration(texts, (now - due) / 1000, false) });
+        // "just now" turns into "breached 1 m ago" at the minute.
+        if (now - due < 60000) next = Math.min(next, due + 60000);
+      } else {
+        var left = slaDuration(texts, (due - now) / 1000, true);
+        state = !isNaN(risk) && now >= risk ? 1 : 0;
+        text = slaFormat(texts, state === 1 ? "risk" : "due", { duration: left });
+        next = Math.min(next, due);
+        if (state === 0 && !isNaN(risk)) next = Math.min(next, risk);
+      }
+      SLA_STATES.forEach(function (name, index) {
+        element.classList.toggle("sla-" + name, index === state);
+      });
+      var icon = element.querySelector(".sla-icon");
+      if (icon && icons[state]) icon.textContent = icons[state];
+      var target = element.querySelector("[data-sla-text]");
+      if (target && target.textContent !== text) target.textContent = text;
+    });
+    // A little after the next change of state, or in 30 seconds.
+    slaTimer = window.setTimeout(renderCountdowns, Math.max(next - now + 50, 250));
+  }
+
+  function startCountdowns() {
+    var texts = slaTexts();
+    var serverNow = texts ? Date.parse(texts.getAttribute("data-now")) : NaN;
+    slaOffset = isNaN(serverNow) ? 0 : serverNow - Date.now();
+    renderCountdowns();
+  }
+  startCountdowns();
+  document.addEventListener("htmx:afterSettle", startCountdowns);
+  window.addEventListener("pageshow", function (event) { if (event.persisted) renderCountdowns(); });
+  // Background tabs run timers late: a tab brought back is brought up to date at once.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") renderCountdowns();
+  });
+
   /* Touch screens have no keyboard shortcuts: placeholders that mention one say it plainly. */
   var touchOnly = window.matchMedia && window.matchMedia("(hover: none), (pointer: coarse)").matches;
   function touchPlaceholders(root) {
