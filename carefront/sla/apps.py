@@ -8,8 +8,10 @@ class SlaConfig(AppConfig):
     verbose_name = _("SLAs and business hours")
 
     def ready(self) -> None:
+        from . import handlers
         from .selectors import connect_generation
         from .services import policies
 
         connect_generation()
         policies.connect_generation()
+        handlers.connect()
