@@ -321,6 +321,7 @@ class _Clocks:
                 self.cancel(kind)
         if policy is None:
             return
+        self.policies.setdefault(policy.pk, policy)
         for target in self.active.values():
             new_seconds = getattr(policy, f"{target.kind}_minutes") * 60
             new_basis = getattr(policy, f"{target.kind}_basis")
@@ -352,7 +353,6 @@ class _Clocks:
                 ) = kept
                 continue
             self._touch(target)
-        self.policies.setdefault(policy.pk, policy)
         c = self.conversation
         if c.status in RESOLVED:
             return
