@@ -206,7 +206,7 @@ class _Clocks:
             target.state == TargetState.RUNNING
             and target.breached_at is None
             and target.due_at is not None
-            and target.due_at <= self.now
+            and target.due_at < self.now  # met exactly at the due time is on time
         ):
             target.breached_at = target.due_at
 
@@ -925,7 +925,7 @@ def sla_calendar_recompute(
                     (target.spent_seconds * US + elapsed_us(before, since, edited_at)) / US
                 )
                 target.running_since = edited_at
-            if target.breached_at is None and target.due_at is not None and target.due_at <= now:
+            if target.breached_at is None and target.due_at is not None and target.due_at < now:
                 target.breached_at = target.due_at
             due, risk = plan(
                 target_seconds=target.target_seconds,
