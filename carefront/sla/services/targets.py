@@ -658,7 +658,7 @@ def sla_timer_fire(
     now = now or timezone.now()
     with transaction.atomic():
         target = (
-            SlaTarget.objects.select_for_update()
+            SlaTarget.objects.select_for_update(of=("self",))
             .select_related("policy")
             .filter(pk=target_id)
             .first()
@@ -902,7 +902,7 @@ def sla_calendar_recompute(
     new = calendar_directory()
     with transaction.atomic():
         batch_targets = list(
-            SlaTarget.objects.select_for_update()
+            SlaTarget.objects.select_for_update(of=("self",))
             .filter(
                 Q(conversation__inbox_id__in=inbox_ids) | Q(conversation__team_id__in=team_ids),
                 state=TargetState.RUNNING,
