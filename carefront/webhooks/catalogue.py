@@ -10,6 +10,9 @@ MESSAGE_CREATED = "message.created"
 CUSTOMER_CREATED = "customer.created"
 CUSTOMER_UPDATED = "customer.updated"
 RATING_RECEIVED = "rating.received"
+SLA_AT_RISK = "sla.at_risk"
+SLA_BREACHED = "sla.breached"
+SLA_MET = "sla.met"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -22,6 +25,9 @@ EVENT_TYPES: dict[str, str] = {
     CUSTOMER_CREATED: _("A customer was created"),
     CUSTOMER_UPDATED: _("A customer was updated"),
     RATING_RECEIVED: _("A customer rated a conversation, or changed their rating"),
+    SLA_AT_RISK: _("An SLA target of a conversation is at risk (its due time is near)"),
+    SLA_BREACHED: _("An SLA target of a conversation passed its due time"),
+    SLA_MET: _("An SLA target was met (a reply, a resolution), on time or late"),
 }
 
 

@@ -10,6 +10,7 @@ from carefront.conversations import events as conversation_events
 from carefront.core.events import subscribe
 from carefront.customers import events as customer_events
 from carefront.feedback import events as feedback_events
+from carefront.sla import events as sla_events
 
 from . import catalogue, payloads
 from .services import webhook_event_record
@@ -108,6 +109,28 @@ def on_rating_received(event: feedback_events.RatingReceived) -> None:
     )
 
 
+def _sla_target(target_id: int):
+    def build() -> dict | None:
+        from django.utils import timezone
+
+        target = payloads.sla_target_for_payload(target_id)
+        return None if target is None else payloads.sla_target_data(target, timezone.now())
+
+    return build
+
+
+def on_sla_at_risk(event: sla_events.SlaTargetAtRisk) -> None:
+    webhook_event_record(event_type=catalogue.SLA_AT_RISK, build=_sla_target(event.target_id))
+
+
+def on_sla_breached(event: sla_events.SlaTargetBreached) -> None:
+    webhook_event_record(event_type=catalogue.SLA_BREACHED, build=_sla_target(event.target_id))
+
+
+def on_sla_met(event: sla_events.SlaTargetMet) -> None:
+    webhook_event_record(event_type=catalogue.SLA_MET, build=_sla_target(event.target_id))
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -120,5 +143,8 @@ def connect() -> None:
         (customer_events.CustomerCreated, on_customer_created),
         (customer_events.CustomerUpdated, on_customer_updated),
         (feedback_events.RatingReceived, on_rating_received),
+        (sla_events.SlaTargetAtRisk, on_sla_at_risk),
+        (sla_events.SlaTargetBreached, on_sla_breached),
+        (sla_events.SlaTargetMet, on_sla_met),
     ):
         subscribe(event_type, handler, in_transaction=True)

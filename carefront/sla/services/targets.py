@@ -497,7 +497,13 @@ def sla_customer_wrote(
     """A customer's message: the first one starts the first-reply and resolution clocks; one
     that makes the conversation wait again (after a reply) starts a next-reply clock; one that
     reopens a solved conversation runs its resolution clock again with the time it had taken;
-    paused clocks resume (the conversation is open again). Auto-replies change nothing."""
+    paused clocks resume (the conversation is open again). Auto-replies change nothing.
+
+    Without any active policy this does nothing and costs no query (the policies are cached):
+    receiving a batch of mail then costs the same whatever its size. Clocks of a policy since
+    deactivated stay as they are until an agent's change moves them."""
+    if not policy_rules():
+        return
     message = Message.objects.filter(pk=message_id).only("is_auto_submitted").first()
     if message is None or message.is_auto_submitted:
         return
@@ -512,6 +518,11 @@ def sla_customer_wrote(
         history = SlaTarget.objects.filter(conversation_id=conversation.pk)
         ever = set(history.values_list("kind", flat=True).distinct())
         policy = _matching_policy(conversation)
+        if policy is not None:
+            if TargetKind.FIRST_REPLY not in ever and not _agent_replied(conversation.pk):
+                clocks.start(TargetKind.FIRST_REPLY, policy, at=_started_at(conversation, clocks))
+            else:
+                clocks.start(TargetKind.NEXT_REPLY, policy)
         if TargetKind.RESOLUTION not in clocks.active:
             last = (
                 history.filter(kind=TargetKind.RESOLUTION, state=TargetState.MET)
@@ -522,12 +533,6 @@ def sla_customer_wrote(
                 clocks.reactivate(last)
             elif policy is not None and TargetKind.RESOLUTION not in ever:
                 clocks.start(TargetKind.RESOLUTION, policy, at=_started_at(conversation, clocks))
-        if policy is None:
-            return
-        if TargetKind.FIRST_REPLY not in ever and not _agent_replied(conversation.pk):
-            clocks.start(TargetKind.FIRST_REPLY, policy, at=_started_at(conversation, clocks))
-        else:
-            clocks.start(TargetKind.NEXT_REPLY, policy)
 
     _run(conversation_id, now, work)
 
@@ -539,9 +544,19 @@ def _started_at(conversation: Conversation, clocks: _Clocks) -> dt.datetime:
     return min(waiting, clocks.now) if waiting is not None else clocks.now
 
 
+def _has_clocks(conversation_id: int, kinds: Iterable[str] | None = None) -> bool:
+    """Whether any clock of the conversation runs or is paused: one cheap query, so that the
+    many conversations without an SLA pay no more (no savepoint, no loading)."""
+    active = SlaTarget.objects.filter(conversation_id=conversation_id, state__in=ACTIVE_STATES)
+    if kinds is not None:
+        active = active.filter(kind__in=list(kinds))
+    return active.exists()
+
+
 def sla_agent_replied(*, conversation_id: int, now: dt.datetime | None = None) -> None:
     """An agent's reply meets the running first-reply or next-reply clock."""
-    _run(conversation_id, now, lambda clocks: clocks.meet(REPLY_KINDS))
+    if _has_clocks(conversation_id, REPLY_KINDS):
+        _run(conversation_id, now, lambda clocks: clocks.meet(REPLY_KINDS))
 
 
 def sla_status_changed(
@@ -570,7 +585,9 @@ def sla_status_changed(
                 if last is not None:
                     clocks.reactivate(last)
 
-    _run(conversation_id, now, work)
+    reopened = new_status == Status.OPEN and old_status in RESOLVED
+    if reopened or _has_clocks(conversation_id):
+        _run(conversation_id, now, work)
 
 
 def sla_policy_reapply(*, conversation_id: int, now: dt.datetime | None = None) -> None:
@@ -592,7 +609,8 @@ def sla_policy_reapply(*, conversation_id: int, now: dt.datetime | None = None) 
             policy, agent_replied=_agent_replied(conversation.pk) if needs_history else True
         )
 
-    _run(conversation_id, now, work)
+    if policy_rules() or _has_clocks(conversation_id):
+        _run(conversation_id, now, work)
 
 
 # -- timers ------------------------------------------------------------------------------------
