@@ -31,3 +31,27 @@ def bulk_update_rows(objs: Sequence[models.Model], fields: list[str]) -> None:
         rows.append(row)
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def bulk_insert_values(model: type[models.Model], rows: Sequence[dict]) -> None:
+    """Insert many rows given as {field name: value} (every row the same fields) with one
+    prepared INSERT run through `executemany`: for write-only rows nobody reads back (queue
+    entries), where `bulk_create`'s per-object compilation would cost more than the writes.
+    Values go through each field's own preparation; nothing is returned."""
+    if not rows:
+        return
+    database = router.db_for_write(model)
+    connection = connections[database]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    names = list(rows[0])
+    concrete = [meta.get_field(name) for name in names]
+    columns = ", ".join(quote(field.column) for field in concrete)
+    marks = ", ".join(["%s"] * len(concrete))
+    # Only quoted identifiers from the model are interpolated; values are parameters.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    prepared = [
+        [field.get_db_prep_save(row[field.name], connection) for field in concrete] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)

@@ -36,6 +36,7 @@ from carefront.conversations.services import (
     conversation_set_sla_due,
     conversations_set_sla_due,
 )
+from carefront.core.db import bulk_insert_values, bulk_update_rows
 from carefront.core.events import publish
 from carefront.sla import events
 from carefront.sla.business_time import (
@@ -647,23 +648,38 @@ def _is_database_backend(backend) -> bool:
 
 
 def _bulk_enqueue(backend, task, timers: list[Timer]) -> None:
-    """What `DatabaseBackend.enqueue` writes, for many tasks in one statement (a bulk
-    recompute sets tens of thousands of timers)."""
+    """What `DatabaseBackend.enqueue` writes, for many tasks in one prepared statement (a bulk
+    recompute sets hundreds of thousands of timers). The queue's own columns, with their
+    defaults spelled out: a ready task, never run."""
+    from django.tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
+    now = timezone.now()
+    common = {
+        "status": TaskResultStatus.READY,
+        "enqueued_at": now,
+        "started_at": None,
+        "finished_at": None,
+        "priority": task.priority,
+        "task_path": task.module_path,
+        "worker_ids": [],
+        "queue_name": task.queue_name,
+        "backend_name": backend.alias,
+        "return_value": None,
+        "exception_class_path": "",
+        "traceback": "",
+    }
     rows = [
-        DBTaskResult(
-            id=backend._get_id(),
-            args_kwargs={"args": [t.target_id, t.version, t.which], "kwargs": {}},
-            priority=task.priority,
-            task_path=task.module_path,
-            queue_name=task.queue_name,
-            run_after=t.when,
-            backend_name=backend.alias,
-        )
+        {
+            **common,
+            "id": backend._get_id(),
+            "args_kwargs": {"args": [t.target_id, t.version, t.which], "kwargs": {}},
+            "run_after": t.when,
+        }
         for t in timers
     ]
-    DBTaskResult.objects.bulk_create(rows, batch_size=2000)
+    for start in range(0, len(rows), 5000):
+        bulk_insert_values(DBTaskResult, rows[start : start + 5000])
 
 
 def sla_timer_fire(
@@ -828,7 +844,7 @@ def sla_conversations_reapply(
             if (due, risk) != (conversation.sla_due_at, conversation.sla_at_risk_at):
                 summaries.append((conversation.pk, due, risk))
         if saved:
-            SlaTarget.objects.bulk_update(saved, _SAVED_FIELDS, batch_size=500)
+            bulk_update_rows(saved, _SAVED_FIELDS)
         if created:
             SlaTarget.objects.bulk_create(created, batch_size=1000)
         if summaries:
@@ -959,7 +975,7 @@ def sla_calendar_recompute(
             target.version += 1
             changed.append(target)
         if changed:
-            SlaTarget.objects.bulk_update(changed, _SAVED_FIELDS, batch_size=500)
+            bulk_update_rows(changed, _SAVED_FIELDS)
             conversation_ids = {t.conversation_id for t in changed}
             running: dict[int, list[SlaTarget]] = defaultdict(list)
             for target in SlaTarget.objects.filter(
