@@ -18,9 +18,10 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from carefront.conversations.models import (
@@ -671,7 +672,6 @@ def _bulk_enqueue(backend, task, timers: list[Timer]) -> None:
     }
     rows = [
         {
-            **common,
             "id": backend._get_id(),
             "args_kwargs": {"args": [t.target_id, t.version, t.which], "kwargs": {}},
             "run_after": t.when,
@@ -679,7 +679,7 @@ def _bulk_enqueue(backend, task, timers: list[Timer]) -> None:
         for t in timers
     ]
     for start in range(0, len(rows), 5000):
-        bulk_insert_values(DBTaskResult, rows[start : start + 5000])
+        bulk_insert_values(DBTaskResult, rows[start : start + 5000], same=common)
 
 
 def sla_timer_fire(
@@ -785,11 +785,27 @@ def sla_conversations_reapply(
     directory = calendar_directory()
     rules = policy_rules()
     with transaction.atomic():
-        conversations = list(
-            Conversation.objects.filter(pk__in=conversation_ids)
-            .select_related("inbox", "customer")
+        # Plain rows, not models: a batch is thousands of conversations and the clocks read
+        # only these fields.
+        conversations = [
+            SimpleNamespace(**row)
+            for row in Conversation.objects.filter(pk__in=conversation_ids)
             .order_by("pk")
-        )
+            .values(
+                "pk",
+                "inbox_id",
+                "team_id",
+                "priority",
+                "status",
+                "waiting_since",
+                "is_bulk",
+                "sla_due_at",
+                "sla_at_risk_at",
+                channel=F("inbox__channel"),
+                attributes=F("customer__attributes"),
+                is_internal=F("customer__is_internal"),
+            )
+        ]
         tags: dict[int, set[int]] = defaultdict(set)
         for conversation_id, tag_id in Conversation.tags.through.objects.filter(
             conversation_id__in=conversation_ids
@@ -821,10 +837,10 @@ def sla_conversations_reapply(
                 inbox_id=conversation.inbox_id,
                 team_id=conversation.team_id,
                 priority=conversation.priority,
-                channel=conversation.inbox.channel,
+                channel=conversation.channel,
                 tag_ids=frozenset(tags.get(conversation.pk, ())),
-                customer_attributes=conversation.customer.attributes or {},
-                is_internal=conversation.customer.is_internal,
+                customer_attributes=conversation.attributes or {},
+                is_internal=conversation.is_internal,
             )
             policy_id = first_matching(rules, facts)
             clocks = _Clocks(
