@@ -48,15 +48,21 @@ def bulk_insert_values(
     connection = connections[database]
     quote = connection.ops.quote_name
     meta = model._meta
-    concrete = [meta.get_field(name) for name in rows[0]]
+    # Names may be attnames ("conversation_id" with an id as its value).
+    names = list(rows[0])
+    concrete = [meta.get_field(name) for name in names]
     fixed = [meta.get_field(name) for name in same]
-    fixed_values = [field.get_db_prep_save(same[field.name], connection) for field in fixed]
+    fixed_values = [
+        field.get_db_prep_save(same[name], connection)
+        for name, field in zip(same, fixed, strict=True)
+    ]
     columns = ", ".join(quote(field.column) for field in [*concrete, *fixed])
     marks = ", ".join(["%s"] * (len(concrete) + len(fixed)))
     # Only quoted identifiers from the model are interpolated; values are parameters.
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    pairs = list(zip(names, concrete, strict=True))
     prepared = [
-        [field.get_db_prep_save(row[field.name], connection) for field in concrete] + fixed_values
+        [field.get_db_prep_save(row[name], connection) for name, field in pairs] + fixed_values
         for row in rows
     ]
     with connection.cursor() as cursor:

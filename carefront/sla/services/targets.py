@@ -862,13 +862,54 @@ def sla_conversations_reapply(
         if saved:
             bulk_update_rows(saved, _SAVED_FIELDS)
         if created:
-            SlaTarget.objects.bulk_create(created, batch_size=1000)
+            _insert_targets(created, now=now)
         if summaries:
             conversations_set_sla_due(rows=summaries)
         timers = [t for target in [*saved, *created] for t in _timers_of(target)]
         if timers:
             transaction.on_commit(lambda: timers_enqueue(timers), robust=True)
     return len(saved) + len(created)
+
+
+_INSERTED_FIELDS = [
+    "conversation_id",
+    "policy_id",
+    "kind",
+    "basis",
+    "target_seconds",
+    "state",
+    "started_at",
+    "running_since",
+    "spent_seconds",
+    "due_at",
+    "at_risk_at",
+    "version",
+]
+
+
+def _insert_targets(targets: list[SlaTarget], *, now: dt.datetime) -> None:
+    """New targets of a bulk pass, with one prepared INSERT (the ORM's `bulk_create` compiles
+    each row), then their ids in one query: a conversation has at most one active target of a
+    kind (a unique constraint), so (conversation, kind) finds each."""
+    same = {
+        "met_at": None,
+        "elapsed_seconds": None,
+        "breached_at": None,
+        "at_risk_fired_at": None,
+        "breach_fired_at": None,
+        "created_at": now,
+    }
+    rows = [{name: getattr(t, name) for name in _INSERTED_FIELDS} for t in targets]
+    for start in range(0, len(rows), 5000):
+        bulk_insert_values(SlaTarget, rows[start : start + 5000], same=same)
+    by_key = {(t.conversation_id, t.kind): t for t in targets}
+    for conversation_id, kind, pk in SlaTarget.objects.filter(
+        conversation_id__in={t.conversation_id for t in targets}, state__in=ACTIVE_STATES
+    ).values_list("conversation_id", "kind", "pk"):
+        target = by_key.get((conversation_id, kind))
+        if target is not None:
+            target.pk = target.id = pk
+            target._state.adding = False
 
 
 def open_conversation_ids(*, after_id: int = 0, limit: int = 1000) -> list[int]:
