@@ -141,8 +141,12 @@ def plan(
 def breached_by_seconds(target: SlaTarget, *, spent_seconds: int | None = None) -> int | None:
     """How far past its target a target went (met) or is (still running); None if within."""
     used = target.elapsed_seconds if target.state == TargetState.MET else spent_seconds
-    if used is None or used <= target.target_seconds:
+    if used is None:
         return None
+    if used <= target.target_seconds:
+        # Past its due moment with no counted time since (due at closing time, met in the
+        # evening): breached, by nothing in its basis.
+        return 0 if target.breached_at is not None else None
     return used - target.target_seconds
 
 
