@@ -27,6 +27,7 @@ from django.utils import timezone
 from carefront.conversations.models import (
     Conversation,
     Direction,
+    EventKind,
     Message,
     Priority,
     Status,
@@ -35,6 +36,7 @@ from carefront.conversations.services import (
     conversation_assign,
     conversation_set_priority,
     conversation_set_sla_due,
+    conversation_timeline_add,
     conversations_set_sla_due,
 )
 from carefront.core.db import bulk_insert_values, bulk_update_rows
@@ -733,6 +735,13 @@ def sla_timer_fire(
                 )
             )
         else:
+            conversation_timeline_add(
+                conversation_id=target.conversation_id,
+                kind=EventKind.SLA_BREACHED,
+                target=target.kind,
+                target_id=target.pk,
+                due_at=target.due_at.isoformat(),
+            )
             publish(
                 events.SlaTargetBreached(
                     target_id=target.pk,

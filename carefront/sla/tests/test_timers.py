@@ -164,3 +164,20 @@ def test_no_notification_flag_when_the_policy_says_not_to(inbox, policy, clock, 
     clock.now = target.due_at
     sla_timer_fire(target_id=target.pk, version=target.version, which=BREACH)
     assert sla_events_seen[-1].notify is False
+
+
+def test_a_breach_leaves_a_timeline_row_once(inbox, policy, clock):
+    from carefront.web.templatetags.carefront_web import describe_event
+
+    conversation = conversation_for(inbox)
+    target = first_reply(conversation)
+    clock.now = target.due_at
+    for _ in range(2):
+        sla_timer_fire(target_id=target.pk, version=target.version, which=BREACH)
+    [row] = ConversationEvent.objects.filter(kind=EventKind.SLA_BREACHED)
+    assert (row.actor_id, row.data["target"], row.data["target_id"]) == (
+        None,
+        "first_reply",
+        target.pk,
+    )
+    assert describe_event(row, {}) == "SLA missed: First reply target breached"
