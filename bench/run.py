@@ -1,7 +1,7 @@
 """Run Carefront's benchmarks and print a markdown table (`make bench`). See bench/README.md.
 
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
-                                         acknowledgements]
+                                         sla-engine|acknowledgements]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -28,6 +28,7 @@ TARGET_P95_MS = 50
 TARGET_API_LIST_P95_MS = 30
 TARGET_API_CREATES_PER_S = 200
 TARGET_DUE_TIMES_S = 10
+TARGET_TIMERS_LAG_S = 60
 
 
 def _run(script: str, *args: str) -> dict:
@@ -304,12 +305,60 @@ def acknowledgement_rows() -> list[tuple[str, str, str, str]]:
     ]
 
 
+def sla_engine_rows(conversations: int, timers: int) -> list[tuple[str, str, str, str]]:
+    rows = []
+    r = _run("sla_engine.py", "recompute", "--conversations", str(conversations))
+    if "error" in r:
+        rows.append(("SLA recompute", r["error"], "", ""))
+    else:
+        rows += [
+            (
+                f"SLA bulk recompute, {r['conversations']:,} conv. (match, targets, due times, "
+                f"writes, {r['timers_queued']:,} timers queued)",
+                f"{r['first_pass_s']} s ({r['per_second']:,}/s, CPU {r['first_pass_cpu_s']} s)",
+                f"<= {TARGET_DUE_TIMES_S} s",
+                _mark(r["first_pass_s"] <= TARGET_DUE_TIMES_S),
+            ),
+            (
+                f"SLA re-plan after a policy change ({r['second_pass_targets_updated']:,} targets)",
+                f"{r['second_pass_s']} s (CPU {r['second_pass_cpu_s']} s)",
+                "",
+                "",
+            ),
+        ]
+    r = _run("sla_engine.py", "timers", "--timers", str(timers))
+    if "error" in r:
+        rows.append(("SLA timers", r["error"], "", ""))
+    else:
+        ok = r["fired"] == r["timers"] and r["fired_twice"] == 0 and r["not_run"] == 0
+        rows.append(
+            (
+                f"SLA timers due within {r['due_spread_s']} s, {r['workers']} db_workers",
+                f"{r['fired']:,}/{r['timers']:,} fired, {r['fired_twice']} twice, "
+                f"{r['not_run']} not run; lag p50 {r['lag_p50_s']} s, p95 {r['lag_p95_s']} s, "
+                f"max {r['lag_max_s']} s",
+                f"all, once, within {TARGET_TIMERS_LAG_S} s",
+                _mark(ok and (r["lag_max_s"] or 0) <= TARGET_TIMERS_LAG_S),
+            )
+        )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--only",
-        choices=["ingest", "web", "api", "send-crash", "business-time", "acknowledgements"],
+        choices=[
+            "ingest",
+            "web",
+            "api",
+            "send-crash",
+            "business-time",
+            "sla-engine",
+            "acknowledgements",
+        ],
     )
+    parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -341,6 +390,8 @@ def main() -> int:
         rows += business_time_rows(args.conversations)
     if args.only in (None, "acknowledgements"):
         rows += acknowledgement_rows()
+    if args.only in (None, "sla-engine"):
+        rows += sla_engine_rows(args.conversations, args.timers)
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

@@ -111,6 +111,36 @@ class InboxPage(Schema):
     next_cursor: str | None
 
 
+class SlaTargetOut(Schema):
+    id: int
+    kind: Literal["first_reply", "next_reply", "resolution"]
+    state: Literal["running", "paused", "met"]
+    basis: Literal["business", "calendar"] = Field(
+        description="`business`: counted in the opening hours of the inbox's (else the "
+        "team's) calendar; `calendar`: every hour counts."
+    )
+    target_seconds: int
+    policy_id: int | None
+    started_at: dt.datetime
+    due_at: dt.datetime | None = Field(description="Null while paused.")
+    at_risk_at: dt.datetime | None
+    met_at: dt.datetime | None
+    breached_at: dt.datetime | None = Field(
+        description="When the target ran out before it was met (it may be met later)."
+    )
+    elapsed_seconds: int | None = Field(
+        description="Time taken (met) or used so far (running, paused), in the basis."
+    )
+    breached_by_seconds: int | None = Field(description="How far past the target; null: within.")
+
+
+class SlaOut(Schema):
+    state: Literal["none", "ok", "at_risk", "breached"]
+    due_at: dt.datetime | None = Field(description="The earliest due time of the running targets.")
+    at_risk_at: dt.datetime | None
+    targets: list[SlaTargetOut]
+
+
 class ConversationOut(Schema):
     id: int
     subject: str
@@ -137,6 +167,7 @@ class ConversationOut(Schema):
     last_message_at: dt.datetime
     created_at: dt.datetime
     updated_at: dt.datetime
+    sla: SlaOut = Field(description="SLA targets: first reply, next replies, resolution.")
 
 
 class ConversationPage(Schema):

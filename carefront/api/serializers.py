@@ -9,16 +9,23 @@ from carefront.conversations.representations import conversation_repr, message_r
 from carefront.customers.models import Customer
 from carefront.customers.representations import customer_repr
 from carefront.inboxes.models import Inbox
+from carefront.sla.representations import sla_blocks
 from carefront.sla.selectors import KEPT_RATE_DAYS, KeptRate, acknowledgement_kept_rates
 
 
 def conversations_out(conversations: list[Conversation]) -> list[dict]:
     """Expects customer, assignee, inbox selected and `tag_names` attached (as
-    `conversation_list` and `attach_tag_names` do); teams are fetched here in one query."""
+    `conversation_list` and `attach_tag_names` do); teams are fetched here in one query, and
+    the SLA targets in another."""
     team_ids = {c.team_id for c in conversations if c.team_id}
     teams = Team.objects.in_bulk(team_ids) if team_ids else {}
+    slas = sla_blocks(conversations)
     return [
-        conversation_repr(c, team=teams.get(c.team_id), tags=c.tag_names) for c in conversations
+        {
+            **conversation_repr(c, team=teams.get(c.team_id), tags=c.tag_names),
+            "sla": slas[c.pk],
+        }
+        for c in conversations
     ]
 
 

@@ -348,6 +348,8 @@ class EventKind(models.TextChoices):
     RATED = "rated", _("Rated by the customer")
     CUSTOMER_CHANGED = "customer_changed", _("Customer changed")
     PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    # Written by the sla app through `conversation_timeline_add`.
+    SLA_BREACHED = "sla_breached", _("SLA target breached")
 
 
 class ConversationEvent(models.Model):

@@ -11,6 +11,9 @@ CUSTOMER_CREATED = "customer.created"
 CUSTOMER_UPDATED = "customer.updated"
 RATING_RECEIVED = "rating.received"
 NPS_ANSWERED = "nps.answered"
+SLA_AT_RISK = "sla.at_risk"
+SLA_BREACHED = "sla.breached"
+SLA_MET = "sla.met"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -24,6 +27,9 @@ EVENT_TYPES: dict[str, str] = {
     CUSTOMER_UPDATED: _("A customer was updated"),
     RATING_RECEIVED: _("A customer rated a conversation, or changed their rating"),
     NPS_ANSWERED: _("A customer answered an NPS survey, or changed their answer"),
+    SLA_AT_RISK: _("An SLA target of a conversation is at risk (its due time is near)"),
+    SLA_BREACHED: _("An SLA target of a conversation passed its due time"),
+    SLA_MET: _("An SLA target was met (a reply, a resolution), on time or late"),
 }
 
 

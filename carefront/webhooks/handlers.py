@@ -10,6 +10,7 @@ from carefront.conversations import events as conversation_events
 from carefront.core.events import subscribe
 from carefront.customers import events as customer_events
 from carefront.feedback import events as feedback_events
+from carefront.sla import events as sla_events
 
 from . import catalogue, payloads
 from .services import webhook_event_record
@@ -113,6 +114,14 @@ def _nps_response(response_id: int):
         response = payloads.nps_response_for_payload(response_id)
         return None if response is None else payloads.nps_response_data(response)
 
+
+def _sla_target(target_id: int):
+    def build() -> dict | None:
+        from django.utils import timezone
+
+        target = payloads.sla_target_for_payload(target_id)
+        return None if target is None else payloads.sla_target_data(target, timezone.now())
+
     return build
 
 
@@ -123,6 +132,18 @@ def on_nps_answered(event: feedback_events.NpsAnswered) -> None:
     webhook_event_record(
         event_type=catalogue.NPS_ANSWERED, build=_nps_response(event.response_id), extra=extra
     )
+
+
+def on_sla_at_risk(event: sla_events.SlaTargetAtRisk) -> None:
+    webhook_event_record(event_type=catalogue.SLA_AT_RISK, build=_sla_target(event.target_id))
+
+
+def on_sla_breached(event: sla_events.SlaTargetBreached) -> None:
+    webhook_event_record(event_type=catalogue.SLA_BREACHED, build=_sla_target(event.target_id))
+
+
+def on_sla_met(event: sla_events.SlaTargetMet) -> None:
+    webhook_event_record(event_type=catalogue.SLA_MET, build=_sla_target(event.target_id))
 
 
 def connect() -> None:
@@ -138,5 +159,8 @@ def connect() -> None:
         (customer_events.CustomerUpdated, on_customer_updated),
         (feedback_events.RatingReceived, on_rating_received),
         (feedback_events.NpsAnswered, on_nps_answered),
+        (sla_events.SlaTargetAtRisk, on_sla_at_risk),
+        (sla_events.SlaTargetBreached, on_sla_breached),
+        (sla_events.SlaTargetMet, on_sla_met),
     ):
         subscribe(event_type, handler, in_transaction=True)

@@ -11,12 +11,18 @@ from carefront.conversations.representations import conversation_repr, message_r
 from carefront.customers.models import Customer
 from carefront.customers.representations import customer_repr
 from carefront.feedback.models import NpsResponse, Rating
+from carefront.sla.models import SlaTarget
+from carefront.sla.representations import sla_blocks, target_repr
+from carefront.sla.selectors import calendar_directory
 
 
 def conversation_data(conversation: Conversation) -> dict:
-    """Expects customer, assignee, inbox and team selected (see `conversation_for_payload`)."""
+    """Expects customer, assignee, inbox and team selected (see `conversation_for_payload`).
+    One query: the SLA targets."""
     tags = sorted(tag.name for tag in conversation.tags.all())
-    return conversation_repr(conversation, team=conversation.team, tags=tags)
+    data = conversation_repr(conversation, team=conversation.team, tags=tags)
+    data["sla"] = sla_blocks([conversation])[conversation.pk]
+    return data
 
 
 def conversation_for_payload(conversation_id: int) -> Conversation | None:
@@ -115,3 +121,29 @@ def nps_response_data(response: NpsResponse) -> dict:
 def nps_response_for_payload(response_id: int) -> NpsResponse | None:
     """One query."""
     return NpsResponse.objects.select_related("campaign", "customer").filter(pk=response_id).first()
+
+
+def sla_target_data(target: SlaTarget, now) -> dict:
+    """Expects the conversation loaded as `conversation_for_payload` does (see
+    `sla_target_for_payload`)."""
+    c = target.conversation
+    data = target_repr(
+        target, inbox_id=c.inbox_id, team_id=c.team_id, now=now, directory=calendar_directory()
+    )
+    data["conversation"] = conversation_data(c)
+    return data
+
+
+def sla_target_for_payload(target_id: int) -> SlaTarget | None:
+    """Two queries: the target with its conversation and relations, and the tags."""
+    return (
+        SlaTarget.objects.select_related(
+            "conversation__customer",
+            "conversation__assignee",
+            "conversation__inbox",
+            "conversation__team",
+        )
+        .prefetch_related("conversation__tags")
+        .filter(pk=target_id)
+        .first()
+    )

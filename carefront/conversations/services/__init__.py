@@ -26,7 +26,7 @@ from .receive import (
     messages_receive,
     messages_receive_reads,
 )
-from .sla import conversation_set_sla_due
+from .sla import conversation_set_sla_due, conversations_set_sla_due
 
 __all__ = [
     "BulkResult",
@@ -48,6 +48,7 @@ __all__ = [
     "conversation_timeline_add",
     "conversations_bulk_update",
     "conversations_release_from_agent",
+    "conversations_set_sla_due",
     "message_receive",
     "message_stored",
     "messages_receive",

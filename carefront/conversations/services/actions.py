@@ -252,9 +252,14 @@ def conversation_add_note(
 
 @transaction.atomic
 def conversation_assign(
-    *, conversation: Conversation, assignee: Agent | None, actor: Agent, team: Team | None = None
+    *,
+    conversation: Conversation,
+    assignee: Agent | None,
+    actor: Agent | None,
+    team: Team | None = None,
 ) -> Conversation:
-    """Give the conversation to an agent (or nobody), optionally to a team."""
+    """Give the conversation to an agent (or nobody), optionally to a team. `actor` None: the
+    system did it (an SLA escalation), and the timeline says so."""
     from ..selectors import agent_can_access_inbox
 
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -277,7 +282,7 @@ def conversation_assign(
     events.record(
         conversation=conversation,
         kind=EventKind.ASSIGNED,
-        actor_id=actor.pk,
+        actor_id=actor.pk if actor else None,
         assignee=assignee.pk if assignee else None,
         assignee_name=assignee.name if assignee else "",
         team=conversation.team_id,
@@ -429,7 +434,9 @@ def conversation_set_priority(
 
 # Kinds another app may write on a conversation's timeline (the hub's own kinds are written by
 # its own services).
-EXTERNAL_EVENT_KINDS = frozenset({EventKind.RATING_REQUESTED, EventKind.RATED})
+EXTERNAL_EVENT_KINDS = frozenset(
+    {EventKind.RATING_REQUESTED, EventKind.RATED, EventKind.SLA_BREACHED}
+)
 
 
 def conversation_timeline_add(

@@ -239,6 +239,34 @@ def _write(
         TeamCalendar.objects.update_or_create(team=team, defaults={"calendar": calendar})
 
 
+def _replan_after_commit(
+    calendar_id: int | None, inboxes: Iterable[Inbox] = (), teams: Iterable[Team] = ()
+) -> None:
+    """Running business-time SLA clocks of the inboxes and teams that followed or now follow
+    this calendar are re-planned after the commit, by a task in bounded batches. The calendars
+    as they were before the edit go with it: time already counted stays counted."""
+    from carefront.sla.selectors import calendar_directory
+
+    from .targets import calendar_recompute_enqueue, calendar_snapshot
+
+    directory = calendar_directory()
+    inbox_ids = {i.pk for i in inboxes} | {
+        inbox for inbox, cal in directory.by_inbox.items() if cal == calendar_id
+    }
+    team_ids = {t.pk for t in teams} | {
+        team for team, cal in directory.by_team.items() if cal == calendar_id
+    }
+    if not inbox_ids and not team_ids:
+        return
+    snapshot = calendar_snapshot(directory)
+    transaction.on_commit(
+        lambda: calendar_recompute_enqueue(
+            snapshot=snapshot, inbox_ids=inbox_ids, team_ids=team_ids
+        ),
+        robust=True,
+    )
+
+
 def _clean_name(name: str, exclude_pk: int | None = None) -> str:
     name = (name or "").strip()
     if not name:
@@ -274,6 +302,8 @@ def business_calendar_create(
         closures=closures,
         is_24_7=is_24_7,
     )
+    inboxes, teams = list(inboxes), list(teams)
+    _replan_after_commit(None, inboxes, teams)
     try:
         calendar = BusinessCalendar.objects.create(
             name=_clean_name(name),
@@ -316,6 +346,8 @@ def business_calendar_update(
         is_24_7=is_24_7,
     )
     calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
+    inboxes, teams = list(inboxes), list(teams)
+    _replan_after_commit(calendar.pk, inboxes, teams)
     calendar.name = _clean_name(name, exclude_pk=calendar.pk)
     calendar.time_zone = time_zone
     calendar.is_24_7 = is_24_7
@@ -340,4 +372,5 @@ def business_calendar_delete(*, actor: Agent, calendar: BusinessCalendar) -> Non
     """Remove a calendar; its inboxes and teams are then always counted as open (or follow their
     team's calendar)."""
     require_admin(actor)
+    _replan_after_commit(calendar.pk)
     calendar.delete()

@@ -188,6 +188,11 @@ def describe_event(event, team_names: dict) -> str:
         return _("Satisfaction survey sent to %(address)s") % {"address": data.get("to", "")}
     if event.kind == EventKind.RATED:
         return _describe_rating(data)
+    if event.kind == EventKind.SLA_BREACHED:
+        from carefront.sla.models import TargetKind
+
+        target = dict(TargetKind.choices).get(data.get("target"), data.get("target", ""))
+        return _("SLA missed: %(target)s target breached") % {"target": target}
     if event.kind == EventKind.CUSTOMER_CHANGED:
         return _("%(who)s changed the customer from %(old)s to %(new)s") % {
             "who": who,

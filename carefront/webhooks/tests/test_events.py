@@ -224,10 +224,10 @@ def test_message_event_queries_do_not_grow_with_subscriptions_or_content(
         )
     five = _handler_queries(on_message, new_event(6))
     assert one == five
-    # subscriptions, savepoint, message (+author, conversation...), attachments, tags,
-    # savepoint, insert, release, release (the handler runs inside the publisher's
+    # subscriptions, savepoint, message (+author, conversation...), attachments, tags, SLA
+    # targets, savepoint, insert, release, release (the handler runs inside the publisher's
     # transaction, in a savepoint of its own).
-    assert five == 9
+    assert five == 10
     # Each message twice: as its service published it, and by the measured call; 1 + 5 subs.
     assert WebhookDelivery.objects.count() == 2 * (1 + 5)
 

@@ -135,6 +135,10 @@ def test_a_batch_costs_a_fixed_number_of_queries(inbox, settings, monkeypatch):
     settings.CAREFRONT_WEBHOOKS_SUBSCRIPTION_CACHE_SECONDS = 60
     monkeypatch.setattr(webhooks, "_active_cache", None)  # and back to None afterwards
     webhooks._active_subscriptions()
+    # So are the SLA policies (none here: the SLA engine then costs nothing per message).
+    from carefront.sla.services import policy_rules
+
+    policy_rules()
 
     def batch(prefix: str, n: int) -> list[ReceiveItem]:
         return [
