@@ -9,7 +9,7 @@ from pydantic import AfterValidator, AwareDatetime
 # Kept equal to the domain choices by a test (tests/test_schemas.py).
 StatusName = Literal["open", "pending", "snoozed", "solved", "closed"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
-FolderName = Literal["mine", "unassigned", "open", "pending", "solved", "all"]
+FolderName = Literal["mine", "unassigned", "open", "pending", "snoozed", "solved", "all"]
 SortName = Literal["waiting", "newest", "oldest", "updated", "priority"]
 
 MAX_PAGE_SIZE = 100

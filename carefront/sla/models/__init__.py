@@ -5,6 +5,7 @@ from .calendars import (
     OpeningInterval,
     TeamCalendar,
 )
+from .followups import OUTSTANDING, FollowUp, FollowUpState
 from .policies import (
     ACTIVE_STATES,
     EscalateWhen,
@@ -18,9 +19,12 @@ from .policies import (
 
 __all__ = [
     "ACTIVE_STATES",
+    "OUTSTANDING",
     "BusinessCalendar",
     "CalendarClosure",
     "EscalateWhen",
+    "FollowUp",
+    "FollowUpState",
     "InboxCalendar",
     "OpeningInterval",
     "Requester",
