@@ -184,8 +184,8 @@ def followups_outstanding(
 ) -> FollowUpPage:
     """`owner`'s outstanding promises (not yet due, or due and not kept), the soonest due, so
     the most overdue, first; keyset pages on (due_at, id) through `followup_owner_idx`. Only
-    those on conversations the actor sees. Two queries a page (rows with their conversation
-    and customer, no count)."""
+    those on conversations the actor sees. One query a page (rows with their conversation,
+    customer and inbox; no count)."""
     qs = FollowUp.objects.filter(OUTSTANDING, owner=owner)
     if not actor.sees_all_inboxes:
         qs = qs.filter(conversation__in=conversations_visible_to(actor=actor))

@@ -212,7 +212,10 @@ def followup_due(*, follow_up_id: int, now: dt.datetime | None = None) -> str:
         conversation = Conversation.objects.get(pk=follow_up.conversation_id)
         if conversation.snoozed_until is not None and conversation.snoozed_until <= now:
             conversation_wake(
-                conversation=conversation, actor=None, scheduled_for=conversation.snoozed_until
+                conversation=conversation,
+                actor=None,
+                scheduled_for=conversation.snoozed_until,
+                now=now,
             )
         owner = Agent.objects.get(pk=follow_up.owner_id)
         if owner.is_active and agent_can_access_inbox(agent=owner, inbox_id=conversation.inbox_id):
