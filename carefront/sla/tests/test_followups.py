@@ -231,7 +231,9 @@ def test_my_follow_ups_lists_outstanding_ones_overdue_first_in_pages(inbox, agen
     assert second.next_cursor is None
 
 
-def test_a_page_of_the_list_costs_one_query_whatever_its_length(inbox, agent, django_assert_num_queries):
+def test_a_page_of_the_list_costs_one_query_whatever_its_length(
+    inbox, agent, django_assert_num_queries
+):
     for _ in range(6):
         promise(conversation_for(inbox), agent)
     with django_assert_num_queries(1):

@@ -68,10 +68,11 @@ def test_conversation_query_count_does_not_grow_with_messages(agent_client, agen
     large = _cold_and_warm(agent_client, conversation)
     assert small == large
     # Warm: the agent, the conversation, its messages, events, the customer's other
-    # conversations and addresses, its tags. Rendered messages, the session and the lists
-    # (teams, agents, saved replies) come from the cache; cold adds their queries and the
-    # attachments of the messages being rendered, and the business calendars (none: one query).
-    assert large == (13, 7)
+    # conversations and addresses, its tags, its follow-up promises. Rendered messages, the
+    # session and the lists (teams, agents, saved replies) come from the cache; cold adds their
+    # queries and the attachments of the messages being rendered, and the business calendars
+    # (none: one query).
+    assert large == (14, 8)
 
 
 def test_new_reply_is_shown_and_quoted_part_is_collapsed(agent_client, conversation):
@@ -436,4 +437,4 @@ def test_a_rated_conversation_costs_the_same_queries(agent_client, agent, inbox)
     from carefront.feedback.tests.factories import rated
 
     rating = rated(inbox, agent, score="okay", comment="fine")
-    assert _cold_and_warm(agent_client, rating.conversation) == (13, 7)
+    assert _cold_and_warm(agent_client, rating.conversation) == (14, 8)
