@@ -30,6 +30,7 @@ def conversation_repr(conversation: Conversation, *, team, tags: list[str]) -> d
         "message_count": c.message_count,
         "is_bulk": c.is_bulk,
         "waiting_since": c.waiting_since,
+        "snoozed_until": c.snoozed_until,
         "last_message_at": c.last_message_at,
         "created_at": c.created_at,
         "updated_at": c.updated_at,

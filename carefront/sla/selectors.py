@@ -151,7 +151,7 @@ def conversation_followups(*, conversation: Conversation) -> list[FollowUp]:
     the actor sees the conversation). One query."""
     rows = list(
         FollowUp.objects.filter(conversation=conversation)
-        .select_related("owner")
+        .select_related("owner", "created_by")
         .order_by("due_at", "id")
     )
     return sorted(rows, key=lambda f: not f.is_outstanding)
@@ -165,7 +165,7 @@ def access_followup(*, actor: Agent, conversation_id: int, follow_up_id: int) ->
             conversation_id=conversation_id,
             conversation__in=conversations_visible_to(actor=actor),
         )
-        .select_related("owner")
+        .select_related("owner", "created_by")
         .first()
     )
     if follow_up is None:
