@@ -46,7 +46,9 @@ def promise_text(*, due_at: dt.datetime, language: str, time_zone: str, name_zon
         )
         if name_zone:
             when = _("%(when)s (%(time_zone)s time)") % {"when": when, "time_zone": time_zone}
-        return _("I will get back to you by %(when)s.") % {"when": when}
+        text = _("I will get back to you by %(when)s.") % {"when": when}
+    # "9 a.m." at the end of a sentence takes no second full stop.
+    return text[:-1] if text.endswith("..") else text
 
 
 def conversation_promise_text(*, conversation: Conversation, due_at: dt.datetime) -> str:

@@ -29,6 +29,7 @@ CUSTOMER_FACING = [
     "carefront/feedback/emails.py",
     "carefront/feedback/models/ratings.py",
     "carefront/feedback/services/ratings.py",
+    "carefront/sla/promises.py",
     "carefront/feedback/templates/feedback/email/survey.html",
     "carefront/feedback/templates/feedback/email/survey.txt",
     "carefront/web/public_forms.py",
