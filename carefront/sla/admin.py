@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from carefront.sla.models import BusinessCalendar, CalendarClosure, OpeningInterval
+from carefront.sla.models import BusinessCalendar, CalendarClosure, FollowUp, OpeningInterval
 
 
 class OpeningIntervalInline(admin.TabularInline):
@@ -17,3 +17,10 @@ class CalendarClosureInline(admin.TabularInline):
 class BusinessCalendarAdmin(admin.ModelAdmin):
     list_display = ("name", "time_zone", "is_24_7", "holiday_country", "holiday_subdivision")
     inlines = (OpeningIntervalInline, CalendarClosureInline)
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ("id", "conversation", "owner", "due_at", "state", "kept_at", "broken_at")
+    list_filter = ("state",)
+    raw_id_fields = ("conversation", "owner", "created_by", "kept_by_message")
