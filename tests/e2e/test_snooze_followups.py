@@ -65,6 +65,7 @@ def test_snooze_with_the_shortcut_and_the_conversation_leaves_the_open_folder(
     parcel = workspace["parcel"]
     _sign_in(page, live_server.url + f"/login/?next=/c/{parcel.pk}/")
     expect(page.get_by_role("heading", name="Where is my parcel?")).to_be_visible()
+    page.wait_for_load_state("load")  # app.js (deferred) handles the shortcuts
 
     page.keyboard.press("z")
     tomorrow = page.locator("[data-snooze-preset='tomorrow']")
@@ -111,7 +112,8 @@ def test_promise_a_follow_up_in_a_reply_with_the_sentence_in_the_customers_langu
     page.screenshot(path=str(screenshot_dir / "promise-composer.png"), full_page=True)
     page.get_by_role("button", name="Send", exact=True).click()
 
-    expect(page.get_by_text("the conversation is snoozed until")).to_be_visible()
+    expect(page.locator("[data-follow-up]")).to_be_visible()
+    expect(page.locator(".conversation-facts [data-snoozed-until]")).to_be_visible()
     follow_up = FollowUp.objects.get()
     assert follow_up.state == FollowUpState.OPEN
     assert follow_up.customer_text.startswith("Ich melde mich bis Freitag, 8. Januar 2027")

@@ -120,7 +120,7 @@
       var menu = document.querySelector("[data-snooze-menu]");
       if (!menu) return false;
       menu.open = true;
-      var first = menu.querySelector("[data-snooze-preset], input");
+      var first = menu.querySelector("[data-snooze-preset]") || menu.querySelector("#snooze-at");
       if (first) first.focus();
       return true;
     },
