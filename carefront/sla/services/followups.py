@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
-from carefront.conversations.models import Conversation, Direction, Message
+from carefront.conversations.models import Conversation, Direction, Message, Status
 from carefront.conversations.selectors import agent_can_access_inbox
 from carefront.conversations.services import (
     conversation_assign,
@@ -57,9 +57,9 @@ def followup_create(
     now: dt.datetime | None = None,
 ) -> FollowUp:
     """Promise to come back to the customer by `due_at`, owned by `owner` (who must see the
-    conversation's inbox). The conversation is snoozed until then (or until the earliest of its
-    open promises). A reply sent before the promise exists does not keep it: send the reply
-    that announces the promise first."""
+    conversation's inbox). The conversation is snoozed until then, unless it is already snoozed
+    until earlier (a plain snooze, or another open promise). A reply sent before the promise
+    exists does not keep it: send the reply that announces the promise first."""
     now = now or timezone.now()
     if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
         raise InvalidInput(_("Give the follow-up time with its time zone."))
@@ -86,13 +86,20 @@ def followup_create(
         customer_text=customer_text,
         created_by=actor,
     )
-    earliest = (
+    until = (
         FollowUp.objects.filter(conversation=conversation, state=FollowUpState.OPEN)
         .order_by("due_at")
         .values_list("due_at", flat=True)
         .first()
+    ) or due_at
+    current = (
+        Conversation.objects.filter(pk=conversation.pk, status=Status.SNOOZED)
+        .values_list("snoozed_until", flat=True)
+        .first()
     )
-    conversation_snooze(conversation=conversation, until=earliest or due_at, actor=actor, now=now)
+    # Snoozed until earlier already (a plain snooze, another promise): that wake-up stands.
+    if current is None or current > until:
+        conversation_snooze(conversation=conversation, until=until, actor=actor, now=now)
     _schedule_due(follow_up)
     publish(
         events.FollowUpCreated(

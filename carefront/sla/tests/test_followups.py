@@ -74,6 +74,15 @@ def test_the_conversation_sleeps_until_the_earliest_open_promise(inbox, agent):
     assert conversation.snoozed_until == soon.due_at
 
 
+def test_an_earlier_snooze_stands(inbox, agent):
+    conversation = conversation_for(inbox)
+    until = later(3)
+    conversation_snooze(conversation=conversation, until=until, actor=agent)
+    promise(conversation, agent, hours=48)
+    conversation.refresh_from_db()
+    assert conversation.snoozed_until == until
+
+
 @pytest.mark.parametrize(
     ("hours", "message"), [(-1, "must be in the future"), (24 * 400, "at most a year")]
 )
