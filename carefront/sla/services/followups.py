@@ -240,7 +240,15 @@ def followup_due(*, follow_up_id: int, now: dt.datetime | None = None) -> str:
 def followups_keep_by_reply(*, conversation_id: int, message_id: int) -> int:
     """An agent's reply to the customer keeps the conversation's open promises made before it
     (those due by then; later ones were already broken and are now fulfilled late). Returns
-    how many it fulfilled."""
+    how many it fulfilled. Runs inside every reply's transaction: one query when the
+    conversation has no outstanding promise (the usual case)."""
+    outstanding = FollowUp.objects.filter(
+        conversation_id=conversation_id,
+        state__in=[FollowUpState.OPEN, FollowUpState.BROKEN],
+        kept_at__isnull=True,
+    )
+    if not outstanding.exists():
+        return 0
     message = (
         Message.objects.filter(pk=message_id, direction=Direction.OUTGOING)
         .only("pk", "created_at", "conversation_id")
@@ -251,13 +259,8 @@ def followups_keep_by_reply(*, conversation_id: int, message_id: int) -> int:
     fulfilled = 0
     with transaction.atomic():
         waiting = (
-            FollowUp.objects.select_for_update()
-            .filter(
-                conversation_id=conversation_id,
-                state__in=[FollowUpState.OPEN, FollowUpState.BROKEN],
-                kept_at__isnull=True,
-                created_at__lte=message.created_at,
-            )
+            outstanding.select_for_update()
+            .filter(created_at__lte=message.created_at)
             .order_by("id")
         )
         for follow_up in waiting:
