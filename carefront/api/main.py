@@ -8,6 +8,7 @@ from .endpoints import (
     attachments,
     conversations,
     customers,
+    followups,
     held_mail,
     inboxes,
     notifications,
@@ -40,6 +41,7 @@ api = CarefrontAPI(
 )
 errors.install(api)
 api.add_router("", conversations.router)
+api.add_router("", followups.router)
 api.add_router("", customers.router)
 api.add_router("", inboxes.router)
 api.add_router("", webhooks.router)

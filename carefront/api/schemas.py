@@ -9,7 +9,7 @@ from pydantic import AfterValidator, AwareDatetime
 # Kept equal to the domain choices by a test (tests/test_schemas.py).
 StatusName = Literal["open", "pending", "snoozed", "solved", "closed"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
-FolderName = Literal["mine", "unassigned", "open", "pending", "solved", "all"]
+FolderName = Literal["mine", "unassigned", "open", "pending", "snoozed", "solved", "all"]
 SortName = Literal["waiting", "newest", "oldest", "updated", "priority", "due"]
 SlaStateName = Literal["breached", "at_risk"]
 
@@ -163,6 +163,10 @@ class ConversationOut(Schema):
     )
     sla_at_risk_at: dt.datetime | None = Field(
         description="When that target turns at risk (the policy's warning before `sla_due_at`)."
+    )
+    snoozed_until: dt.datetime | None = Field(
+        description="Status `snoozed`: until when (it is open again then, or when the customer "
+        "writes); null otherwise."
     )
     last_message_at: dt.datetime
     created_at: dt.datetime
@@ -387,3 +391,64 @@ class RatingFilterIn(RatingPageIn):
     since: Since | None = Field(
         None, description="Only ratings given at or after this time (ISO 8601, with offset)."
     )
+
+
+class SnoozeIn(Schema):
+    until: AwareDatetime = Field(
+        ...,
+        description="Until when, with its offset (ISO 8601): in the future, at most a year "
+        "ahead. Snoozing a snoozed conversation moves its time.",
+    )
+
+
+FollowUpStateName = Literal["open", "kept", "broken", "cancelled"]
+
+
+class FollowUpIn(Schema):
+    due_at: AwareDatetime = Field(
+        ..., description="When you promised to come back to the customer (with its offset)."
+    )
+    owner_id: Id | None = Field(
+        None, description="The agent who owns the promise (default: you); must see the inbox."
+    )
+    note: str = Field("", max_length=2000, description="For agents only.")
+    customer_text: str = Field(
+        "",
+        max_length=2000,
+        description="What the customer was told (for the record; nothing is sent). Empty: the "
+        "sentence Carefront writes for `due_at` in the customer's language is in "
+        "`suggested_customer_text` of the answer.",
+    )
+
+
+class FollowUpOut(Schema):
+    id: int
+    conversation_id: int
+    owner: Ref
+    due_at: dt.datetime
+    note: str
+    customer_text: str
+    state: FollowUpStateName = Field(
+        description='`open` (not yet due), `kept` (a reply or "done" by the due time), '
+        "`broken` (the due time passed first: a breach), `cancelled`."
+    )
+    is_outstanding: bool = Field(
+        description='Still to do: open, or broken and not yet fulfilled. "My follow-ups" lists '
+        "these."
+    )
+    kept_at: dt.datetime | None
+    kept_by_message_id: int | None
+    broken_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    created_by: Ref | None
+    created_at: dt.datetime
+
+
+class FollowUpCreatedOut(FollowUpOut):
+    suggested_customer_text: str = Field(
+        description="The promise in the customer's language and time zone, to put in a reply."
+    )
+
+
+class FollowUpList(Schema):
+    items: list[FollowUpOut]

@@ -1,5 +1,6 @@
 """Typed events published after commit, and the timeline rows that record them."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from .models import Conversation, ConversationEvent, EventKind
@@ -43,6 +44,26 @@ class ConversationStatusChanged:
     conversation_id: int
     old_status: str
     new_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSnoozed:
+    """Set aside until `until` (also published when a snoozed conversation gets a new time).
+    A first snooze also publishes ConversationStatusChanged (to "snoozed")."""
+
+    conversation_id: int
+    until: dt.datetime
+    actor_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationWoken:
+    """A snoozed conversation is open again: its time came ("due"), or an agent woke it
+    ("agent"). A customer's message wakes it too, reported as MessageReceived(reopened=True).
+    Published with ConversationStatusChanged ("snoozed" -> "open")."""
+
+    conversation_id: int
+    reason: str  # "due" or "agent"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ def conversation_repr(conversation: Conversation, *, team, tags: list[str]) -> d
         "waiting_since": c.waiting_since,
         "sla_due_at": c.sla_due_at,
         "sla_at_risk_at": c.sla_at_risk_at,
+        "snoozed_until": c.snoozed_until,
         "last_message_at": c.last_message_at,
         "created_at": c.created_at,
         "updated_at": c.updated_at,

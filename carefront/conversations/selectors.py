@@ -103,10 +103,13 @@ class Folder:
     UNASSIGNED = "unassigned"
     OPEN = "open"
     PENDING = "pending"
+    # Set aside until a time (a snooze or a follow-up promise); they leave "mine" and "open"
+    # until they wake.
+    SNOOZED = "snoozed"
     SOLVED = "solved"
     ALL = "all"
 
-    choices = [MINE, UNASSIGNED, OPEN, PENDING, SOLVED, ALL]
+    choices = [MINE, UNASSIGNED, OPEN, PENDING, SNOOZED, SOLVED, ALL]
 
 
 class Sort:
@@ -255,6 +258,7 @@ def _folder_filter(folder: str, actor: Agent) -> Q:
         Folder.UNASSIGNED: Q(status=Status.OPEN, assignee__isnull=True),
         Folder.OPEN: Q(status=Status.OPEN),
         Folder.PENDING: Q(status=Status.PENDING),
+        Folder.SNOOZED: Q(status=Status.SNOOZED),
         Folder.SOLVED: Q(status__in=[Status.SOLVED, Status.CLOSED]),
         Folder.ALL: Q(),
     }.get(folder, Q(status=Status.OPEN))
@@ -273,7 +277,14 @@ FOLDER_COUNT_CAP = 1000
 FOLDER_COUNTS_FRESH_SECONDS = 5
 # A backstop for changes that move no generation (a raw SQL fix, a restore).
 FOLDER_COUNTS_SECONDS = 300
-COUNTED_FOLDERS = [Folder.MINE, Folder.UNASSIGNED, Folder.OPEN, Folder.PENDING, Folder.SOLVED]
+COUNTED_FOLDERS = [
+    Folder.MINE,
+    Folder.UNASSIGNED,
+    Folder.OPEN,
+    Folder.PENDING,
+    Folder.SNOOZED,
+    Folder.SOLVED,
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +305,7 @@ def folder_counts(*, actor: Agent) -> dict[str, FolderCount]:
     The four shared folders are cached per scope (everyone who sees the same inboxes shares
     them), "mine" per agent. An entry is used while its generation is current, and also for
     FOLDER_COUNTS_FRESH_SECONDS after it is not: counts may lag a change by a few seconds.
-    A recount is five bounded COUNT queries (at most FOLDER_COUNT_CAP rows each).
+    A recount is six bounded COUNT queries (at most FOLDER_COUNT_CAP rows each).
     """
     if actor.sees_all_inboxes:
         inbox_ids = None

@@ -36,13 +36,14 @@ from carefront.conversations.services import (
     conversation_set_priority,
     conversation_set_status,
     conversation_set_tags,
+    conversation_snooze,
     message_receive,
 )
 from carefront.customers.models import Customer
 from carefront.customers.services import customer_add_email, customer_get_or_create_by_email
 from carefront.inboxes.models import Inbox
 from carefront.inboxes.setup import inbox_create, inbox_update
-from carefront.sla.services import business_calendar_create
+from carefront.sla.services import business_calendar_create, followup_create
 
 from . import content
 
@@ -193,6 +194,7 @@ def demo_data_build(
                 progress(index + 1, conversations)
     _ask_for_ratings_from_now_on(admin, inboxes)
     _business_calendars(admin, inboxes)
+    _snoozes_and_promises(agents[AGENT_EMAIL], real_now)
     summary.agents = len(agents)
     summary.customers = Customer.objects.count()
     summary.conversations = Conversation.objects.count()
@@ -203,6 +205,24 @@ def demo_data_build(
         (AGENT_EMAIL, DEMO_PASSWORD, str(Role.AGENT.label)),
     ]
     return summary
+
+
+def _snoozes_and_promises(agent: Agent, now: dt.datetime) -> None:
+    """A few of the demo agent's open conversations set aside: two snoozed until tomorrow
+    9:00, two with a follow-up promised for the coming days (docs/agent-guide.md)."""
+    held = list(Conversation.objects.filter(status=Status.OPEN, assignee=agent).order_by("id")[:4])
+    tomorrow = (now + dt.timedelta(days=1)).replace(hour=9, minute=0, second=0)
+    for conversation in held[:2]:
+        conversation_snooze(conversation=conversation, until=tomorrow, actor=agent, now=now)
+    for days, conversation in enumerate(held[2:], start=2):
+        followup_create(
+            conversation=conversation,
+            owner=agent,
+            due_at=tomorrow + dt.timedelta(days=days - 1, hours=days),
+            actor=agent,
+            note="Waiting for the warehouse to confirm the new delivery date.",
+            now=now,
+        )
 
 
 def _ask_for_ratings_from_now_on(admin: Agent, inboxes: dict[str, Inbox]) -> None:

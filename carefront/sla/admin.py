@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from carefront.sla.models import Acknowledgement, BusinessCalendar, CalendarClosure, OpeningInterval
+from carefront.sla.models import (
+    Acknowledgement,
+    BusinessCalendar,
+    CalendarClosure,
+    FollowUp,
+    OpeningInterval,
+)
 
 
 class OpeningIntervalInline(admin.TabularInline):
@@ -26,3 +32,10 @@ class AcknowledgementAdmin(admin.ModelAdmin):
     raw_id_fields = ("conversation", "message")
     readonly_fields = ("sent_at", "judged_at", "first_reply_at")
     date_hierarchy = "promised_at"
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ("id", "conversation", "owner", "due_at", "state", "kept_at", "broken_at")
+    list_filter = ("state",)
+    raw_id_fields = ("conversation", "owner", "created_by", "kept_by_message")

@@ -50,3 +50,34 @@ class AcknowledgementSent:
     conversation_id: int
     message_id: int
     promised_at: dt.datetime
+
+
+class FollowUpCreated:
+    """An agent promised to come back to the customer by `due_at`; `owner_id` owns it."""
+
+    follow_up_id: int
+    conversation_id: int
+    owner_id: int
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpKept:
+    """A promise was kept: an agent's reply was sent by the due time (`message_id`), or the
+    owner marked it done (`message_id` None)."""
+
+    follow_up_id: int
+    conversation_id: int
+    owner_id: int
+    message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpBroken:
+    """A promise's due time passed before it was kept: a breach. Published once per promise,
+    when it comes due; the conversation is then open again and assigned to `owner_id`."""
+
+    follow_up_id: int
+    conversation_id: int
+    owner_id: int
+    due_at: dt.datetime

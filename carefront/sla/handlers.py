@@ -16,6 +16,7 @@ from carefront.core.events import subscribe
 
 from .services import targets
 from .services.acknowledgements import first_reply_record
+from .services.followups import followups_keep_by_reply
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ def on_message_sent(event: conversation_events.MessageSent) -> None:
     NoteAdded, and the automatic acknowledgement its own event, so neither meets a reply target
     nor counts as a first reply."""
     targets.sla_agent_replied(conversation_id=event.conversation_id)
+    # It keeps the conversation's open promises; one made after the reply in the same request
+    # ("reply and promise") is not kept by it.
+    followups_keep_by_reply(conversation_id=event.conversation_id, message_id=event.message_id)
     # The reply was written a moment ago in this same transaction: now is its time.
     first_reply_record(
         conversation_id=event.conversation_id,

@@ -1,23 +1,34 @@
 """Reading business calendars: the admin list, and the compact schedules every page and due-time
 computation uses, loaded once per change of any calendar (not per request or per row)."""
 
+import base64
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from carefront.accounts.models import Agent
 from carefront.accounts.services.permissions import require_admin
+from carefront.conversations.models import Conversation
+from carefront.conversations.selectors import conversations_visible_to
+from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.core.generations import Generation
+from carefront.inboxes.models import Inbox
 from carefront.sla.business_time import Closure, NeverOpen, Schedule, is_open, next_open
 from carefront.sla.models import (
     ACTIVE_STATES,
+    OUTSTANDING,
     Acknowledgement,
     AcknowledgementOutcome,
     BusinessCalendar,
     CalendarClosure,
+    FollowUp,
+    FollowUpState,
     InboxCalendar,
     OpeningInterval,
     SlaPolicy,
@@ -219,3 +230,161 @@ def conversation_sla_targets(*, conversation) -> list[SlaTarget]:
         .order_by("-created_at", "-id")[:TARGETS_SHOWN]
     )
     return sorted(targets, key=lambda t: t.state not in ACTIVE_STATES)
+
+
+# --- Follow-up promises -------------------------------------------------------------------------
+
+FOLLOWUP_PAGE_SIZE = 25
+# Kept / broken counts look back this far.
+FOLLOWUP_RECORD_DAYS = 90
+
+
+def conversation_followups(*, conversation: Conversation) -> list[FollowUp]:
+    """A conversation's promises, outstanding first, then by due time (the caller checked that
+    the actor sees the conversation). One query."""
+    rows = list(
+        FollowUp.objects.filter(conversation=conversation)
+        .select_related("owner", "created_by")
+        .order_by("due_at", "id")
+    )
+    return sorted(rows, key=lambda f: not f.is_outstanding)
+
+
+def access_followup(*, actor: Agent, conversation_id: int, follow_up_id: int) -> FollowUp:
+    """A promise on a conversation the actor sees; NotFound otherwise (no existence leak)."""
+    follow_up = (
+        FollowUp.objects.filter(
+            pk=follow_up_id,
+            conversation_id=conversation_id,
+            conversation__in=conversations_visible_to(actor=actor),
+        )
+        .select_related("owner", "created_by")
+        .first()
+    )
+    if follow_up is None:
+        raise NotFound(gettext("Follow-up not found."))
+    return follow_up
+
+
+# What "My follow-ups" shows: loading only these keeps a page cheap.
+OUTSTANDING_LIST_FIELDS = [
+    "conversation_id",
+    "owner_id",
+    "due_at",
+    "note",
+    "state",
+    "kept_at",
+    "conversation__subject",
+    "conversation__customer__name",
+    "conversation__customer__email",
+    "conversation__customer__sender_unknown",
+    "conversation__inbox__name",
+]
+
+
+@dataclass
+class FollowUpPage:
+    items: list[FollowUp]
+    next_cursor: str | None
+
+
+def followups_outstanding(
+    *, actor: Agent, owner: Agent, cursor: str | None = None, limit: int = FOLLOWUP_PAGE_SIZE
+) -> FollowUpPage:
+    """`owner`'s outstanding promises (not yet due, or due and not kept), the soonest due, so
+    the most overdue, first; keyset pages on (due_at, id) through `followup_owner_idx`. Only
+    those on conversations the actor sees. One query a page (rows with their conversation,
+    customer and inbox; no count)."""
+    qs = FollowUp.objects.filter(OUTSTANDING, owner=owner)
+    if not actor.sees_all_inboxes:
+        # Per row, as conversations_visible_to does: an `IN (visible conversations)` would
+        # list every visible conversation first (its cost grows with the table).
+        member = Inbox.teams.through.objects.filter(
+            inbox_id=OuterRef("conversation__inbox_id"), team__members=actor
+        )
+        qs = qs.filter(Exists(member))
+    if cursor:
+        due_at, last_id = _followup_cursor(cursor)
+        qs = qs.filter(Q(due_at__gte=due_at) & (Q(due_at__gt=due_at) | Q(id__gt=last_id)))
+    rows = list(
+        qs.select_related("conversation", "conversation__customer", "conversation__inbox")
+        .only(*OUTSTANDING_LIST_FIELDS)
+        .order_by("due_at", "id")[: limit + 1]
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = (
+            base64.urlsafe_b64encode(
+                json.dumps(["followups", last.due_at.isoformat(), last.pk]).encode()
+            )
+            .decode()
+            .rstrip("=")
+        )
+    return FollowUpPage(items=rows, next_cursor=next_cursor)
+
+
+def _followup_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        kind, when, last_id = values
+        due_at = datetime.fromisoformat(when)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(gettext("The page cursor is not valid.")) from exc
+    if (
+        kind != "followups"
+        or due_at.tzinfo is None
+        or not isinstance(last_id, int)
+        or isinstance(last_id, bool)
+        or not 0 <= last_id < 2**63
+    ):
+        raise InvalidInput(gettext("The page cursor is not valid."))
+    return due_at, last_id
+
+
+@dataclass(frozen=True)
+class FollowUpRecord:
+    """How an agent kept their promises that came due in the period."""
+
+    owner_id: int
+    owner_name: str
+    kept: int
+    broken: int
+    outstanding: int
+
+    @property
+    def kept_share(self) -> int | None:
+        """Kept, in percent of those that came due (None: none did)."""
+        done = self.kept + self.broken
+        return round(100 * self.kept / done) if done else None
+
+
+def followup_records(
+    *, actor: Agent, now: datetime, days: int = FOLLOWUP_RECORD_DAYS
+) -> list[FollowUpRecord]:
+    """Kept and broken promises per agent, due in the last `days` days; outstanding ones of
+    any age. An agent sees their own record, leads and admins everyone's. One grouped query."""
+    since = now - timedelta(days=days)
+    qs = FollowUp.objects.filter(Q(due_at__gte=since, due_at__lte=now) | OUTSTANDING)
+    if not actor.sees_all_inboxes:
+        qs = qs.filter(owner=actor)
+    rows = (
+        qs.values("owner_id", "owner__name", "owner__email")
+        .annotate(
+            kept=Count("id", filter=Q(state=FollowUpState.KEPT, due_at__gte=since)),
+            broken=Count("id", filter=Q(broken_at__isnull=False, due_at__gte=since)),
+            outstanding=Count("id", filter=OUTSTANDING),
+        )
+        .order_by("owner__name", "owner_id")
+    )
+    return [
+        FollowUpRecord(
+            owner_id=row["owner_id"],
+            owner_name=row["owner__name"] or row["owner__email"],
+            kept=row["kept"],
+            broken=row["broken"],
+            outstanding=row["outstanding"],
+        )
+        for row in rows
+    ]

@@ -1,10 +1,12 @@
 """Background tasks of the sla app: the timers of SLA targets, the re-planning after a calendar
-or policy change, and the acknowledgements. Thin: they call a service."""
+or policy change, follow-up promises coming due, and the acknowledgements. Thin: they call a
+service."""
 
 from django.tasks import task
 
 from .services import targets
 from .services.acknowledgements import acknowledgement_judge, acknowledgement_send
+from .services.followups import followup_due
 
 
 @task()
@@ -51,3 +53,9 @@ def acknowledgement_send_task(conversation_id: int) -> bool:
 def acknowledgement_judge_task(acknowledgement_id: int) -> str:
     """Runs at the promised time (`run_after`): kept, missed or void."""
     return acknowledgement_judge(acknowledgement_id=acknowledgement_id)
+
+
+@task()
+def followup_due_task(follow_up_id: int) -> str:
+    """A follow-up promise's timer, enqueued with `run_after` at its due time."""
+    return followup_due(follow_up_id=follow_up_id)

@@ -135,7 +135,11 @@ class BulkForm(forms.Form):
 
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
     assignee = forms.CharField(required=False, max_length=24)  # "", "me", "none" or an id
-    status = forms.ChoiceField(choices=[("", ""), *Status.choices], required=False)
+    # "Snoozed" needs a time: not a bulk change.
+    status = forms.ChoiceField(
+        choices=[("", ""), *((v, label) for v, label in Status.choices if v != Status.SNOOZED)],
+        required=False,
+    )
     priority = forms.ChoiceField(choices=[("", ""), *PRIORITY_CHOICES], required=False)
     next = forms.CharField(required=False, max_length=2000)
 
@@ -172,6 +176,7 @@ class MergeForm(forms.Form):
 
 
 class StatusForm(forms.Form):
+    # "Snoozed" is refused by the service with a clear message (it needs a time).
     status = forms.ChoiceField(choices=Status.choices)
 
 

@@ -51,6 +51,7 @@ def conversation_rows(
 ) -> SafeString:
     labels = {value: str(label) for value, label in Status.choices}
     no_subject = _("(no subject)")
+    snoozed_label = _("Snoozed until %(when)s")
     select_label = _("Select conversation #%(id)s")
     unassigned = format_html('<span class="muted">{}</span>', _("Unassigned"))
     mark = highlight or (lambda text: text)
@@ -112,7 +113,11 @@ def conversation_rows(
                 preview=mark(c.preview),
                 priority=priority_badges.get(c.priority, ""),
                 status=c.status,
-                status_label=labels.get(c.status, c.status),
+                status_label=(
+                    snoozed_label % {"when": local_datetime_text(c.snoozed_until)}
+                    if c.snoozed_until
+                    else labels.get(c.status, c.status)
+                ),
                 bulk=bulk if c.is_bulk else "",
                 sla=conversation_countdown(c, now=now, labels=sla_words),
                 when=when,

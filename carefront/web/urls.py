@@ -7,6 +7,7 @@ from .views import (
     customers,
     docs,
     files,
+    followups,
     held_mail,
     inbox,
     manage,
@@ -69,6 +70,37 @@ urlpatterns = [
         conversation.conversation_priority_view,
         name="conversation_priority",
     ),
+    path(
+        "c/<int:conversation_id>/snooze/",
+        followups.conversation_snooze_view,
+        name="conversation_snooze",
+    ),
+    path(
+        "c/<int:conversation_id>/wake/",
+        followups.conversation_wake_view,
+        name="conversation_wake",
+    ),
+    path(
+        "c/<int:conversation_id>/follow-ups/",
+        followups.followup_create_view,
+        name="followup_create",
+    ),
+    path(
+        "c/<int:conversation_id>/follow-ups/<int:follow_up_id>/done/",
+        followups.followup_complete_view,
+        name="followup_complete",
+    ),
+    path(
+        "c/<int:conversation_id>/follow-ups/<int:follow_up_id>/cancel/",
+        followups.followup_cancel_view,
+        name="followup_cancel",
+    ),
+    path(
+        "c/<int:conversation_id>/promise-text/",
+        followups.promise_text_view,
+        name="promise_text",
+    ),
+    path("follow-ups/", followups.followups_view, name="followups"),
     path(
         "c/<int:conversation_id>/merge/",
         conversation.conversation_merge_view,

@@ -1,11 +1,13 @@
 """Every endpoint against every kind of caller: anonymous, another team's agent, a read-only
 token. None of them may read or change what is not theirs."""
 
+import datetime as dt
 import itertools
 import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from carefront.accounts.models import Role, Team
 from carefront.accounts.tests.factories import AgentFactory
@@ -18,7 +20,8 @@ from carefront.conversations.tests.factories import receive
 from carefront.customers.models import Customer, CustomerIdentity
 from carefront.feedback.models import Rating
 from carefront.notifications.models import Notification
-from carefront.sla.models import SlaPolicy
+from carefront.sla.models import FollowUp, SlaPolicy
+from carefront.sla.services import followup_create
 from carefront.sla.services.policies_admin import sla_policy_create
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +48,13 @@ def conversation(inbox, agent, team):
     saved_reply_create(
         actor=AgentFactory(role=Role.LEAD), title="Hello", body="Hi {{ customer.name }}"
     )
+    for days in (1, 2):  # one to mark done, one to cancel
+        followup_create(
+            conversation=conversation,
+            owner=agent,
+            due_at=timezone.now() + dt.timedelta(days=days),
+            actor=agent,
+        )
     return conversation
 
 
@@ -91,11 +101,20 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
     saved_reply = SavedReply.objects.first().pk
     rating = Rating.objects.get(conversation=conversation).pk
     notification = _notification_of(member, conversation).pk
+    done, cancelled = FollowUp.objects.filter(conversation=conversation).order_by("id")[:2]
+    later = (timezone.now() + dt.timedelta(days=3)).isoformat()
     return [
         ("get", "/api/v1/conversations", None, LIST),
         ("get", f"/api/v1/conversations?customer_id={customer}", None, LIST),
         ("get", f"/api/v1/conversations/{c}", None, OBJECT),
         ("get", f"/api/v1/conversations/{c}/messages", None, OBJECT),
+        # Before any reply below: a reply keeps the promises.
+        ("get", f"/api/v1/conversations/{c}/follow-ups", None, OBJECT),
+        ("post", f"/api/v1/conversations/{c}/follow-ups/{done.pk}/complete", None, OBJECT),
+        ("post", f"/api/v1/conversations/{c}/follow-ups/{cancelled.pk}/cancel", None, OBJECT),
+        ("post", f"/api/v1/conversations/{c}/follow-ups", {"due_at": later}, OBJECT),
+        ("post", f"/api/v1/conversations/{c}/wake", None, OBJECT),
+        ("post", f"/api/v1/conversations/{c}/snooze", {"until": later}, OBJECT),
         ("post", "/api/v1/conversations", _create_payload(conversation), OBJECT),
         ("post", f"/api/v1/conversations/{c}/replies", {"body": "Hello"}, OBJECT),
         ("post", f"/api/v1/conversations/{c}/notes", {"body": "Psst"}, OBJECT),
@@ -246,6 +265,8 @@ def _snapshot() -> tuple:
         sorted(Team.members.through.objects.values_list("team_id", "agent_id")),
         list(SavedReply.objects.values_list("id", "title", "body").order_by("id")),
         list(Notification.objects.values_list("id", "read_at").order_by("id")),
+        list(FollowUp.objects.values_list("id", "state").order_by("id")),
+        list(Conversation.objects.values_list("id", "snoozed_until").order_by("id")),
     )
 
 

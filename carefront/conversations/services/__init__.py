@@ -27,6 +27,7 @@ from .receive import (
     messages_receive_reads,
 )
 from .sla import conversation_set_sla_due, conversations_set_sla_due
+from .snooze import conversation_snooze, conversation_wake
 
 __all__ = [
     "BulkResult",
@@ -45,7 +46,9 @@ __all__ = [
     "conversation_set_sla_due",
     "conversation_set_status",
     "conversation_set_tags",
+    "conversation_snooze",
     "conversation_timeline_add",
+    "conversation_wake",
     "conversations_bulk_update",
     "conversations_release_from_agent",
     "conversations_set_sla_due",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Agent, Team
 from carefront.core.events import publish
@@ -36,6 +37,10 @@ from .attachments import NewAttachment, attachments_store, check_attachments
 MAX_BODY_LENGTH = 100_000
 BULK_LIMIT = 100  # conversations per bulk change: one request stays short
 MAX_TAG_LENGTH = 64
+SNOOZE_NEEDS_A_TIME = _(
+    "A conversation is snoozed until a time: snooze it with that time "
+    "(POST /conversations/{id}/snooze with `until`) instead of setting the status."
+)
 
 
 def new_message_id() -> str:
@@ -258,8 +263,9 @@ def conversation_assign(
     actor: Agent | None,
     team: Team | None = None,
 ) -> Conversation:
-    """Give the conversation to an agent (or nobody), optionally to a team. `actor` None: the
-    system did it (an SLA escalation), and the timeline says so."""
+    """Give the conversation to an agent (or nobody), optionally to a team. `actor` None:
+    Carefront itself did it (an SLA escalation, a follow-up that came due), and the timeline
+    says so."""
     from ..selectors import agent_can_access_inbox
 
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -322,6 +328,8 @@ def conversations_bulk_update(
 
     if status is not None and status not in Status.values:
         raise InvalidInput(f"{status!r} is not a status.")
+    if status == Status.SNOOZED:
+        raise InvalidInput(str(SNOOZE_NEEDS_A_TIME))
     if priority is not None:
         priority = _as_priority(priority)
     ids = sorted(set(conversation_ids))[:BULK_LIMIT]
@@ -347,13 +355,14 @@ def conversations_bulk_update(
 
 
 def conversations_release_from_agent(*, agent: Agent, actor: Agent) -> int:
-    """Unassign the open and pending conversations an agent holds (they were deactivated), so
-    their team's queue sees them; solved ones keep their assignee for the record.
+    """Unassign the open, pending and snoozed conversations an agent holds (they were
+    deactivated), so their team's queue sees them; solved ones keep their assignee for the
+    record.
 
     One conversation at a time, each with its own timeline row and event. Returns how many.
     """
     held = Conversation.objects.filter(
-        assignee=agent, status__in=[Status.OPEN, Status.PENDING]
+        assignee=agent, status__in=[Status.OPEN, Status.PENDING, Status.SNOOZED]
     ).order_by("id")
     released = 0
     for conversation in held.iterator():
@@ -366,14 +375,21 @@ def conversations_release_from_agent(*, agent: Agent, actor: Agent) -> int:
 def conversation_set_status(
     *, conversation: Conversation, status: str, actor: Agent | None
 ) -> Conversation:
+    """Move the conversation to another status. "snoozed" needs a time: `conversation_snooze`.
+    Leaving "snoozed" (for any status) ends the snooze."""
     if status not in Status.values:
         raise InvalidInput(f"{status!r} is not a status.")
+    if status == Status.SNOOZED:
+        raise InvalidInput(str(SNOOZE_NEEDS_A_TIME))
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     old = conversation.status
     if old == status:
         return conversation
     conversation.status = status
     update = ["status", "updated_at"]
+    if conversation.snoozed_until is not None:
+        conversation.snoozed_until = None
+        update.append("snoozed_until")
     if status in {Status.SOLVED, Status.CLOSED}:
         conversation.waiting_since = None
         update.append("waiting_since")

@@ -406,6 +406,7 @@ class _Batch:
                     "last_message_at",
                     "preview",
                     "status",
+                    "snoozed_until",
                     "waiting_since",
                     "updated_at",
                 ],
@@ -533,6 +534,7 @@ def _conversation_touch(
         return False
     reopened = conversation.status != Status.OPEN
     conversation.status = Status.OPEN
+    conversation.snoozed_until = None  # the customer wrote: a snooze ends at once
     if conversation.waiting_since is None or message.created_at < conversation.waiting_since:
         conversation.waiting_since = message.created_at
     return reopened

@@ -11,6 +11,7 @@ from .calendars import (
     OpeningInterval,
     TeamCalendar,
 )
+from .followups import OUTSTANDING, FollowUp, FollowUpState
 from .policies import (
     ACTIVE_STATES,
     EscalateWhen,
@@ -24,6 +25,7 @@ from .policies import (
 
 __all__ = [
     "ACTIVE_STATES",
+    "OUTSTANDING",
     "Acknowledgement",
     "AcknowledgementOutcome",
     "BusinessCalendar",
@@ -31,6 +33,8 @@ __all__ = [
     "EscalateWhen",
     "EstimateSource",
     "FirstReplyTime",
+    "FollowUp",
+    "FollowUpState",
     "InboxCalendar",
     "OpeningInterval",
     "Requester",

@@ -6,6 +6,13 @@ from .calendars import (
     parse_closures,
     parse_weekly_hours,
 )
+from .followups import (
+    followup_cancel,
+    followup_complete,
+    followup_create,
+    followup_due,
+    followups_keep_by_reply,
+)
 from .policies import (
     ConversationFacts,
     PolicyRule,
@@ -24,6 +31,11 @@ __all__ = [
     "business_calendar_update",
     "conversation_facts",
     "first_matching",
+    "followup_cancel",
+    "followup_complete",
+    "followup_create",
+    "followup_due",
+    "followups_keep_by_reply",
     "parse_closures",
     "parse_weekly_hours",
     "policy_rules",

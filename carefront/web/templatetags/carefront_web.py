@@ -170,6 +170,16 @@ def describe_event(event, team_names: dict) -> str:
         new = labels.get(data.get("new"), data.get("new", ""))
         if data.get("reason") == "customer replied":
             return _("Reopened: the customer replied")
+        if data.get("reason") == "snooze ended":
+            return _("The snooze ended: open again")
+        if data.get("reason") == "woken":
+            return _("%(who)s woke it: open again") % {"who": who}
+        if data.get("until"):
+            try:
+                until = local_datetime_text(dt.datetime.fromisoformat(data["until"]))
+            except (TypeError, ValueError):
+                until = data["until"]
+            return _("%(who)s snoozed it until %(when)s") % {"who": who, "when": until}
         return _("%(who)s set the status to %(status)s") % {"who": who, "status": new}
     if event.kind == EventKind.PRIORITY_CHANGED:
         return _describe_priority_change(who, data)

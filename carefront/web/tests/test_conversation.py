@@ -68,11 +68,11 @@ def test_conversation_query_count_does_not_grow_with_messages(agent_client, agen
     large = _cold_and_warm(agent_client, conversation)
     assert small == large
     # Warm: the agent, the conversation, its messages, events, the customer's other
-    # conversations and addresses, its tags, its SLA targets. Rendered messages, the session and
-    # the lists (teams, agents, saved replies) come from the cache; cold adds their queries and the
-    # attachments of the messages being rendered, the business calendars (none: one query) and
-    # the bell's unread count.
-    assert large == (15, 8)
+    # conversations and addresses, its tags, its SLA targets, its follow-up promises. Rendered
+    # messages, the session and the lists (teams, agents, saved replies) come from the cache; cold
+    # adds their queries and the attachments of the messages being rendered, the business
+    # calendars (none: one query) and the bell's unread count.
+    assert large == (16, 9)
 
 
 def test_new_reply_is_shown_and_quoted_part_is_collapsed(agent_client, conversation):
@@ -437,4 +437,4 @@ def test_a_rated_conversation_costs_the_same_queries(agent_client, agent, inbox)
     from carefront.feedback.tests.factories import rated
 
     rating = rated(inbox, agent, score="okay", comment="fine")
-    assert _cold_and_warm(agent_client, rating.conversation) == (15, 8)
+    assert _cold_and_warm(agent_client, rating.conversation) == (16, 9)

@@ -46,6 +46,7 @@ def test_folders_show_their_counts(agent_client, agent, inbox, outsider, always_
         "unassigned": "1",
         "open": "2",
         "pending": "1",
+        "snoozed": "0",
         "solved": "1",
     }
 
@@ -89,7 +90,7 @@ def test_counts_stop_at_the_cap(agent_client, inbox, monkeypatch, always_recount
     assert counts["pending"] == "0"
 
 
-def test_cached_counts_cost_no_query_and_a_recount_is_five(agent, inbox, always_recount):
+def test_cached_counts_cost_no_query_and_a_recount_is_six(agent, inbox, always_recount):
     conversation_for(inbox)
     cache.clear()
     folder_counts(actor=agent)  # caches the agent's inboxes too
@@ -98,6 +99,6 @@ def test_cached_counts_cost_no_query_and_a_recount_is_five(agent, inbox, always_
         folder_counts(actor=agent)
     with CaptureQueriesContext(connection) as cached:
         folder_counts(actor=agent)
-    assert len(recount.captured_queries) == 5
+    assert len(recount.captured_queries) == 6
     assert all("LIMIT" in q["sql"].upper() for q in recount.captured_queries)
     assert len(cached.captured_queries) == 0

@@ -1,11 +1,13 @@
 """Every route, three kinds of visitor: anonymous -> login, outsider -> 404/403, allowed -> OK."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from carefront.accounts.models import Role
 from carefront.accounts.tests.factories import AgentFactory
@@ -17,12 +19,16 @@ from carefront.feedback.services import nps_campaign_create
 from carefront.inboxes.models import RawInbound
 from carefront.inboxes.services import email_ingest
 from carefront.notifications.services import notification_create
-from carefront.sla.services import business_calendar_create
+from carefront.sla.services import business_calendar_create, followup_create
 from carefront.sla.services.policies_admin import sla_policy_create
 from carefront.webhooks.models import WebhookDelivery
 from carefront.webhooks.services import webhook_subscription_create
 
 pytestmark = pytest.mark.django_db
+
+
+TOMORROW = (timezone.now() + dt.timedelta(days=1)).isoformat()
+TOMORROW_LOCAL = (timezone.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
 
 
 @dataclass
@@ -52,6 +58,13 @@ AGENT_ROUTES = [
     # "@name" in data is the pk of that object of the world.
     Route("web:conversation_merge", ["conversation"], "post", {"target": "@second"}, 303),
     Route("web:saved_reply_text", ["conversation", "saved_reply"]),
+    Route("web:conversation_snooze", ["conversation"], "post", {"until": TOMORROW}, 303),
+    Route("web:conversation_wake", ["conversation"], "post", {}, 303),
+    Route("web:followup_create", ["conversation"], "post", {"due": TOMORROW_LOCAL}, 303),
+    Route("web:followup_complete", ["conversation", "follow_up"], "post", {}, 303),
+    Route("web:followup_cancel", ["conversation", "follow_up"], "post", {}, 303),
+    Route("web:promise_text", ["conversation"], "get", {"due": TOMORROW_LOCAL}),
+    Route("web:followups", []),
     Route("web:raw_message", ["conversation", "message"]),
     Route("web:attachment", ["attachment"]),
     Route("web:customer", ["customer"]),
@@ -80,6 +93,12 @@ SCOPED = {
     "web:conversation_customer",
     "web:conversation_merge",
     "web:saved_reply_text",
+    "web:conversation_snooze",
+    "web:conversation_wake",
+    "web:followup_create",
+    "web:followup_complete",
+    "web:followup_cancel",
+    "web:promise_text",
     "web:raw_message",
     "web:attachment",
     "web:customer",
@@ -165,6 +184,12 @@ def world(inbox, team, agent, admin):
     conversation = result.conversation
     return {
         "conversation": conversation,
+        "follow_up": followup_create(
+            conversation=conversation,
+            owner=agent,
+            due_at=timezone.now() + dt.timedelta(days=2),
+            actor=agent,
+        ),
         "message": result.message,
         "attachment": Attachment.objects.get(message=result.message),
         "customer": conversation.customer,

@@ -7,9 +7,11 @@ same form posts in the background and the page's main area is swapped with the a
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,9 +35,9 @@ from carefront.conversations.services import (
     conversation_set_status,
     conversation_set_tags,
 )
-from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from carefront.core.i18n import base_language
-from carefront.sla.selectors import conversation_sla_targets
+from carefront.sla.selectors import conversation_followups, conversation_sla_targets
 from carefront.web import directory
 from carefront.web.business_hours import conversation_notice
 from carefront.web.errors import agent_view, form_error
@@ -51,7 +53,9 @@ from carefront.web.forms import (
 )
 from carefront.web.http import HttpResponseSeeOther
 from carefront.web.sla_display import conversation_countdown, sla_texts, target_lines
+from carefront.web.templatetags.carefront_web import local_datetime_text
 from carefront.web.timeline import render_timeline_messages
+from carefront.web.views.followups import FollowUpForm, followup_from_form, snooze_presets
 
 OTHER_CONVERSATIONS_SHOWN = 10
 
@@ -126,7 +130,10 @@ def _render_conversation(
         "reply_form": reply_form
         or ReplyForm(initial={"body": _initial_reply(request, conversation)}),
         "note_form": note_form or NoteForm(),
-        "statuses": Status.choices,
+        # "Snoozed" needs a time: the snooze menu sets it.
+        "statuses": [(v, label) for v, label in Status.choices if v != Status.SNOOZED],
+        "snooze_presets": snooze_presets(timezone.now()),
+        "follow_ups": conversation_followups(conversation=conversation),
         "priorities": _priority_buttons(conversation),
         # Flagged in the header, as on inbox rows, when high or urgent.
         "priority_flag": (
@@ -181,19 +188,44 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 def conversation_reply_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(actor=request.user, conversation_id=conversation_id)
     form = ReplyForm(request.POST, request.FILES)
-    if form.is_valid():
+    # "Promise a follow-up" in the composer: the reply and the promise are made together, the
+    # reply first (it announces the promise, so it does not keep it).
+    promise = FollowUpForm(request.POST, prefix="promise")
+    wants_promise = bool(request.POST.get("promise-due"))
+    # Shown again if anything is refused: nothing the agent typed is lost.
+    form.promise_due = request.POST.get("promise-due", "")
+    form.promise_note = request.POST.get("promise-note", "")
+    if wants_promise and not promise.is_valid():
+        form.is_valid()
+        form.add_error(None, _("The follow-up date and time are not valid."))
+    elif form.is_valid():
         try:
-            conversation_reply(
-                conversation=conversation,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                status=form.cleaned_data["then"] or None,
-                attachments=_uploads(form.cleaned_data["files"]),
-            )
-        except InvalidInput as exc:
+            with transaction.atomic():
+                conversation_reply(
+                    conversation=conversation,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    status=form.cleaned_data["then"] or None,
+                    attachments=_uploads(form.cleaned_data["files"]),
+                )
+                if wants_promise:
+                    followup_from_form(
+                        request=request,
+                        conversation=conversation,
+                        form=promise,
+                        body=form.cleaned_data["body"],
+                    )
+        except (InvalidInput, PermissionDenied) as exc:
             form_error(form, exc)
         else:
-            messages.success(request, _("Your reply is on its way."))
+            if wants_promise:
+                messages.success(
+                    request,
+                    _("Your reply is on its way; the conversation is snoozed until %(when)s.")
+                    % {"when": local_datetime_text(promise.cleaned_data["due"])},
+                )
+            else:
+                messages.success(request, _("Your reply is on its way."))
             return _back(conversation, "#composer")
     return _render_conversation(request, conversation, reply_form=form, status=400)
 

@@ -42,6 +42,7 @@ FOLDER_LABELS = [
     (Folder.UNASSIGNED, _("Unassigned")),
     (Folder.OPEN, _("All open")),
     (Folder.PENDING, _("Pending")),
+    (Folder.SNOOZED, _("Snoozed")),
     (Folder.SOLVED, _("Solved")),
     (Folder.ALL, _("Everything")),
 ]

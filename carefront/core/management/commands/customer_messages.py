@@ -33,6 +33,7 @@ CUSTOMER_FACING = [
     "carefront/feedback/services/ratings.py",
     "carefront/feedback/templates/feedback/email/nps.html",
     "carefront/feedback/templates/feedback/email/nps.txt",
+    "carefront/sla/promises.py",
     "carefront/feedback/templates/feedback/email/survey.html",
     "carefront/feedback/templates/feedback/email/survey.txt",
     "carefront/sla/acknowledgement_text.py",

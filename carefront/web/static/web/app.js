@@ -116,6 +116,14 @@
     s: function () { return clickIfPresent("[data-shortcut-solve]:not([aria-pressed='true'])"); },
     p: function () { return clickIfPresent("[data-shortcut-priority-up]"); },
     P: function () { return clickIfPresent("[data-shortcut-priority-down]"); },
+    z: function () {
+      var menu = document.querySelector("[data-snooze-menu]");
+      if (!menu) return false;
+      menu.open = true;
+      var first = menu.querySelector("[data-snooze-preset]") || menu.querySelector("#snooze-at");
+      if (first) first.focus();
+      return true;
+    },
     "/": function () {
       var search = document.querySelector("[data-search-input]");
       if (search) { search.focus(); search.select(); return true; }
@@ -280,6 +288,36 @@
   // Background tabs run timers late: a tab brought back is brought up to date at once.
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") renderCountdowns();
+  });
+
+  /* Follow-up promise: insert the sentence for the chosen time (in the customer's language)
+     into the reply at the cursor. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-insert-promise]");
+    if (!button) return;
+    var due = document.getElementById("promise-due");
+    var textarea = document.getElementById("reply-body");
+    if (!due || !textarea) return;
+    if (!due.value) { due.focus(); return; }
+    var url = button.getAttribute("data-url") + "?due=" + encodeURIComponent(due.value);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/plain" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (text) {
+        var start = textarea.selectionStart || 0;
+        var end = textarea.selectionEnd || 0;
+        var before = textarea.value.slice(0, start);
+        var after = textarea.value.slice(end);
+        var sentence = (before && !/\s$/.test(before) ? " " : "") + text;
+        textarea.value = before + sentence + after;
+        var caret = before.length + sentence.length;
+        textarea.focus();
+        textarea.setSelectionRange(caret, caret);
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      })
+      .catch(function () { due.focus(); });
   });
 
   /* Touch screens have no keyboard shortcuts: placeholders that mention one say it plainly. */
