@@ -1,14 +1,13 @@
-"""Subscribers to other apps' events. SLA escalation: a target at risk or breached, whose
-policy asks for it (`notify`), tells the conversation's assignee and its team's leads.
+"""Subscribers to other apps' events.
 
-Registered inside the SLA engine's transaction (`in_transaction`): the notifications commit with
-the target's "fired" mark, so no crash between the two loses them or makes them twice. Each
-handler writes in a savepoint of its own.
+- SLA escalation: a target at risk or breached, whose policy asks for it (`notify`), tells the
+  conversation's assignee and its team's leads.
+- A follow-up promise not kept by its due time tells its owner and the team's leads (the
+  conversation comes back to the owner at that moment; there is no separate "due" event).
 
-Follow-up promises (issue 9) are not on main yet. When they land, their events hook in here the
-same way: FollowUpDue -> kind `follow_up_due`, recipient the promise's owner, dedupe key
-`follow-up:<id>:due`; FollowUpBroken -> `follow_up_broken`, the owner and the team's leads
-(`notifications_create_for_escalation`), `follow-up:<id>:broken`; `note=` the promise's note.
+Registered inside the publisher's transaction (`in_transaction`): the notifications commit with
+the target's or the promise's "fired" mark, so no crash between the two loses them or makes them
+twice. Each handler writes in a savepoint of its own.
 """
 
 from django.db import transaction
@@ -17,7 +16,7 @@ from carefront.core.events import subscribe
 from carefront.sla import events as sla_events
 
 from .models import NotificationKind
-from .services import notifications_create_for_escalation
+from .services import notification_create, notifications_create_for_escalation
 
 
 def on_sla_target_at_risk(event: sla_events.SlaTargetAtRisk) -> None:
@@ -48,6 +47,29 @@ def on_sla_target_breached(event: sla_events.SlaTargetBreached) -> None:
         )
 
 
+def on_follow_up_broken(event: sla_events.FollowUpBroken) -> None:
+    from carefront.accounts.models import Agent
+
+    dedupe_key = f"follow-up:{event.follow_up_id}:broken"
+    with transaction.atomic():
+        owner = Agent.objects.filter(pk=event.owner_id, is_active=True).first()
+        if owner is not None:
+            notification_create(
+                recipient=owner,
+                kind=NotificationKind.FOLLOW_UP_BROKEN,
+                conversation_id=event.conversation_id,
+                dedupe_key=dedupe_key,
+                due_at=event.due_at,
+            )
+        notifications_create_for_escalation(
+            conversation_id=event.conversation_id,
+            kind=NotificationKind.FOLLOW_UP_BROKEN,
+            dedupe_key=dedupe_key,
+            due_at=event.due_at,
+        )
+
+
 def connect() -> None:
     subscribe(sla_events.SlaTargetAtRisk, on_sla_target_at_risk, in_transaction=True)
     subscribe(sla_events.SlaTargetBreached, on_sla_target_breached, in_transaction=True)
+    subscribe(sla_events.FollowUpBroken, on_follow_up_broken, in_transaction=True)

@@ -52,6 +52,7 @@ class AcknowledgementSent:
     promised_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
 class FollowUpCreated:
     """An agent promised to come back to the customer by `due_at`; `owner_id` owns it."""
 

@@ -114,6 +114,8 @@ def _nps_response(response_id: int):
         response = payloads.nps_response_for_payload(response_id)
         return None if response is None else payloads.nps_response_data(response)
 
+    return build
+
 
 def _sla_target(target_id: int):
     def build() -> dict | None:
