@@ -48,25 +48,28 @@ def on_sla_target_breached(event: sla_events.SlaTargetBreached) -> None:
 
 
 def on_follow_up_broken(event: sla_events.FollowUpBroken) -> None:
-    from carefront.accounts.models import Agent
+    """The owner, and the leads who hear of the conversation's SLA trouble (not whoever held it
+    before: it goes back to the owner now)."""
+    from carefront.accounts.models import Agent, Role
+    from carefront.conversations.models import Conversation
 
-    dedupe_key = f"follow-up:{event.follow_up_id}:broken"
+    from .selectors import escalation_recipients
+
+    conversation = Conversation.objects.filter(pk=event.conversation_id).first()
+    if conversation is None:
+        return
+    owner = Agent.objects.filter(pk=event.owner_id, is_active=True).first()
+    leads = [a for a in escalation_recipients(conversation=conversation) if a.role == Role.LEAD]
+    recipients = ([owner] if owner is not None else []) + [a for a in leads if a != owner]
     with transaction.atomic():
-        owner = Agent.objects.filter(pk=event.owner_id, is_active=True).first()
-        if owner is not None:
+        for recipient in recipients:
             notification_create(
-                recipient=owner,
+                recipient=recipient,
                 kind=NotificationKind.FOLLOW_UP_BROKEN,
                 conversation_id=event.conversation_id,
-                dedupe_key=dedupe_key,
+                dedupe_key=f"follow-up:{event.follow_up_id}:broken",
                 due_at=event.due_at,
             )
-        notifications_create_for_escalation(
-            conversation_id=event.conversation_id,
-            kind=NotificationKind.FOLLOW_UP_BROKEN,
-            dedupe_key=dedupe_key,
-            due_at=event.due_at,
-        )
 
 
 def connect() -> None:

@@ -14,6 +14,8 @@ from carefront.conversations.services import (
     conversation_set_priority,
     conversation_set_status,
     conversation_set_tags,
+    conversation_snooze,
+    conversation_wake,
 )
 from carefront.conversations.tests.factories import conversation_for, receive
 from carefront.sla.models import SlaPolicy, SlaTarget, TargetKind, TargetState
@@ -148,10 +150,12 @@ def test_pending_pauses_and_the_customer_resumes_with_the_time_left(inbox, agent
 def test_snoozed_pauses_and_open_again_resumes(inbox, agent, policy, clock):
     conversation = conversation_for(inbox)
     clock.advance(minutes=10)
-    conversation_set_status(conversation=conversation, status="snoozed", actor=agent)
+    conversation_snooze(
+        conversation=conversation, until=clock.now + 48 * 60 * M, actor=agent, now=clock.now
+    )
     assert target(conversation, TargetKind.RESOLUTION).state == TargetState.PAUSED
     clock.advance(hours=24)
-    conversation_set_status(conversation=conversation, status="open", actor=None)
+    conversation_wake(conversation=conversation, actor=None, now=clock.now)
     resolution = target(conversation, TargetKind.RESOLUTION)
     assert (resolution.state, resolution.due_at) == ("running", clock.now + 470 * M)
 

@@ -263,6 +263,7 @@ def test_the_overview_and_campaign_pages_cost_the_same_queries_for_more_data(
     nps_customer("a@example.com")
     first = run_campaign(admin, nps_campaign(admin, inbox, name="One"))
     nps_answer_record(invitation=NpsInvitation.objects.get(campaign=first), score=9)
+    measure()  # the top bar's cached parts (the bell's count) are read once
     small = measure()
     clock.advance(days=91)
     for n in range(8):
