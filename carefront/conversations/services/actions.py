@@ -356,7 +356,15 @@ def conversation_set_priority(
 
 # Kinds another app may write on a conversation's timeline (the hub's own kinds are written by
 # its own services).
-EXTERNAL_EVENT_KINDS = frozenset({EventKind.RATING_REQUESTED, EventKind.RATED})
+EXTERNAL_EVENT_KINDS = frozenset(
+    {
+        EventKind.RATING_REQUESTED,
+        EventKind.RATED,
+        EventKind.RECOVERY_OPENED,
+        EventKind.RECOVERY_REASSIGNED,
+        EventKind.RECOVERY_CLOSED,
+    }
+)
 
 
 def conversation_timeline_add(
