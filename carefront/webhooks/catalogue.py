@@ -10,6 +10,8 @@ MESSAGE_CREATED = "message.created"
 CUSTOMER_CREATED = "customer.created"
 CUSTOMER_UPDATED = "customer.updated"
 RATING_RECEIVED = "rating.received"
+RECOVERY_OPENED = "recovery.opened"
+RECOVERY_CLOSED = "recovery.closed"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -22,6 +24,8 @@ EVENT_TYPES: dict[str, str] = {
     CUSTOMER_CREATED: _("A customer was created"),
     CUSTOMER_UPDATED: _("A customer was updated"),
     RATING_RECEIVED: _("A customer rated a conversation, or changed their rating"),
+    RECOVERY_OPENED: _("A recovery task was opened for a bad rating or a negative comment"),
+    RECOVERY_CLOSED: _("A recovery task was closed with its outcome"),
 }
 
 

@@ -108,6 +108,26 @@ def on_rating_received(event: feedback_events.RatingReceived) -> None:
     )
 
 
+def _recovery(task_id: int):
+    def build() -> dict | None:
+        task = payloads.recovery_for_payload(task_id)
+        return None if task is None else payloads.recovery_data(task)
+
+    return build
+
+
+def on_recovery_opened(event: feedback_events.RecoveryOpened) -> None:
+    webhook_event_record(
+        event_type=catalogue.RECOVERY_OPENED, build=_recovery(event.recovery_task_id)
+    )
+
+
+def on_recovery_closed(event: feedback_events.RecoveryClosed) -> None:
+    webhook_event_record(
+        event_type=catalogue.RECOVERY_CLOSED, build=_recovery(event.recovery_task_id)
+    )
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -120,5 +140,7 @@ def connect() -> None:
         (customer_events.CustomerCreated, on_customer_created),
         (customer_events.CustomerUpdated, on_customer_updated),
         (feedback_events.RatingReceived, on_rating_received),
+        (feedback_events.RecoveryOpened, on_recovery_opened),
+        (feedback_events.RecoveryClosed, on_recovery_closed),
     ):
         subscribe(event_type, handler, in_transaction=True)
