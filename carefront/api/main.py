@@ -11,6 +11,7 @@ from .endpoints import (
     held_mail,
     inboxes,
     ratings,
+    recovery,
     saved_replies,
     search,
     tags,
@@ -48,3 +49,4 @@ api.add_router("", saved_replies.router)
 api.add_router("", search.router)
 api.add_router("", attachments.router)
 api.add_router("", ratings.router)
+api.add_router("", recovery.router)

@@ -16,7 +16,7 @@ from carefront.conversations.models import Attachment, Conversation, Message
 from carefront.conversations.services import conversation_set_tags
 from carefront.conversations.tests.factories import receive
 from carefront.customers.models import Customer, CustomerIdentity
-from carefront.feedback.models import Rating
+from carefront.feedback.models import Rating, RecoveryTask
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,27 @@ def _rate(conversation, agent) -> None:
     # The status event waits for a commit that never comes inside the test: schedule directly.
     survey = survey_schedule(conversation_id=conversation.pk)
     survey_send(survey_id=survey.pk)
-    rating_record(survey=Survey.objects.get(pk=survey.pk), score="okay", comment="Ana Lima says")
+    rating = rating_record(
+        survey=Survey.objects.get(pk=survey.pk), score="okay", comment="Ana Lima says"
+    )
     conversation_set_status(conversation=conversation, status="open", actor=agent)
+    _recovery_task(rating, agent)
+
+
+def _recovery_task(rating, agent) -> None:
+    """A recovery task for the rating, owned by the team's agent (who may then read, reassign
+    and close it)."""
+    from carefront.feedback.services import recovery_open
+
+    task = recovery_open(
+        source_kind="csat",
+        source_id=rating.pk,
+        customer_id=rating.customer_id,
+        conversation_id=rating.conversation_id,
+        reason="negative_comment",
+        comment=rating.comment,
+    )
+    RecoveryTask.objects.filter(pk=task.pk).update(owner=agent)
 
 
 # How an agent of another team must fare on each endpoint:
@@ -84,6 +103,7 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
     attachment = Attachment.objects.filter(message__conversation=conversation).first().pk
     saved_reply = SavedReply.objects.first().pk
     rating = Rating.objects.get(conversation=conversation).pk
+    task = RecoveryTask.objects.get(conversation=conversation).pk
     return [
         ("get", "/api/v1/conversations", None, LIST),
         ("get", f"/api/v1/conversations?customer_id={customer}", None, LIST),
@@ -135,6 +155,11 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
         ("get", f"/api/v1/ratings/{rating}", None, OBJECT),
         ("get", f"/api/v1/conversations/{c}/ratings", None, OBJECT),
         ("get", f"/api/v1/attachments/{attachment}/download", None, OBJECT),
+        ("get", "/api/v1/recovery-tasks", None, LIST),
+        ("get", "/api/v1/recovery-tasks?owner=anyone&state=open", None, LIST),
+        ("get", f"/api/v1/recovery-tasks/{task}", None, OBJECT),
+        ("post", f"/api/v1/recovery-tasks/{task}/reassign", {"owner_id": member}, OBJECT),
+        ("post", f"/api/v1/recovery-tasks/{task}/close", {"outcome": "resolved"}, OBJECT),
         ("post", "/api/v1/saved-replies", {"title": "New", "body": "Hi"}, ADMIN),
         ("patch", f"/api/v1/saved-replies/{saved_reply}", {"title": "Renamed"}, ADMIN),
         # Last: the rows above use the saved reply.
@@ -200,6 +225,7 @@ def _snapshot() -> tuple:
         list(Team.objects.values_list("id", "name", "description").order_by("id")),
         sorted(Team.members.through.objects.values_list("team_id", "agent_id")),
         list(SavedReply.objects.values_list("id", "title", "body").order_by("id")),
+        list(RecoveryTask.objects.values_list("id", "state", "owner_id").order_by("id")),
     )
 
 
