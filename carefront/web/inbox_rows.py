@@ -45,8 +45,13 @@ def highlighter(pattern: re.Pattern[str] | None) -> Highlight | None:
 
 
 def conversation_rows(
-    conversations: Iterable[Conversation], *, highlight: Highlight | None = None
+    conversations: Iterable[Conversation],
+    *,
+    highlight: Highlight | None = None,
+    recovery_ids: frozenset[int] | set[int] = frozenset(),
 ) -> SafeString:
+    """`recovery_ids`: the conversations with an open recovery task (a bad experience someone
+    follows up on), flagged on their row."""
     labels = {value: str(label) for value, label in Status.choices}
     no_subject = _("(no subject)")
     select_label = _("Select conversation #%(id)s")
@@ -68,6 +73,11 @@ def conversation_rows(
         )
         for p in (Priority.HIGH, Priority.URGENT)
     }
+    recovery = format_html(
+        '<span class="badge badge-recovery" data-recovery-flag title="{}">{}</span>',
+        _("A bad experience: a recovery task is open"),
+        _("Recovery"),
+    )
     rows = []
     for c in conversations:
         if c.waiting_since:
@@ -94,6 +104,7 @@ def conversation_rows(
                 "{priority}"
                 '<span class="badge badge-{status}">{status_label}</span>'
                 "{bulk}"
+                "{recovery}"
                 "{when}"
                 '<span class="row-assignee">{assignee}</span>'
                 '<span class="row-inbox muted">{inbox}</span>'
@@ -109,6 +120,7 @@ def conversation_rows(
                 status=c.status,
                 status_label=labels.get(c.status, c.status),
                 bulk=bulk if c.is_bulk else "",
+                recovery=recovery if c.pk in recovery_ids else "",
                 when=when,
                 assignee=c.assignee.name if c.assignee_id and c.assignee else unassigned,
                 inbox=c.inbox.name,

@@ -12,6 +12,8 @@ from .views import (
     manage,
     profile,
     rating,
+    recognition,
+    recovery,
     webhooks,
 )
 
@@ -98,6 +100,15 @@ urlpatterns = [
     ),
     path("docs/", docs.doc_index, name="docs"),
     path("docs/<str:name>/", docs.doc_detail, name="doc"),
+    path("recovery/", recovery.recovery_list, name="recovery"),
+    path("recovery/<int:task_id>/", recovery.recovery_task_detail, name="recovery_task"),
+    path("recovery/<int:task_id>/close/", recovery.recovery_task_close, name="recovery_task_close"),
+    path(
+        "recovery/<int:task_id>/reassign/",
+        recovery.recovery_task_reassign,
+        name="recovery_task_reassign",
+    ),
+    path("teams/<int:team_id>/recognition/", recognition.team_recognition, name="recognition"),
     path("profile/", profile.profile, name="profile"),
     path("profile/tokens/", views_tokens.api_tokens, name="api_tokens"),
     path("profile/password/", profile.PasswordChangeView.as_view(), name="password_change"),

@@ -13,6 +13,8 @@ from carefront.automation.models import SavedReply
 from carefront.conversations.inbound import InboundAttachment
 from carefront.conversations.models import Attachment, Message
 from carefront.conversations.tests.factories import receive
+from carefront.feedback.models import RecoveryTask
+from carefront.feedback.services import recovery_open
 from carefront.inboxes.models import RawInbound
 from carefront.inboxes.services import email_ingest
 from carefront.sla.services import business_calendar_create
@@ -60,6 +62,12 @@ AGENT_ROUTES = [
     Route("web:api_tokens", []),
     Route("web:docs", []),
     Route("web:doc", ["doc"]),
+    Route("web:recovery", []),
+    # The agent owns the world's recovery task; another team's agent sees only their own.
+    Route("web:recovery_task", ["recovery_task"]),
+    Route("web:recovery_task_close", ["recovery_task"], "post", {"outcome": "resolved"}, 303),
+    Route("web:recovery_task_reassign", ["recovery_task"], "post", {"owner": "@agent"}, 303),
+    Route("web:recognition", ["team"]),
 ]
 SCOPED = {
     "web:conversation",
@@ -78,6 +86,10 @@ SCOPED = {
     "web:customer_add_email",
     "web:customer_edit",
     "web:customer_attribute",
+    "web:recovery_task",
+    "web:recovery_task_close",
+    "web:recovery_task_reassign",
+    "web:recognition",
 }
 IMAP_CLOSED_PORT = {
     "imap_host": "127.0.0.1",
@@ -141,7 +153,16 @@ def world(inbox, team, agent, admin):
     )
     Message.objects.filter(pk=result.message.pk).update(raw=raw)
     conversation = result.conversation
+    recovery_task = recovery_open(
+        source_kind="csat",
+        source_id=1,
+        customer_id=conversation.customer_id,
+        conversation_id=conversation.pk,
+        reason="bad_rating",
+    )
+    RecoveryTask.objects.filter(pk=recovery_task.pk).update(owner=agent)
     return {
+        "recovery_task": recovery_task,
         "conversation": conversation,
         "message": result.message,
         "attachment": Attachment.objects.get(message=result.message),

@@ -27,12 +27,18 @@ from carefront.automation.services import (
 )
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.inboxes.email.imap import ImapCheck
-from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, ImapAccount, Inbox
+from carefront.inboxes.models import (
+    DEFAULT_RATING_DELAY_MINUTES,
+    DEFAULT_RECOVERY_DUE_HOURS,
+    ImapAccount,
+    Inbox,
+)
 from carefront.inboxes.selectors import inbox_list
 from carefront.inboxes.setup import (
     imap_account_check,
     imap_account_save,
     inbox_create,
+    inbox_set_recovery,
     inbox_update,
 )
 from carefront.sla.models import BusinessCalendar
@@ -105,6 +111,8 @@ def inbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespons
                 "ask_for_rating": inbox.ask_for_rating,
                 "rating_delay_minutes": inbox.rating_delay_minutes,
                 "default_language": inbox.default_language,
+                "recovery_owner": inbox.recovery_owner_id,
+                "recovery_due_hours": inbox.recovery_due_hours,
             }
             if inbox
             else None
@@ -191,6 +199,12 @@ def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm
                 rating_delay_minutes=data["rating_delay_minutes"],
                 default_language=data["default_language"],
             )
+        inbox_set_recovery(
+            actor=request.user,
+            inbox=inbox,
+            owner=data["recovery_owner"],
+            due_hours=data["recovery_due_hours"] or DEFAULT_RECOVERY_DUE_HOURS,
+        )
         if imap_form.wanted:
             imap = imap_form.cleaned_data
             imap_account_save(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from carefront.accounts.services import agent_update_profile
 from carefront.core.exceptions import InvalidInput
+from carefront.feedback.selectors import agent_praise
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import ProfileForm
 
@@ -33,7 +34,12 @@ def profile(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(
             initial={"name": agent.name, "time_zone": agent.time_zone, "signature": agent.signature}
         )
-    return render(request, "web/profile.html", {"form": form}, status=status)
+    context = {
+        "form": form,
+        "praise": agent_praise(agent=agent),
+        "teams": list(agent.teams.order_by("name").values("id", "name")),
+    }
+    return render(request, "web/profile.html", context, status=status)
 
 
 @method_decorator(agent_view, name="dispatch")
