@@ -278,9 +278,38 @@ def business_time_rows(conversations: int) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def sentiment_rows() -> list[tuple[str, str, str, str]]:
+    r = _run("sentiment.py")
+    if "error" in r:
+        return [("sentiment", r["error"], "", "")]
+    return [
+        (
+            f"sentiment: complaint vs review ({r['complaints']} + {r['reviews']} bitext)",
+            f"{r['complaint_vs_review_accuracy_pct']} % accuracy",
+            "",
+            "",
+        ),
+        (
+            "sentiment: bitext / banking77 requests that would open a recovery task",
+            f"{r['bitext_request_alarm_pct']} % / {r['banking77_alarm_pct']} %",
+            "",
+            "",
+        ),
+        (
+            "language: English found / named threads right or unknown",
+            f"{r['english_detected_pct']} % / {r['named_threads_ok']}",
+            "",
+            "",
+        ),
+        ("sentiment speed", f"{r['sentiment_per_s']:,} texts/s", "", ""),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["ingest", "web", "api", "send-crash", "business-time"])
+    parser.add_argument(
+        "--only", choices=["ingest", "web", "api", "send-crash", "business-time", "sentiment"]
+    )
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -310,6 +339,8 @@ def main() -> int:
         rows += send_crash_rows(args.kills, args.kill_rounds)
     if args.only in (None, "business-time"):
         rows += business_time_rows(args.conversations)
+    if args.only in (None, "sentiment"):
+        rows += sentiment_rows()
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

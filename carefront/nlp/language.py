@@ -56,13 +56,54 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "il lo la gli le un una e o ma è sono era io tu lui lei noi voi non mai niente di "
         "del della con per su in molto grazie che perché come mio mia"
     ),
+    "da": _word_set(
+        "og i det at en den til er som på de med han af for ikke der var mig sig men et har "
+        "om vi min havde ham hun nu over da fra du ud sin dem os op man hans hvor eller hvad "
+        "skal selv her alle vil blev kunne ind når være dog noget ville jo deres efter ned "
+        "skulle denne end dette mit også under have dig anden hende mine alt meget sit sine "
+        "vor mod disse hvis din nogle hos blive mange ad bliver hendes været thi jer sådan "
+        "tak venlig hilsen"
+    ),
+    "sv": _word_set(
+        "och det att i en jag hon som han på den med var sig för så till är men ett om hade "
+        "de av icke mig du henne då sin nu har inte hans honom skulle hennes där min man ej "
+        "vid kunde något från ut när efter upp vi dem vara vad över än dig kan sina här ha "
+        "mot alla under någon eller allt mycket sedan ju denna själv detta åt utan varit hur "
+        "ingen mitt ni bli blev oss din dessa några deras blir mina samma vilken er sådan "
+        "tack hälsningar"
+    ),
+    "pl": _word_set(
+        "i w na z się nie do że to jest o jak ale po co tak za od jego już tylko przez dla "
+        "czy mnie może być jestem są jej ich go mi by sobie gdy bardzo też który która które "
+        "dziękuję pozdrawiam proszę witam"
+    ),
     "pt": _word_set(
         "o a os as um uma e ou mas é são era eu tu ele ela nós vocês não nunca nada de do "
         "da com para por em muito obrigado obrigada que porque como meu minha"
     ),
 }
 # Letters that only some of these languages write.
-LETTER_HINTS: dict[str, str] = {"de": "äöüß", "es": "ñ¿¡", "fr": "çœèêà", "pt": "ãõ"}
+LETTER_HINTS: dict[str, str] = {
+    "de": "äöüß",
+    "es": "ñ¿¡",
+    "fr": "çœèêà",
+    "pt": "ãõ",
+    "da": "æø",
+    "sv": "å",
+    "pl": "ąćęłńśźż",
+}
+# Scripts that name their language outright (a Japanese mail quoting an English header is
+# still Japanese): kana, Han, Hangul, Cyrillic, Greek, Arabic, Hebrew.
+SCRIPTS: tuple[tuple[str, str, str], ...] = (
+    ("ja", "\u3040", "\u30ff"),
+    ("ko", "\uac00", "\ud7af"),
+    ("zh", "\u4e00", "\u9fff"),
+    ("ru", "\u0400", "\u04ff"),
+    ("el", "\u0370", "\u03ff"),
+    ("ar", "\u0600", "\u06ff"),
+    ("he", "\u0590", "\u05ff"),
+)
+SCRIPT_SHARE = 0.2
 
 
 @cache
@@ -86,12 +127,25 @@ def language_scores(text: str) -> dict[str, float]:
     return scores
 
 
+def _script_language(text: str) -> str | None:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return None
+    for language, low, high in SCRIPTS:
+        if sum(1 for c in letters if low <= c <= high) >= SCRIPT_SHARE * len(letters):
+            return language
+    return None
+
+
 def detect_language(text: str) -> str:
     """An ISO 639-1 code ("en", "de", "fr", ...) or "unknown".
 
     A tie between the best two is "unknown", unless the sentiment lexicons break it: a comment
     of one word ("Terrible!", "Katastrophe") has no function word, but its word is telling.
     """
+    script = _script_language(text)
+    if script is not None:
+        return script
     scores = language_scores(text)
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     (best, top), (_second, runner_up) = ranked[0], ranked[1]

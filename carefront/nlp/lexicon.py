@@ -8,6 +8,7 @@ reader who knows it can check the numbers; the lists are our own.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # German adjectives are inflected ("gute", "schlechten"): each base form below also scores with
 # these endings. Stems are not matched by prefix: "gut" must not make "Gutschein" praise.
@@ -26,6 +27,14 @@ class Lexicon:
     contrasts: frozenset[str]
     # Verbs that a negation *after* them negates ("Das hilft nicht", "es klappt nicht").
     negated_after: frozenset[str] = field(default_factory=frozenset)
+
+    @cached_property
+    def phrases_by_first_word(self) -> dict[str, list[tuple[tuple[str, ...], float]]]:
+        """Phrases by their first word, longest first: one dict lookup per token."""
+        index: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+        for phrase, value in sorted(self.phrases.items(), key=lambda p: -len(p[0])):
+            index.setdefault(phrase[0], []).append((phrase, value))
+        return index
 
     @property
     def phrases_words(self) -> frozenset[str]:

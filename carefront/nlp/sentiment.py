@@ -63,7 +63,7 @@ def _label(score: float) -> str:
 
 
 def _match_phrase(lexicon: Lexicon, folded: list[str], i: int) -> tuple[int, float] | None:
-    for phrase, value in sorted(lexicon.phrases.items(), key=lambda p: -len(p[0])):
+    for phrase, value in lexicon.phrases_by_first_word.get(folded[i], ()):
         n = len(phrase)
         if tuple(folded[i : i + n]) == phrase:
             return n, value

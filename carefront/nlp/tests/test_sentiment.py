@@ -75,6 +75,11 @@ def test_unsupported_languages_are_unknown_not_guessed():
     assert not result.is_negative
 
 
+def test_languages_that_share_words_with_english_or_german_are_not_scored_as_them():
+    assert analyse_sentiment("Det er ikke godt, jeg er meget skuffet").label == "unknown"
+    assert analyse_sentiment("とても悪いサービスでした").label == "unknown"
+
+
 def test_a_given_language_is_used_instead_of_detection():
     assert analyse_sentiment("gut", language="de-AT").label == "positive"
     assert analyse_sentiment("gut", language="ja").label == "unknown"
@@ -101,6 +106,9 @@ def test_empty_text_is_neutral_or_unknown_and_never_fails():
         ("Bedankt voor de hulp, het pakket is er nog niet.", "nl"),
         ("Terrible!", "en"),
         ("Katastrophe!", "de"),
+        ("Tak for hjælpen, det var meget venligt af jer", "da"),
+        ("Tack för hjälpen, det var mycket vänligt", "sv"),
+        ("ご対応ありがとうございます。", "ja"),
         ("12345", "unknown"),
     ],
 )
