@@ -78,7 +78,7 @@ def praise_from_message(*, message_id: int) -> list[Praise]:
     holds a thanks word."""
     message = (
         Message.objects.filter(pk=message_id, direction=Direction.INCOMING)
-        .only("id", "conversation_id", "customer_id", "reply_text", "body_text", "created_at")
+        .only("id", "conversation_id", "customer_id", "reply_text", "body_text")
         .first()
     )
     if message is None or message.customer_id is None:
@@ -93,7 +93,6 @@ def praise_from_message(*, message_id: int) -> list[Praise]:
             conversation_id=message.conversation_id,
             direction=Direction.OUTGOING,
             author__isnull=False,
-            created_at__lte=message.created_at,
         ).values_list("author_id", flat=True)
     )
     if not author_ids:
