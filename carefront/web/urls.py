@@ -101,6 +101,8 @@ urlpatterns = [
     path("docs/", docs.doc_index, name="docs"),
     path("docs/<str:name>/", docs.doc_detail, name="doc"),
     path("recovery/", recovery.recovery_list, name="recovery"),
+    path("recovery/report/", recovery.recovery_report_view, name="recovery_report"),
+    path("recovery/report.csv", recovery.recovery_report_csv, name="recovery_report_csv"),
     path("recovery/<int:task_id>/", recovery.recovery_task_detail, name="recovery_task"),
     path("recovery/<int:task_id>/close/", recovery.recovery_task_close, name="recovery_task_close"),
     path(

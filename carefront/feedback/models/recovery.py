@@ -124,6 +124,8 @@ class RecoveryTask(models.Model):
             # The flag on the conversation and on inbox rows.
             models.Index(fields=["conversation", "state"], name="recovery_conversation_idx"),
             models.Index(fields=["customer", "created_at"], name="recovery_customer_idx"),
+            # The report and its CSV export: the tasks opened in a period.
+            models.Index(fields=["created_at", "id"], name="recovery_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -133,6 +133,8 @@ ADMIN_ROUTES = [
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
+    Route("web:recovery_report", []),
+    Route("web:recovery_report_csv", []),
     Route("web:manage_saved_replies", []),
     Route("web:manage_saved_reply_new", []),
     Route("web:manage_saved_reply", ["saved_reply"]),
