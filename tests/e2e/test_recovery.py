@@ -68,4 +68,10 @@ def test_a_bad_rating_is_followed_up_until_its_task_is_closed(
     page.goto(f"{live_server.url}/c/{conversation.pk}/")
     expect(page.locator("[data-recovery-flag]")).to_have_count(0)
     expect(page.get_by_text("Lena Lead closed the recovery task: Resolved")).to_be_visible()
+
+    # The report counts it, on time.
+    page.get_by_role("link", name="Recovery", exact=True).click()
+    page.get_by_role("link", name="Report").click()
+    expect(page.locator("[data-closed]")).to_contain_text("1 · 100 % on time")
+    page.screenshot(path=screenshot_dir / "recovery-report.png", full_page=True)
     assert page_problems(page) == []

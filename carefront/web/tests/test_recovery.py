@@ -63,6 +63,16 @@ def test_the_leads_list_shows_their_open_tasks_overdue_first(lead_client, inbox,
     assert _rows(overdue_only) == 1
 
 
+def test_the_inbox_filter(lead_client, inbox, agent):
+    _bad(inbox, agent)
+    html = lead_client.get(LIST).content.decode()
+    assert f'<option value="{inbox.pk}">' in html
+    chosen = lead_client.get(LIST, {"inbox": inbox.pk}).content.decode()
+    assert f'<option value="{inbox.pk}" selected>' in chosen
+    assert _rows(chosen) == 1
+    assert _rows(lead_client.get(LIST, {"inbox": inbox.pk + 1000}).content.decode()) == 0
+
+
 def test_owner_filters_and_the_closed_list(lead_client, lead, inbox, agent):
     task = _bad(inbox, agent)
     assert _rows(lead_client.get(LIST, {"owner": "unowned"}).content.decode()) == 0

@@ -81,8 +81,18 @@ def test_the_report_page_for_a_lead(lead_client, period, inbox):
     assert "median 7.0 h" in html
     assert 'data-outcome-bar="1"' in html
     assert inbox.name in html
+    # No inbox chosen: "All inboxes", and each inbox is an option with its id.
+    assert f'<option value="{inbox.pk}">' in html
     year = lead_client.get(REPORT, {"days": "365"}).content.decode()
     assert "<dd data-opened>4</dd>" in year
+
+
+def test_one_inbox(lead_client, period, inbox):
+    html = lead_client.get(REPORT, {"inbox": inbox.pk}).content.decode()
+    assert f'<option value="{inbox.pk}" selected>' in html
+    assert "<dd data-opened>3</dd>" in html
+    other = lead_client.get(REPORT, {"inbox": inbox.pk + 1000}).content.decode()
+    assert "<dd data-opened>0</dd>" in other
 
 
 def test_bad_parameters_fall_back_to_thirty_days(lead_client, period):
