@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Rating, Survey
+from .models import Praise, Rating, RecoveryTask, Survey
 
 
 @admin.register(Survey)
@@ -17,3 +17,20 @@ class RatingAdmin(admin.ModelAdmin):
     list_filter = ["score"]
     raw_id_fields = ["survey", "conversation", "customer", "agent"]
     search_fields = ["comment"]
+
+
+@admin.register(RecoveryTask)
+class RecoveryTaskAdmin(admin.ModelAdmin):
+    list_display = ["id", "reason", "customer", "owner", "state", "outcome", "due_at", "created_at"]
+    list_filter = ["state", "reason", "outcome"]
+    raw_id_fields = ["customer", "conversation", "inbox", "agent", "owner", "closed_by"]
+    search_fields = ["comment", "note"]
+    readonly_fields = ["source_kind", "source_id", "sentiment_score", "sentiment_drivers"]
+
+
+@admin.register(Praise)
+class PraiseAdmin(admin.ModelAdmin):
+    list_display = ["id", "agent", "source", "customer", "conversation", "created_at"]
+    list_filter = ["source"]
+    raw_id_fields = ["agent", "rating", "message", "customer", "conversation"]
+    search_fields = ["text"]
