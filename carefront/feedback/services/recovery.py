@@ -110,6 +110,10 @@ def recovery_open(
     if reason not in RecoveryReason.values:
         raise InvalidInput(_("%(reason)s is not a recovery reason.") % {"reason": reason})
     now = now or timezone.now()
+    # PostgreSQL refuses NUL characters in text; the source (an NPS answer) may not have
+    # cleaned them.
+    comment = (comment or "").replace("\x00", "")
+    score = (score or "").replace("\x00", "")[:16]
     existing = RecoveryTask.objects.filter(source_kind=source_kind, source_id=source_id).first()
     if existing is not None:
         return existing

@@ -274,3 +274,17 @@ def test_handlers_are_registered_in_the_ratings_transaction():
     from carefront.feedback.handlers import on_rating_received
 
     assert on_rating_received in _in_transaction[RatingReceived]
+
+
+def test_recovery_open_drops_nul_characters_from_a_source(inbox, agent, lead):
+    rating = rated(inbox, agent, score="great")
+    task = recovery_open(
+        source_kind="nps",
+        source_id=3,
+        customer_id=rating.customer_id,
+        reason="detractor",
+        score="2\x00",
+        comment="bad\x00 service",
+    )
+    task.refresh_from_db()
+    assert (task.score, task.comment) == ("2", "bad service")
