@@ -1,6 +1,7 @@
 """Run Carefront's benchmarks and print a markdown table (`make bench`). See bench/README.md.
 
-    .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time]
+    .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
+                                          sentiment|recovery]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -305,11 +306,25 @@ def sentiment_rows() -> list[tuple[str, str, str, str]]:
     ]
 
 
+def recovery_rows(tasks: int) -> list[tuple[str, str, str, str]]:
+    r = _run("recovery.py", "--tasks", str(tasks))
+    if "error" in r:
+        return [("recovery", r["error"], "", "")]
+    return [
+        (
+            f"recovery: {name} ({r['tasks']:,} tasks)",
+            f"{m['ms']} ms, {m['queries']} queries, {m['rows']} rows",
+            "",
+            "",
+        )
+        for name, m in r["results"].items()
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--only", choices=["ingest", "web", "api", "send-crash", "business-time", "sentiment"]
-    )
+    benchmarks = ["ingest", "web", "api", "send-crash", "business-time", "sentiment", "recovery"]
+    parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -341,6 +356,8 @@ def main() -> int:
         rows += business_time_rows(args.conversations)
     if args.only in (None, "sentiment"):
         rows += sentiment_rows()
+    if args.only in (None, "recovery"):
+        rows += recovery_rows(args.conversations)
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:
