@@ -36,6 +36,16 @@ class RecoveryReassigned:
 
 
 @dataclass(frozen=True, slots=True)
+class RecoveryOverdue:
+    """A recovery task is still open at its due time (published once per task): for a
+    reminder to the owner, or an escalation."""
+
+    recovery_task_id: int
+    conversation_id: int | None
+    owner_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class RecoveryClosed:
     """The owner (or a lead) recorded the outcome of a recovery task."""
 

@@ -2,9 +2,14 @@
 
 from django.tasks import task
 
-from .services import survey_send
+from .services import recovery_mark_overdue, survey_send
 
 
 @task()
 def survey_send_task(survey_id: int) -> str:
     return survey_send(survey_id=survey_id)
+
+
+@task()
+def recovery_overdue_task(task_id: int) -> bool:
+    return recovery_mark_overdue(task_id=task_id)

@@ -88,6 +88,8 @@ class RecoveryTask(models.Model):
         _("outcome"), max_length=24, choices=RecoveryOutcome.choices, blank=True
     )
     note = models.TextField(_("note"), blank=True, max_length=MAX_NOTE_LENGTH)
+    # When it was found still open past its due time (`RecoveryOverdue` published once).
+    overdue_at = models.DateTimeField(_("found overdue"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -124,6 +126,12 @@ class RecoveryTask(models.Model):
             # The flag on the conversation and on inbox rows.
             models.Index(fields=["conversation", "state"], name="recovery_conversation_idx"),
             models.Index(fields=["customer", "created_at"], name="recovery_customer_idx"),
+            # The overdue check's flush: open tasks not yet found overdue, by due time.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state="open", overdue_at__isnull=True),
+                name="recovery_pending_due_idx",
+            ),
             # The report and its CSV export: the tasks opened in a period.
             models.Index(fields=["created_at", "id"], name="recovery_created_idx"),
         ]

@@ -8,7 +8,9 @@ from .recovery import (
     recovery_default_owner,
     recovery_due_at,
     recovery_for_rating,
+    recovery_mark_overdue,
     recovery_open,
+    recovery_overdue_flush,
     recovery_reassign,
 )
 from .surveys import survey_schedule, survey_send, surveys_cancel, surveys_flush
@@ -23,7 +25,9 @@ __all__ = [
     "recovery_default_owner",
     "recovery_due_at",
     "recovery_for_rating",
+    "recovery_mark_overdue",
     "recovery_open",
+    "recovery_overdue_flush",
     "recovery_reassign",
     "survey_for_token",
     "survey_schedule",

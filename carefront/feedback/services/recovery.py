@@ -157,6 +157,8 @@ def recovery_open(
                     owner_name=owner.name if owner else "",
                     due_at=task.due_at.isoformat(),
                 )
+            task_pk, due_at = task.pk, task.due_at
+            transaction.on_commit(lambda: _enqueue_overdue_check(task_pk, due_at))
             publish(
                 events.RecoveryOpened(
                     recovery_task_id=task.pk,
@@ -294,3 +296,58 @@ def recovery_reassign(*, task: RecoveryTask, actor: Agent, owner: Agent | None) 
             )
         )
     return task
+
+
+# Overdue: a task at the due time (a flush for queues without deferred tasks) -----------------
+
+OVERDUE_FLUSH_BATCH = 200
+
+
+def _enqueue_overdue_check(task_id: int, due_at: dt.datetime) -> None:
+    from ..tasks import recovery_overdue_task
+
+    try:
+        if recovery_overdue_task.get_backend().supports_defer:
+            recovery_overdue_task.using(run_after=due_at).enqueue(task_id)
+        # Without deferred tasks (the immediate backend) `recovery_overdue_flush` finds it.
+    except Exception:
+        logger.exception("Could not schedule the overdue check of recovery task %s", task_id)
+
+
+def recovery_mark_overdue(*, task_id: int, now: dt.datetime | None = None) -> bool:
+    """If the task is still open at its due time, record it and publish `RecoveryOverdue`:
+    once per task, however often this runs. False when nothing was due."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        task = RecoveryTask.objects.select_for_update().filter(pk=task_id).first()
+        if (
+            task is None
+            or task.state != RecoveryState.OPEN
+            or task.overdue_at is not None
+            or task.due_at > now
+        ):
+            return False
+        task.overdue_at = now
+        task.save(update_fields=["overdue_at", "updated_at"])
+        publish(
+            events.RecoveryOverdue(
+                recovery_task_id=task.pk,
+                conversation_id=task.conversation_id,
+                owner_id=task.owner_id,
+            )
+        )
+    return True
+
+
+def recovery_overdue_flush(*, now: dt.datetime | None = None) -> int:
+    """Mark every open task past its due time that is not marked yet (their deferred task was
+    lost, or the queue defers none). Safe to run any time; returns how many it marked."""
+    now = now or timezone.now()
+    due = list(
+        RecoveryTask.objects.filter(
+            state=RecoveryState.OPEN, overdue_at__isnull=True, due_at__lte=now
+        )
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:OVERDUE_FLUSH_BATCH]
+    )
+    return sum(recovery_mark_overdue(task_id=task_id, now=now) for task_id in due)

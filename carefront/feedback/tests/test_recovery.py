@@ -10,12 +10,14 @@ from carefront.accounts.tests.factories import AgentFactory, TeamFactory
 from carefront.conversations.models import Conversation, ConversationEvent, EventKind
 from carefront.core.events import _in_transaction, _subscribers, subscribe
 from carefront.core.exceptions import InvalidInput, PermissionDenied
-from carefront.feedback.events import RecoveryClosed, RecoveryOpened
+from carefront.feedback.events import RecoveryClosed, RecoveryOpened, RecoveryOverdue
 from carefront.feedback.models import RecoveryTask
 from carefront.feedback.services import (
     rating_record,
     recovery_close,
+    recovery_mark_overdue,
     recovery_open,
+    recovery_overdue_flush,
     recovery_reassign,
 )
 from carefront.feedback.tests.factories import after_commit, rated, sent_survey
@@ -288,3 +290,83 @@ def test_recovery_open_drops_nul_characters_from_a_source(inbox, agent, lead):
     )
     task.refresh_from_db()
     assert (task.score, task.comment) == ("2", "bad service")
+
+
+@pytest.fixture
+def overdue_events():
+    seen: list[RecoveryOverdue] = []
+    subscribe(RecoveryOverdue, seen.append)
+    yield seen
+    _subscribers[RecoveryOverdue].remove(seen.append)
+
+
+def test_a_task_still_open_at_its_due_time_is_found_overdue_once(
+    inbox, agent, lead, frozen, overdue_events
+):
+    frozen(FRIDAY_3PM)
+    rated(inbox, agent, score="not_good")
+    task = RecoveryTask.objects.get()
+    assert not recovery_mark_overdue(task_id=task.pk, now=task.due_at - timedelta(seconds=1))
+    with after_commit():
+        assert recovery_mark_overdue(task_id=task.pk, now=task.due_at)
+    with after_commit():
+        assert not recovery_mark_overdue(task_id=task.pk, now=task.due_at + timedelta(hours=1))
+    assert overdue_events == [
+        RecoveryOverdue(
+            recovery_task_id=task.pk, conversation_id=task.conversation_id, owner_id=lead.pk
+        )
+    ]
+    assert RecoveryTask.objects.get().overdue_at == task.due_at
+
+
+def test_a_closed_task_is_never_overdue(inbox, agent, lead, overdue_events):
+    rated(inbox, agent, score="not_good")
+    task = RecoveryTask.objects.get()
+    recovery_close(task=task, actor=lead, outcome="resolved")
+    assert not recovery_mark_overdue(task_id=task.pk, now=task.due_at + timedelta(days=1))
+    assert overdue_events == []
+
+
+def test_the_flush_finds_the_tasks_past_due(inbox, agent, lead, frozen):
+    frozen(FRIDAY_3PM)
+    rated(inbox, agent, score="not_good", subject="First")
+    rated(inbox, agent, score="not_good", subject="Second")
+    first, second = RecoveryTask.objects.order_by("id")
+    RecoveryTask.objects.filter(pk=second.pk).update(due_at=FRIDAY_3PM + timedelta(days=3))
+    later = FRIDAY_3PM + timedelta(hours=9)
+    assert recovery_overdue_flush(now=later) == 1
+    assert recovery_overdue_flush(now=later) == 0
+    assert RecoveryTask.objects.get(pk=first.pk).overdue_at == later
+    assert RecoveryTask.objects.get(pk=second.pk).overdue_at is None
+
+
+def test_the_overdue_check_is_scheduled_at_the_due_time_when_the_queue_defers(
+    inbox, agent, lead, monkeypatch
+):
+    from carefront.feedback import tasks
+
+    scheduled = []
+
+    class Deferring:
+        supports_defer = True
+
+    class Using:
+        def __init__(self, run_after):
+            self.run_after = run_after
+
+        def enqueue(self, task_id):
+            scheduled.append((task_id, self.run_after))
+
+    class FakeTask:
+        """Stands for the task on a database queue (django-tasks-db defers)."""
+
+        def get_backend(self):
+            return Deferring()
+
+        def using(self, run_after):
+            return Using(run_after)
+
+    monkeypatch.setattr(tasks, "recovery_overdue_task", FakeTask())
+    rated(inbox, agent, score="not_good")
+    task = RecoveryTask.objects.get()
+    assert scheduled == [(task.pk, task.due_at)]
