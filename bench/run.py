@@ -1,7 +1,7 @@
 """Run Carefront's benchmarks and print a markdown table (`make bench`). See bench/README.md.
 
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
-                                         sla-engine|acknowledgements]
+                                         sla-engine|acknowledgements|sentiment|recovery]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -344,20 +344,62 @@ def sla_engine_rows(conversations: int, timers: int) -> list[tuple[str, str, str
     return rows
 
 
+def sentiment_rows() -> list[tuple[str, str, str, str]]:
+    r = _run("sentiment.py")
+    if "error" in r:
+        return [("sentiment", r["error"], "", "")]
+    return [
+        (
+            f"sentiment: complaint vs review ({r['complaints']} + {r['reviews']} bitext)",
+            f"{r['complaint_vs_review_accuracy_pct']} % accuracy",
+            "",
+            "",
+        ),
+        (
+            "sentiment: bitext / banking77 requests that would open a recovery task",
+            f"{r['bitext_request_alarm_pct']} % / {r['banking77_alarm_pct']} %",
+            "",
+            "",
+        ),
+        (
+            "language: English found / named threads right or unknown",
+            f"{r['english_detected_pct']} % / {r['named_threads_ok']}",
+            "",
+            "",
+        ),
+        ("sentiment speed", f"{r['sentiment_per_s']:,} texts/s", "", ""),
+    ]
+
+
+def recovery_rows(tasks: int) -> list[tuple[str, str, str, str]]:
+    r = _run("recovery.py", "--tasks", str(tasks))
+    if "error" in r:
+        return [("recovery", r["error"], "", "")]
+    return [
+        (
+            f"recovery: {name} ({r['tasks']:,} tasks)",
+            f"{m['ms']} ms, {m['queries']} queries, {m['rows']} rows",
+            "",
+            "",
+        )
+        for name, m in r["results"].items()
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--only",
-        choices=[
-            "ingest",
-            "web",
-            "api",
-            "send-crash",
-            "business-time",
-            "sla-engine",
-            "acknowledgements",
-        ],
-    )
+    benchmarks = [
+        "ingest",
+        "web",
+        "api",
+        "send-crash",
+        "business-time",
+        "sla-engine",
+        "acknowledgements",
+        "sentiment",
+        "recovery",
+    ]
+    parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--conversations", type=int, default=100_000)
@@ -392,6 +434,10 @@ def main() -> int:
         rows += acknowledgement_rows()
     if args.only in (None, "sla-engine"):
         rows += sla_engine_rows(args.conversations, args.timers)
+    if args.only in (None, "sentiment"):
+        rows += sentiment_rows()
+    if args.only in (None, "recovery"):
+        rows += recovery_rows(args.conversations)
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

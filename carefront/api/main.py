@@ -14,6 +14,7 @@ from .endpoints import (
     notifications,
     nps,
     ratings,
+    recovery,
     saved_replies,
     search,
     sla_policies,
@@ -56,3 +57,4 @@ api.add_router("", ratings.router)
 api.add_router("", notifications.router)
 api.add_router("", nps.router)
 api.add_router("", sla_policies.router)
+api.add_router("", recovery.router)

@@ -346,6 +346,9 @@ class EventKind(models.TextChoices):
     # Written by the feedback app through `conversation_timeline_add`.
     RATING_REQUESTED = "rating_requested", _("Rating requested")
     RATED = "rated", _("Rated by the customer")
+    RECOVERY_OPENED = "recovery_opened", _("Recovery task opened")
+    RECOVERY_REASSIGNED = "recovery_reassigned", _("Recovery task reassigned")
+    RECOVERY_CLOSED = "recovery_closed", _("Recovery task closed")
     CUSTOMER_CHANGED = "customer_changed", _("Customer changed")
     PRIORITY_CHANGED = "priority_changed", _("Priority changed")
     # Written by the sla app through `conversation_timeline_add`.

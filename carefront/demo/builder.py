@@ -571,7 +571,8 @@ class _ConversationBuilder:
                     person,
                     address,
                     subject,
-                    rng.choice(text["thanks"]),
+                    # Some thank the agent by name: praise on their profile (docs/feedback.md).
+                    rng.choice(text["thanks"]).format(agent=author.first_name),
                     reply,
                     thread,
                 )

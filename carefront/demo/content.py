@@ -96,7 +96,7 @@ CONTENT = {
             "I checked again and the tracking page still shows the same status.",
         ],
         "thanks": [
-            "That worked, thank you so much!",
+            "That worked, thank you so much {agent}!",
             "Perfect, received it. Thanks a lot for your help.",
             "Great, thanks. You can close this.",
         ],
@@ -157,7 +157,7 @@ CONTENT = {
             "Danke für die schnelle Antwort. Leider hat sich noch nichts getan.",
             "Gibt es schon Neuigkeiten? Es ist dringend.",
         ],
-        "thanks": ["Vielen Dank, hat funktioniert!", "Super, danke für die Hilfe. Grüße!"],
+        "thanks": ["Vielen Dank {agent}, hat funktioniert!", "Super, danke für die Hilfe. Grüße!"],
         "answers": {
             "shipping": "Hallo {first_name},\n\ndanke für Ihre Geduld. Ich habe bei {carrier} "
             "einen Nachforschungsauftrag gestellt. Sollte das Paket nicht auftauchen, schicken "

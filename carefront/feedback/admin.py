@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import NpsCampaign, NpsInvitation, NpsResponse, Rating, Survey
+from .models import (
+    NpsCampaign,
+    NpsInvitation,
+    NpsResponse,
+    Praise,
+    Rating,
+    RecoveryTask,
+    Survey,
+)
 
 
 @admin.register(Survey)
@@ -41,3 +49,20 @@ class NpsResponseAdmin(admin.ModelAdmin):
     list_filter = ["score"]
     raw_id_fields = ["invitation", "campaign", "customer"]
     search_fields = ["comment"]
+
+
+@admin.register(RecoveryTask)
+class RecoveryTaskAdmin(admin.ModelAdmin):
+    list_display = ["id", "reason", "customer", "owner", "state", "outcome", "due_at", "created_at"]
+    list_filter = ["state", "reason", "outcome"]
+    raw_id_fields = ["customer", "conversation", "inbox", "agent", "owner", "closed_by"]
+    search_fields = ["comment", "note"]
+    readonly_fields = ["source_kind", "source_id", "sentiment_score", "sentiment_drivers"]
+
+
+@admin.register(Praise)
+class PraiseAdmin(admin.ModelAdmin):
+    list_display = ["id", "agent", "source", "customer", "conversation", "created_at"]
+    list_filter = ["source"]
+    raw_id_fields = ["agent", "rating", "message", "customer", "conversation"]
+    search_fields = ["text"]

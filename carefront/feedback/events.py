@@ -24,3 +24,55 @@ class NpsAnswered:
     score: int
     comment: str
     previous_score: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryOpened:
+    """A recovery task was opened for a bad experience (a "not good" rating, a negative
+    comment, an NPS detractor). `owner_id` is None when nobody could be chosen."""
+
+    recovery_task_id: int
+    source_kind: str
+    source_id: int
+    reason: str
+    customer_id: int
+    conversation_id: int | None
+    owner_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryReassigned:
+    recovery_task_id: int
+    conversation_id: int | None
+    old_owner_id: int | None
+    owner_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryOverdue:
+    """A recovery task is still open at its due time (published once per task): for a
+    reminder to the owner, or an escalation."""
+
+    recovery_task_id: int
+    conversation_id: int | None
+    owner_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryClosed:
+    """The owner (or a lead) recorded the outcome of a recovery task."""
+
+    recovery_task_id: int
+    conversation_id: int | None
+    outcome: str
+    closed_by_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PraiseReceived:
+    """A customer praised an agent (a "great" rating with a comment, or thanks by name)."""
+
+    praise_id: int
+    agent_id: int
+    source: str
+    conversation_id: int

@@ -1,8 +1,10 @@
-"""Subscribers to the conversations' events: a resolution schedules a survey, a reopen
-cancels it. Registered in `FeedbackConfig.ready()`, inside the publishing transaction
-(`in_transaction`): the survey commits with the resolution, and its cancellation with the
-reopen, so no crash between the two can lose one or send a survey for a reopened conversation.
-Each writes in a savepoint of its own."""
+"""Subscribers: a resolution schedules a survey, a reopen cancels it; a rating opens a recovery
+task or records praise; a customer's thanks by name records praise.
+
+Survey and rating handlers are registered in `FeedbackConfig.ready()` inside the publishing
+transaction (`in_transaction`): the survey commits with the resolution, and its cancellation
+with the reopen, so no crash between the two can lose one or send a survey for a reopened
+conversation. Each writes in a savepoint of its own."""
 
 from django.db import transaction
 
@@ -10,7 +12,14 @@ from carefront.conversations import events as conversation_events
 from carefront.conversations.models import Status
 from carefront.core.events import subscribe
 
-from .services import survey_schedule, surveys_cancel
+from . import events
+from .services import (
+    praise_for_rating,
+    praise_from_message,
+    recovery_for_rating,
+    survey_schedule,
+    surveys_cancel,
+)
 
 RESOLVED = {Status.SOLVED, Status.CLOSED}
 
@@ -31,6 +40,23 @@ def on_message_received(event: conversation_events.MessageReceived) -> None:
             surveys_cancel(conversation_id=event.conversation_id)
 
 
+def on_rating_received(event: events.RatingReceived) -> None:
+    """A bad rating or a negative comment opens a recovery task, a "great" one with a comment
+    praises the agent: in the rating's transaction, so neither is lost to a crash."""
+    with transaction.atomic():
+        recovery_for_rating(rating_id=event.rating_id)
+    with transaction.atomic():
+        praise_for_rating(rating_id=event.rating_id)
+
+
+def on_message_received_praise(event: conversation_events.MessageReceived) -> None:
+    """After commit: thanks to an agent by name becomes praise. Losing one to a crash right
+    after the commit loses a kind word, not a customer's message."""
+    praise_from_message(message_id=event.message_id)
+
+
 def connect() -> None:
     subscribe(conversation_events.ConversationStatusChanged, on_status_changed, in_transaction=True)
     subscribe(conversation_events.MessageReceived, on_message_received, in_transaction=True)
+    subscribe(conversation_events.MessageReceived, on_message_received_praise)
+    subscribe(events.RatingReceived, on_rating_received, in_transaction=True)

@@ -10,6 +10,8 @@ from carefront.core.crypto import EncryptedTextField
 
 DEFAULT_RATING_DELAY_MINUTES = 60
 MAX_RATING_DELAY_MINUTES = 7 * 24 * 60
+DEFAULT_RECOVERY_DUE_HOURS = 8
+MAX_RECOVERY_DUE_HOURS = 30 * 24
 
 
 class Channel(models.TextChoices):
@@ -69,6 +71,23 @@ class Inbox(models.Model):
             "For customer-facing text (surveys, the rating page) when the customer has no "
             "preferred language Carefront speaks. Empty: the site's language."
         ),
+    )
+    # Recovery of bad experiences (carefront/feedback, docs/feedback.md): who follows up on a bad
+    # rating of this inbox's conversations (empty: a lead of the conversation's team), and how
+    # soon, in business hours of the inbox's calendar (calendar hours without one).
+    recovery_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recovery owner"),
+        help_text=_("Follows up on bad ratings. Empty: a lead of the conversation's team."),
+    )
+    recovery_due_hours = models.PositiveIntegerField(
+        _("hours to follow up on a bad rating"),
+        default=DEFAULT_RECOVERY_DUE_HOURS,
+        help_text=_("Business hours of the inbox's calendar; calendar hours without one."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

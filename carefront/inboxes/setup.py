@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from carefront.accounts.models import Agent, Team
+from carefront.accounts.models import Agent, Role, Team
 from carefront.accounts.services.permissions import require_admin
 from carefront.core.exceptions import InvalidInput
 
@@ -16,6 +16,7 @@ from .email.imap import ImapCheck, imap_check
 from .models import (
     DEFAULT_RATING_DELAY_MINUTES,
     MAX_RATING_DELAY_MINUTES,
+    MAX_RECOVERY_DUE_HOURS,
     Channel,
     ImapAccount,
     Inbox,
@@ -151,6 +152,22 @@ def inbox_update(
         ]
     )
     inbox.teams.set(list(teams))
+    return inbox
+
+
+def inbox_set_recovery(*, actor: Agent, inbox: Inbox, owner: Agent | None, due_hours: int) -> Inbox:
+    """Who follows up on the inbox's bad ratings (None: a lead of the conversation's team) and
+    within how many business hours. The owner must be an active lead or admin."""
+    require_admin(actor)
+    if owner is not None and (not owner.is_active or owner.role not in {Role.LEAD, Role.ADMIN}):
+        raise InvalidInput(_("The recovery owner must be an active lead or admin."))
+    if not 1 <= due_hours <= MAX_RECOVERY_DUE_HOURS:
+        raise InvalidInput(
+            _("The time to follow up is 1 to %(max)s hours.") % {"max": MAX_RECOVERY_DUE_HOURS}
+        )
+    inbox.recovery_owner = owner
+    inbox.recovery_due_hours = due_hours
+    inbox.save(update_fields=["recovery_owner", "recovery_due_hours"])
     return inbox
 
 

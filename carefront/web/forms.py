@@ -9,7 +9,13 @@ from carefront.accounts.models import Agent, Role, Team
 from carefront.conversations.models import PRIORITY_BY_NAME, Priority, Status
 from carefront.conversations.selectors import UNASSIGNED, Folder, SlaState, Sort
 from carefront.core.i18n import language_choices
-from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, MAX_RATING_DELAY_MINUTES
+from carefront.feedback.models import RecoveryOutcome, RecoveryReason
+from carefront.inboxes.models import (
+    DEFAULT_RATING_DELAY_MINUTES,
+    DEFAULT_RECOVERY_DUE_HOURS,
+    MAX_RATING_DELAY_MINUTES,
+    MAX_RECOVERY_DUE_HOURS,
+)
 from carefront.webhooks.catalogue import event_type_choices
 
 # Forms and URLs speak the priority's name (?priority=urgent), highest first as in menus.
@@ -298,6 +304,23 @@ class InboxSetupForm(forms.Form):
             "customers without one (or with one Carefront has no translation for), in this one."
         ),
     )
+    recovery_owner = forms.ModelChoiceField(
+        label=_("Recovery owner"),
+        queryset=Agent.objects.filter(is_active=True, role__in=[Role.LEAD, Role.ADMIN]).order_by(
+            "name", "id"
+        ),
+        required=False,
+        empty_label=_("A lead of the conversation's team"),
+        help_text=_("Follows up on bad ratings and negative comments of this inbox."),
+    )
+    recovery_due_hours = forms.IntegerField(
+        label=_("Hours to follow up on a bad rating"),
+        required=False,
+        min_value=1,
+        max_value=MAX_RECOVERY_DUE_HOURS,
+        initial=DEFAULT_RECOVERY_DUE_HOURS,
+        help_text=_("Business hours of the inbox's calendar; calendar hours without one."),
+    )
 
 
 class ImapAccountForm(forms.Form):
@@ -411,4 +434,54 @@ class WebhookForm(forms.Form):
         choices=event_type_choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one event.")},
+    )
+
+
+# Recovery of bad experiences (docs/feedback.md) ----------------------------------------------
+
+
+class RecoveryFilterForm(forms.Form):
+    """Reads the recovery list's query string; unknown values fall back to defaults."""
+
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("open", _("Open")), ("closed", _("Closed"))],
+    )
+    owner = forms.CharField(label=_("Owner"), required=False, max_length=20)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        required=False,
+        choices=lambda: [("", _("Any reason")), *RecoveryReason.choices],
+    )
+    inbox = forms.IntegerField(label=_("Inbox"), required=False, min_value=1)
+    cursor = forms.CharField(required=False, max_length=500)
+
+    def clean_owner(self) -> str:
+        owner = self.cleaned_data.get("owner") or "me"
+        return owner if owner in {"me", "anyone", "unowned"} or owner.isdigit() else "me"
+
+
+class RecoveryCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=lambda: list(RecoveryOutcome.choices),
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you did and what the customer said: for the team and for reports."),
+    )
+
+
+class RecoveryReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label=_("Give to"),
+        queryset=Agent.objects.filter(is_active=True).order_by("name", "id"),
+        required=False,
+        empty_label=_("Nobody (unowned)"),
     )

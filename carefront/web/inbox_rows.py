@@ -47,8 +47,13 @@ def highlighter(pattern: re.Pattern[str] | None) -> Highlight | None:
 
 
 def conversation_rows(
-    conversations: Iterable[Conversation], *, highlight: Highlight | None = None
+    conversations: Iterable[Conversation],
+    *,
+    highlight: Highlight | None = None,
+    recovery_ids: frozenset[int] | set[int] = frozenset(),
 ) -> SafeString:
+    """`recovery_ids`: the conversations with an open recovery task (a bad experience someone
+    follows up on), flagged on their row."""
     labels = {value: str(label) for value, label in Status.choices}
     no_subject = _("(no subject)")
     snoozed_label = _("Snoozed until %(when)s")
@@ -73,6 +78,11 @@ def conversation_rows(
     }
     now = timezone.now()
     sla_words = Words.make()
+    recovery = format_html(
+        '<span class="badge badge-recovery" data-recovery-flag title="{}">{}</span>',
+        _("A bad experience: a recovery task is open"),
+        _("Recovery"),
+    )
     rows = []
     for c in conversations:
         if c.waiting_since:
@@ -100,6 +110,7 @@ def conversation_rows(
                 '<span class="badge badge-{status}">{status_label}</span>'
                 "{bulk}"
                 "{sla}"
+                "{recovery}"
                 "{when}"
                 '<span class="row-assignee">{assignee}</span>'
                 '<span class="row-inbox muted">{inbox}</span>'
@@ -120,6 +131,7 @@ def conversation_rows(
                 ),
                 bulk=bulk if c.is_bulk else "",
                 sla=conversation_countdown(c, now=now, labels=sla_words),
+                recovery=recovery if c.pk in recovery_ids else "",
                 when=when,
                 assignee=c.assignee.name if c.assignee_id and c.assignee else unassigned,
                 inbox=c.inbox.name,

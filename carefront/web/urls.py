@@ -16,6 +16,8 @@ from .views import (
     nps_public,
     profile,
     rating,
+    recognition,
+    recovery,
     webhooks,
 )
 
@@ -158,6 +160,17 @@ urlpatterns = [
         notifications.notification_read,
         name="notification_read",
     ),
+    path("recovery/", recovery.recovery_list, name="recovery"),
+    path("recovery/report/", recovery.recovery_report_view, name="recovery_report"),
+    path("recovery/report.csv", recovery.recovery_report_csv, name="recovery_report_csv"),
+    path("recovery/<int:task_id>/", recovery.recovery_task_detail, name="recovery_task"),
+    path("recovery/<int:task_id>/close/", recovery.recovery_task_close, name="recovery_task_close"),
+    path(
+        "recovery/<int:task_id>/reassign/",
+        recovery.recovery_task_reassign,
+        name="recovery_task_reassign",
+    ),
+    path("teams/<int:team_id>/recognition/", recognition.team_recognition, name="recognition"),
     path("profile/", profile.profile, name="profile"),
     path("profile/tokens/", views_tokens.api_tokens, name="api_tokens"),
     path("profile/password/", profile.PasswordChangeView.as_view(), name="password_change"),

@@ -14,6 +14,8 @@ NPS_ANSWERED = "nps.answered"
 SLA_AT_RISK = "sla.at_risk"
 SLA_BREACHED = "sla.breached"
 SLA_MET = "sla.met"
+RECOVERY_OPENED = "recovery.opened"
+RECOVERY_CLOSED = "recovery.closed"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -30,6 +32,8 @@ EVENT_TYPES: dict[str, str] = {
     SLA_AT_RISK: _("An SLA target of a conversation is at risk (its due time is near)"),
     SLA_BREACHED: _("An SLA target of a conversation passed its due time"),
     SLA_MET: _("An SLA target was met (a reply, a resolution), on time or late"),
+    RECOVERY_OPENED: _("A recovery task was opened for a bad rating or a negative comment"),
+    RECOVERY_CLOSED: _("A recovery task was closed with its outcome"),
 }
 
 

@@ -117,6 +117,14 @@ def _nps_response(response_id: int):
     return build
 
 
+def _recovery(task_id: int):
+    def build() -> dict | None:
+        task = payloads.recovery_for_payload(task_id)
+        return None if task is None else payloads.recovery_data(task)
+
+    return build
+
+
 def _sla_target(target_id: int):
     def build() -> dict | None:
         from django.utils import timezone
@@ -148,6 +156,18 @@ def on_sla_met(event: sla_events.SlaTargetMet) -> None:
     webhook_event_record(event_type=catalogue.SLA_MET, build=_sla_target(event.target_id))
 
 
+def on_recovery_opened(event: feedback_events.RecoveryOpened) -> None:
+    webhook_event_record(
+        event_type=catalogue.RECOVERY_OPENED, build=_recovery(event.recovery_task_id)
+    )
+
+
+def on_recovery_closed(event: feedback_events.RecoveryClosed) -> None:
+    webhook_event_record(
+        event_type=catalogue.RECOVERY_CLOSED, build=_recovery(event.recovery_task_id)
+    )
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -164,5 +184,7 @@ def connect() -> None:
         (sla_events.SlaTargetAtRisk, on_sla_at_risk),
         (sla_events.SlaTargetBreached, on_sla_breached),
         (sla_events.SlaTargetMet, on_sla_met),
+        (feedback_events.RecoveryOpened, on_recovery_opened),
+        (feedback_events.RecoveryClosed, on_recovery_closed),
     ):
         subscribe(event_type, handler, in_transaction=True)

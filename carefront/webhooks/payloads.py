@@ -10,7 +10,7 @@ from carefront.conversations.models import Conversation, Direction, Message
 from carefront.conversations.representations import conversation_repr, message_repr, ref
 from carefront.customers.models import Customer
 from carefront.customers.representations import customer_repr
-from carefront.feedback.models import NpsResponse, Rating
+from carefront.feedback.models import NpsResponse, Rating, RecoveryTask
 from carefront.sla.models import SlaTarget
 from carefront.sla.representations import sla_blocks, target_repr
 from carefront.sla.selectors import calendar_directory
@@ -145,5 +145,53 @@ def sla_target_for_payload(target_id: int) -> SlaTarget | None:
         )
         .prefetch_related("conversation__tags")
         .filter(pk=target_id)
+        .first()
+    )
+
+
+def recovery_data(task: RecoveryTask) -> dict:
+    """Expects owner, agent, closed_by, customer and the conversation with its relations
+    selected (see `recovery_for_payload`). The same shape as the API's recovery task."""
+    return {
+        "id": task.pk,
+        "state": task.state,
+        "reason": task.reason,
+        "source": {"kind": task.source_kind, "id": task.source_id},
+        "score": task.score,
+        "comment": task.comment,
+        "customer": {
+            "id": task.customer.pk,
+            "name": task.customer.name,
+            "email": task.customer.email,
+        },
+        "conversation_id": task.conversation_id,
+        "inbox_id": task.inbox_id,
+        "agent": ref(task.agent),
+        "owner": ref(task.owner),
+        "due_at": task.due_at,
+        "outcome": task.outcome or None,
+        "note": task.note,
+        "closed_by": ref(task.closed_by),
+        "closed_at": task.closed_at,
+        "created_at": task.created_at,
+        "conversation": conversation_data(task.conversation) if task.conversation else None,
+    }
+
+
+def recovery_for_payload(task_id: int) -> RecoveryTask | None:
+    """Two queries: the task with its relations, and the conversation's tags."""
+    return (
+        RecoveryTask.objects.select_related(
+            "owner",
+            "agent",
+            "closed_by",
+            "customer",
+            "conversation__customer",
+            "conversation__assignee",
+            "conversation__inbox",
+            "conversation__team",
+        )
+        .prefetch_related("conversation__tags")
+        .filter(pk=task_id)
         .first()
     )

@@ -18,7 +18,7 @@ from carefront.conversations.models import Attachment, Conversation, Message
 from carefront.conversations.services import conversation_set_tags
 from carefront.conversations.tests.factories import receive
 from carefront.customers.models import Customer, CustomerIdentity
-from carefront.feedback.models import Rating
+from carefront.feedback.models import Rating, RecoveryTask
 from carefront.notifications.models import Notification
 from carefront.sla.models import FollowUp, SlaPolicy
 from carefront.sla.services import followup_create
@@ -70,8 +70,27 @@ def _rate(conversation, agent) -> None:
     # The status event waits for a commit that never comes inside the test: schedule directly.
     survey = survey_schedule(conversation_id=conversation.pk)
     survey_send(survey_id=survey.pk)
-    rating_record(survey=Survey.objects.get(pk=survey.pk), score="okay", comment="Ana Lima says")
+    rating = rating_record(
+        survey=Survey.objects.get(pk=survey.pk), score="okay", comment="Ana Lima says"
+    )
     conversation_set_status(conversation=conversation, status="open", actor=agent)
+    _recovery_task(rating, agent)
+
+
+def _recovery_task(rating, agent) -> None:
+    """A recovery task for the rating, owned by the team's agent (who may then read, reassign
+    and close it)."""
+    from carefront.feedback.services import recovery_open
+
+    task = recovery_open(
+        source_kind="csat",
+        source_id=rating.pk,
+        customer_id=rating.customer_id,
+        conversation_id=rating.conversation_id,
+        reason="negative_comment",
+        comment=rating.comment,
+    )
+    RecoveryTask.objects.filter(pk=task.pk).update(owner=agent)
 
 
 # How an agent of another team must fare on each endpoint:
@@ -103,6 +122,7 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
     notification = _notification_of(member, conversation).pk
     done, cancelled = FollowUp.objects.filter(conversation=conversation).order_by("id")[:2]
     later = (timezone.now() + dt.timedelta(days=3)).isoformat()
+    task = RecoveryTask.objects.get(conversation=conversation).pk
     return [
         ("get", "/api/v1/conversations", None, LIST),
         ("get", f"/api/v1/conversations?customer_id={customer}", None, LIST),
@@ -167,6 +187,11 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
         ("post", "/api/v1/notifications/read", {}, OWN_ACTION),
         ("get", "/api/v1/notifications/preferences", None, OWN),
         ("put", "/api/v1/notifications/preferences", {"email": True}, OWN),
+        ("get", "/api/v1/recovery-tasks", None, LIST),
+        ("get", "/api/v1/recovery-tasks?owner=anyone&state=open", None, LIST),
+        ("get", f"/api/v1/recovery-tasks/{task}", None, OBJECT),
+        ("post", f"/api/v1/recovery-tasks/{task}/reassign", {"owner_id": member}, OBJECT),
+        ("post", f"/api/v1/recovery-tasks/{task}/close", {"outcome": "resolved"}, OBJECT),
         ("post", "/api/v1/saved-replies", {"title": "New", "body": "Hi"}, ADMIN),
         ("patch", f"/api/v1/saved-replies/{saved_reply}", {"title": "Renamed"}, ADMIN),
         # Last: the rows above use the saved reply.
@@ -267,6 +292,7 @@ def _snapshot() -> tuple:
         list(Notification.objects.values_list("id", "read_at").order_by("id")),
         list(FollowUp.objects.values_list("id", "state").order_by("id")),
         list(Conversation.objects.values_list("id", "snoozed_until").order_by("id")),
+        list(RecoveryTask.objects.values_list("id", "state", "owner_id").order_by("id")),
     )
 
 

@@ -451,7 +451,14 @@ def conversation_set_priority(
 # Kinds another app may write on a conversation's timeline (the hub's own kinds are written by
 # its own services).
 EXTERNAL_EVENT_KINDS = frozenset(
-    {EventKind.RATING_REQUESTED, EventKind.RATED, EventKind.SLA_BREACHED}
+    {
+        EventKind.RATING_REQUESTED,
+        EventKind.RATED,
+        EventKind.SLA_BREACHED,
+        EventKind.RECOVERY_OPENED,
+        EventKind.RECOVERY_REASSIGNED,
+        EventKind.RECOVERY_CLOSED,
+    }
 )
 
 

@@ -1,4 +1,5 @@
-"""Satisfaction surveys sent after a resolution, the customers' ratings, and NPS campaigns."""
+"""Satisfaction surveys sent after a resolution, the customers' ratings, NPS campaigns, recovery
+of bad experiences, and praise."""
 
 from .nps import (
     CampaignStatus,
@@ -9,7 +10,15 @@ from .nps import (
     NpsResponse,
     nps_category,
 )
+from .praise import Praise, PraiseSource
 from .ratings import Rating, Score, Survey, SurveyStatus
+from .recovery import (
+    RecoveryOutcome,
+    RecoveryReason,
+    RecoveryState,
+    RecoveryTask,
+    SourceKind,
+)
 
 __all__ = [
     "CampaignStatus",
@@ -18,8 +27,15 @@ __all__ = [
     "NpsCategory",
     "NpsInvitation",
     "NpsResponse",
+    "Praise",
+    "PraiseSource",
     "Rating",
+    "RecoveryOutcome",
+    "RecoveryReason",
+    "RecoveryState",
+    "RecoveryTask",
     "Score",
+    "SourceKind",
     "Survey",
     "SurveyStatus",
     "nps_category",

@@ -15,10 +15,23 @@ from .nps import (
     nps_segment,
 )
 from .nps_answers import nps_answer_record, nps_invitation_for_token
+from .praise import praise_for_rating, praise_from_message
 from .ratings import SurveyClosed, rating_record, survey_for_token
+from .recovery import (
+    NEGATIVE_COMMENT_THRESHOLD,
+    recovery_close,
+    recovery_default_owner,
+    recovery_due_at,
+    recovery_for_rating,
+    recovery_mark_overdue,
+    recovery_open,
+    recovery_overdue_flush,
+    recovery_reassign,
+)
 from .surveys import survey_schedule, survey_send, surveys_cancel, surveys_flush
 
 __all__ = [
+    "NEGATIVE_COMMENT_THRESHOLD",
     "SurveyClosed",
     "is_sampled",
     "nps_answer_record",
@@ -34,7 +47,17 @@ __all__ = [
     "nps_invitation_send",
     "nps_invitations_send_batch",
     "nps_segment",
+    "praise_for_rating",
+    "praise_from_message",
     "rating_record",
+    "recovery_close",
+    "recovery_default_owner",
+    "recovery_due_at",
+    "recovery_for_rating",
+    "recovery_mark_overdue",
+    "recovery_open",
+    "recovery_overdue_flush",
+    "recovery_reassign",
     "survey_for_token",
     "survey_schedule",
     "survey_send",

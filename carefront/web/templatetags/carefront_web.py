@@ -125,6 +125,37 @@ def _describe_rating(data: dict) -> str:
     return _("Customer rated: %(score)s") % values
 
 
+RECOVERY_EVENT_KINDS = {"recovery_opened", "recovery_reassigned", "recovery_closed"}
+
+
+def _describe_recovery(kind: str, who: str, data: dict) -> str:
+    from carefront.feedback.models import RecoveryOutcome, RecoveryReason
+
+    if kind == "recovery_opened":
+        values = {
+            "reason": dict(RecoveryReason.choices).get(data.get("reason", ""), ""),
+            "name": data.get("owner_name", ""),
+        }
+        if values["name"]:
+            return _("Recovery task opened (%(reason)s) for %(name)s") % values
+        return _("Recovery task opened (%(reason)s), nobody owns it yet") % values
+    if kind == "recovery_reassigned":
+        if data.get("owner_name"):
+            return _("%(who)s gave the recovery task to %(name)s") % {
+                "who": who,
+                "name": data["owner_name"],
+            }
+        return _("%(who)s left the recovery task unowned") % {"who": who}
+    values = {
+        "who": who,
+        "outcome": dict(RecoveryOutcome.choices).get(data.get("outcome", ""), ""),
+        "note": data.get("note", ""),
+    }
+    if values["note"]:
+        return _("%(who)s closed the recovery task: %(outcome)s — “%(note)s”") % values
+    return _("%(who)s closed the recovery task: %(outcome)s") % values
+
+
 @register.filter(name="score_label")
 def score_label_filter(score: str | None) -> str:
     return score_label(score)
@@ -203,6 +234,8 @@ def describe_event(event, team_names: dict) -> str:
 
         target = dict(TargetKind.choices).get(data.get("target"), data.get("target", ""))
         return _("SLA missed: %(target)s target breached") % {"target": target}
+    if event.kind in RECOVERY_EVENT_KINDS:
+        return _describe_recovery(event.kind, who, data)
     if event.kind == EventKind.CUSTOMER_CHANGED:
         return _("%(who)s changed the customer from %(old)s to %(new)s") % {
             "who": who,

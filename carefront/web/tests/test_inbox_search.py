@@ -166,5 +166,5 @@ def test_a_search_page_costs_the_same_for_few_and_many_results(agent_client, age
     many = _search_queries(agent_client, "parcel")
     assert few == many
     # The agent, their inboxes (search scope), the search, the ranked ids that pass the
-    # filters, the page's rows and their tags.
-    assert many == 6
+    # filters, the page's rows, their tags and which of them have an open recovery task.
+    assert many == 7

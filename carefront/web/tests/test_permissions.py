@@ -15,7 +15,8 @@ from carefront.automation.models import SavedReply
 from carefront.conversations.inbound import InboundAttachment
 from carefront.conversations.models import Attachment, Message
 from carefront.conversations.tests.factories import receive
-from carefront.feedback.services import nps_campaign_create
+from carefront.feedback.models import RecoveryTask
+from carefront.feedback.services import nps_campaign_create, recovery_open
 from carefront.inboxes.models import RawInbound
 from carefront.inboxes.services import email_ingest
 from carefront.notifications.services import notification_create
@@ -81,6 +82,12 @@ AGENT_ROUTES = [
     Route("web:api_tokens", []),
     Route("web:docs", []),
     Route("web:doc", ["doc"]),
+    Route("web:recovery", []),
+    # The agent owns the world's recovery task; another team's agent sees only their own.
+    Route("web:recovery_task", ["recovery_task"]),
+    Route("web:recovery_task_close", ["recovery_task"], "post", {"outcome": "resolved"}, 303),
+    Route("web:recovery_task_reassign", ["recovery_task"], "post", {"owner": "@agent"}, 303),
+    Route("web:recognition", ["team"]),
 ]
 SCOPED = {
     "web:conversation",
@@ -107,6 +114,10 @@ SCOPED = {
     "web:customer_attribute",
     "web:notification_open",
     "web:notification_read",
+    "web:recovery_task",
+    "web:recovery_task_close",
+    "web:recovery_task_reassign",
+    "web:recognition",
 }
 IMAP_CLOSED_PORT = {
     "imap_host": "127.0.0.1",
@@ -158,6 +169,8 @@ ADMIN_ROUTES = [
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
+    Route("web:recovery_report", []),
+    Route("web:recovery_report_csv", []),
     Route("web:manage_saved_replies", []),
     Route("web:manage_saved_reply_new", []),
     Route("web:manage_saved_reply", ["saved_reply"]),
@@ -182,7 +195,16 @@ def world(inbox, team, agent, admin):
     )
     Message.objects.filter(pk=result.message.pk).update(raw=raw)
     conversation = result.conversation
+    recovery_task = recovery_open(
+        source_kind="csat",
+        source_id=1,
+        customer_id=conversation.customer_id,
+        conversation_id=conversation.pk,
+        reason="bad_rating",
+    )
+    RecoveryTask.objects.filter(pk=recovery_task.pk).update(owner=agent)
     return {
+        "recovery_task": recovery_task,
         "conversation": conversation,
         "follow_up": followup_create(
             conversation=conversation,

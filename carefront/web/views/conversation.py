@@ -4,6 +4,8 @@ Every action is a plain form POST that redirects back (works without JavaScript)
 same form posts in the background and the page's main area is swapped with the answer.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
@@ -116,6 +118,7 @@ def _render_conversation(
     ratings = [item for kind, _when, item in timeline if kind == "event" and item.kind == "rated"]
     context = {
         "rating": ratings[-1].data if ratings else None,
+        "open_recoveries": _open_recoveries(timeline),
         "closed_notice": conversation_notice(conversation),
         "conversation": conversation,
         "customer": customer,
@@ -145,6 +148,32 @@ def _render_conversation(
         "sla_texts": sla_texts(),
     }
     return render(request, "web/conversation.html", context, status=status)
+
+
+RECOVERY_KINDS = {"recovery_opened", "recovery_reassigned", "recovery_closed"}
+
+
+def _open_recoveries(timeline: list) -> list[dict]:
+    """The conversation's open recovery tasks, read from its timeline rows (no query of their
+    own): opened, then reassigned (new owner), until closed."""
+    tasks: dict[int, dict] = {}
+    for kind, _when, item in timeline:
+        if kind != "event" or item.kind not in RECOVERY_KINDS:
+            continue
+        data = item.data or {}
+        task_id = data.get("task")
+        if item.kind == "recovery_opened":
+            due = data.get("due_at")
+            tasks[task_id] = {
+                "id": task_id,
+                "owner_name": data.get("owner_name", ""),
+                "due_at": dt.datetime.fromisoformat(due) if due else None,
+            }
+        elif item.kind == "recovery_reassigned" and task_id in tasks:
+            tasks[task_id]["owner_name"] = data.get("owner_name", "")
+        elif item.kind == "recovery_closed":
+            tasks.pop(task_id, None)
+    return list(tasks.values())
 
 
 def _priority_buttons(conversation: Conversation) -> list[dict]:

@@ -24,6 +24,7 @@ from carefront.conversations.selectors import (
 )
 from carefront.conversations.services import conversations_bulk_update
 from carefront.core.exceptions import InvalidInput
+from carefront.feedback.selectors import open_recovery_conversation_ids
 from carefront.web import directory
 from carefront.web.business_hours import inbox_notices
 from carefront.web.errors import agent_view
@@ -113,7 +114,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "row_html": conversation_rows(page.items, highlight=highlight),
+        "row_html": conversation_rows(
+            page.items,
+            highlight=highlight,
+            # One indexed query per page (none for an empty one).
+            recovery_ids=open_recovery_conversation_ids(
+                conversation_ids=[c.pk for c in page.items]
+            ),
+        ),
         "sla_texts": sla_texts(element="li"),
         "query": query,
         "filters": filters,

@@ -28,12 +28,18 @@ from carefront.automation.services import (
 )
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.inboxes.email.imap import ImapCheck
-from carefront.inboxes.models import DEFAULT_RATING_DELAY_MINUTES, ImapAccount, Inbox
+from carefront.inboxes.models import (
+    DEFAULT_RATING_DELAY_MINUTES,
+    DEFAULT_RECOVERY_DUE_HOURS,
+    ImapAccount,
+    Inbox,
+)
 from carefront.inboxes.selectors import inbox_list
 from carefront.inboxes.setup import (
     imap_account_check,
     imap_account_save,
     inbox_create,
+    inbox_set_recovery,
     inbox_update,
 )
 from carefront.sla.models import BusinessCalendar, SlaPolicy
@@ -129,6 +135,8 @@ def inbox_edit(request: HttpRequest, inbox_id: int | None = None) -> HttpRespons
                 "rating_delay_minutes": inbox.rating_delay_minutes,
                 "default_language": inbox.default_language,
                 "send_acknowledgement": inbox.send_acknowledgement,
+                "recovery_owner": inbox.recovery_owner_id,
+                "recovery_due_hours": inbox.recovery_due_hours,
             }
             if inbox
             else None
@@ -226,6 +234,12 @@ def _save_inbox(request, inbox, form: InboxSetupForm, imap_form: ImapAccountForm
                 default_language=data["default_language"],
                 send_acknowledgement=data["send_acknowledgement"],
             )
+        inbox_set_recovery(
+            actor=request.user,
+            inbox=inbox,
+            owner=data["recovery_owner"],
+            due_hours=data["recovery_due_hours"] or DEFAULT_RECOVERY_DUE_HOURS,
+        )
         if imap_form.wanted:
             imap = imap_form.cleaned_data
             imap_account_save(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from carefront.accounts.services import agent_update_profile
 from carefront.core.exceptions import InvalidInput
+from carefront.feedback.selectors import agent_praise
 from carefront.notifications.selectors import notification_preferences_get
 from carefront.notifications.services import notification_preferences_update
 from carefront.web.errors import agent_view, form_error
@@ -43,7 +44,12 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "email_notifications": notification_preferences_get(agent=agent).email_digest,
             }
         )
-    return render(request, "web/profile.html", {"form": form}, status=status)
+    context = {
+        "form": form,
+        "praise": agent_praise(agent=agent),
+        "teams": list(agent.teams.order_by("name").values("id", "name")),
+    }
+    return render(request, "web/profile.html", context, status=status)
 
 
 @method_decorator(agent_view, name="dispatch")

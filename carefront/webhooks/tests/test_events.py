@@ -375,3 +375,35 @@ def test_an_nps_answer_is_delivered_as_nps_answered_and_a_change_with_its_change
     assert "changes" not in first
     assert second["data"]["category"] == "promoter"
     assert second["changes"] == {"score": {"from": 4, "to": 9}}
+
+
+def test_a_bad_rating_delivers_recovery_opened_and_closing_it_recovery_closed(
+    everything, receiver, inbox, agent, admin
+):
+    from carefront.feedback.models import RecoveryTask
+    from carefront.feedback.services import rating_record, recovery_close
+    from carefront.feedback.tests.factories import after_commit, sent_survey
+
+    survey, _token = sent_survey(inbox, agent)
+    receiver.requests.clear()
+    with after_commit():
+        rating_record(survey=survey, score="not_good", comment="Never arrived")
+    # Separate deliveries: receivers must not rely on their order.
+    assert sorted(types(receiver)) == ["rating.received", "recovery.opened"]
+    [opened] = [p["data"] for p in sent(receiver) if p["type"] == "recovery.opened"]
+    task = RecoveryTask.objects.get()
+    assert opened["id"] == task.pk
+    assert opened["state"] == "open"
+    assert opened["reason"] == "bad_rating"
+    assert opened["source"] == {"kind": "csat", "id": task.source_id}
+    assert opened["comment"] == "Never arrived"
+    assert opened["agent"] == {"id": agent.pk, "name": agent.name}
+    assert opened["conversation"]["id"] == survey.conversation_id
+    receiver.requests.clear()
+    with after_commit():
+        recovery_close(task=task, actor=admin, outcome="resolved", note="Refunded")
+    [closed] = sent(receiver)
+    assert closed["type"] == "recovery.closed"
+    assert closed["data"]["outcome"] == "resolved"
+    assert closed["data"]["note"] == "Refunded"
+    assert closed["data"]["closed_by"] == {"id": admin.pk, "name": admin.name}

@@ -22,7 +22,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from carefront.conversations.services.outbox import outbox_flush
 from carefront.core.workers import current_worker_id, heartbeat_forever, worker_start
-from carefront.feedback.services import surveys_flush
+from carefront.feedback.services import recovery_overdue_flush, surveys_flush
 from carefront.inboxes.email.imap import imap_poll_forever
 from carefront.inboxes.email.smtp_receiver import smtp_receiver_controller
 from carefront.notifications.services import notification_digests_flush
@@ -77,6 +77,10 @@ def _flush_outbox_every(*, stop: threading.Event, seconds: float) -> None:
             notification_digests_flush()
         except Exception:
             logger.exception("Notification email flush failed; trying again in %s s", seconds)
+        try:
+            recovery_overdue_flush()
+        except Exception:
+            logger.exception("Recovery overdue flush failed; trying again in %s s", seconds)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,24 @@
+"""The back office lists recovery tasks and praise (and opens one of each)."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from carefront.feedback.models import Praise, RecoveryTask
+from carefront.feedback.tests.factories import rated
+
+pytestmark = pytest.mark.django_db
+
+
+def test_recovery_tasks_and_praise_in_the_django_admin(admin, inbox, agent):
+    rated(inbox, agent, score="not_good", comment="Never arrived")
+    rated(inbox, agent, score="great", comment="Lovely, thank you")
+    client = Client()
+    client.force_login(admin)
+    for model, obj in ((RecoveryTask, RecoveryTask.objects.get()), (Praise, Praise.objects.get())):
+        name = model._meta.model_name
+        listing = client.get(reverse(f"admin:feedback_{name}_changelist"))
+        assert listing.status_code == 200
+        assert (
+            client.get(reverse(f"admin:feedback_{name}_change", args=[obj.pk])).status_code == 200
+        )
