@@ -1,5 +1,6 @@
 """Subscribers: a resolution schedules a survey, a reopen cancels it; a rating opens a recovery
-task or records praise; a customer's thanks by name records praise.
+task or records praise; an NPS detractor opens a recovery task; a customer's thanks by name
+records praise.
 
 Survey and rating handlers are registered in `FeedbackConfig.ready()` inside the publishing
 transaction (`in_transaction`): the survey commits with the resolution, and its cancellation
@@ -16,6 +17,7 @@ from . import events
 from .services import (
     praise_for_rating,
     praise_from_message,
+    recovery_for_nps,
     recovery_for_rating,
     survey_schedule,
     surveys_cancel,
@@ -49,6 +51,12 @@ def on_rating_received(event: events.RatingReceived) -> None:
         praise_for_rating(rating_id=event.rating_id)
 
 
+def on_nps_answered(event: events.NpsAnswered) -> None:
+    """A detractor opens a recovery task, in the answer's transaction."""
+    with transaction.atomic():
+        recovery_for_nps(response_id=event.response_id)
+
+
 def on_message_received_praise(event: conversation_events.MessageReceived) -> None:
     """After commit: thanks to an agent by name becomes praise. Losing one to a crash right
     after the commit loses a kind word, not a customer's message."""
@@ -60,3 +68,4 @@ def connect() -> None:
     subscribe(conversation_events.MessageReceived, on_message_received, in_transaction=True)
     subscribe(conversation_events.MessageReceived, on_message_received_praise)
     subscribe(events.RatingReceived, on_rating_received, in_transaction=True)
+    subscribe(events.NpsAnswered, on_nps_answered, in_transaction=True)

@@ -205,6 +205,34 @@ def recovery_for_rating(*, rating_id: int, now: dt.datetime | None = None) -> Re
     )
 
 
+# NPS detractors: 0 to 6 (carefront/feedback/models/nps.py).
+NPS_DETRACTOR_MAX = 6
+
+
+def recovery_for_nps(*, response_id: int, now: dt.datetime | None = None) -> RecoveryTask | None:
+    """Open a task for an NPS detractor (0-6); None otherwise. The inbox that sent the campaign
+    chooses the owner and the calendar. An answer opens one task at most: a detractor who later
+    raises their score keeps the task, for the owner to close with its outcome."""
+    from carefront.feedback.models import NpsResponse
+
+    if RecoveryTask.objects.filter(source_kind=SourceKind.NPS, source_id=response_id).exists():
+        return None
+    response = NpsResponse.objects.select_related("campaign").filter(pk=response_id).first()
+    if response is None or response.score > NPS_DETRACTOR_MAX:
+        return None
+    return recovery_open(
+        source_kind=SourceKind.NPS,
+        source_id=response.pk,
+        customer_id=response.customer_id,
+        reason=RecoveryReason.DETRACTOR,
+        inbox_id=response.campaign.sender_inbox_id,
+        score=str(response.score),
+        comment=response.comment,
+        sentiment=analyse_sentiment(response.comment) if response.comment else None,
+        now=now,
+    )
+
+
 def _may_act(actor: Agent, task: RecoveryTask) -> bool:
     return actor.is_active and (actor.role in LEAD_ROLES or task.owner_id == actor.pk)
 

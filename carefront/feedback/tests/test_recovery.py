@@ -370,3 +370,37 @@ def test_the_overdue_check_is_scheduled_at_the_due_time_when_the_queue_defers(
     rated(inbox, agent, score="not_good")
     task = RecoveryTask.objects.get()
     assert scheduled == [(task.pk, task.due_at)]
+
+
+@pytest.mark.parametrize(("score", "opens"), [(0, True), (6, True), (7, False), (10, False)])
+def test_an_nps_detractor_opens_a_task_owned_by_the_sending_inboxs_lead(
+    inbox, team, lead, admin, score, opens
+):
+    from carefront.feedback.services import nps_answer_record
+    from carefront.feedback.tests.factories import sent_invitation
+
+    inbox.teams.add(team)
+    invitation, _token = sent_invitation(admin, inbox, email="nina@example.com")
+    with after_commit():
+        response = nps_answer_record(invitation=invitation, score=score, comment="Too slow")
+    task = RecoveryTask.objects.filter(source_kind="nps", source_id=response.pk).first()
+    assert (task is not None) == opens
+    if opens:
+        assert (task.reason, task.score, task.comment) == ("detractor", str(score), "Too slow")
+        assert (task.customer_id, task.inbox_id, task.owner_id) == (
+            invitation.customer_id,
+            inbox.pk,
+            lead.pk,
+        )
+
+
+def test_a_detractor_who_changes_their_answer_keeps_one_task(inbox, team, lead, admin):
+    from carefront.feedback.services import nps_answer_record
+    from carefront.feedback.tests.factories import sent_invitation
+
+    inbox.teams.add(team)
+    invitation, _token = sent_invitation(admin, inbox, email="nina@example.com")
+    for score in (3, 2, 9):
+        with after_commit():
+            nps_answer_record(invitation=invitation, score=score)
+    assert RecoveryTask.objects.filter(source_kind="nps").count() == 1
