@@ -1,5 +1,6 @@
 """Subscribers to the conversations' events: a resolution schedules a survey, a reopen
-cancels it. Registered in `FeedbackConfig.ready()`, inside the publishing transaction
+cancels it; a rating's comment goes to the feedback inbox. Registered in
+`FeedbackConfig.ready()`, inside the publishing transaction
 (`in_transaction`): the survey commits with the resolution, and its cancellation with the
 reopen, so no crash between the two can lose one or send a survey for a reopened conversation.
 Each writes in a savepoint of its own."""
@@ -10,7 +11,8 @@ from carefront.conversations import events as conversation_events
 from carefront.conversations.models import Status
 from carefront.core.events import subscribe
 
-from .services import survey_schedule, surveys_cancel
+from . import events as feedback_events
+from .services import feedback_comment_record_rating, survey_schedule, surveys_cancel
 
 RESOLVED = {Status.SOLVED, Status.CLOSED}
 
@@ -31,6 +33,12 @@ def on_message_received(event: conversation_events.MessageReceived) -> None:
             surveys_cancel(conversation_id=event.conversation_id)
 
 
+def on_rating_received(event: feedback_events.RatingReceived) -> None:
+    # In the rating's transaction: a comment is never lost between the two commits.
+    feedback_comment_record_rating(rating_id=event.rating_id)
+
+
 def connect() -> None:
     subscribe(conversation_events.ConversationStatusChanged, on_status_changed, in_transaction=True)
     subscribe(conversation_events.MessageReceived, on_message_received, in_transaction=True)
+    subscribe(feedback_events.RatingReceived, on_rating_received, in_transaction=True)

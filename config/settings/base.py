@@ -227,6 +227,10 @@ CAREFRONT = {
     # Satisfaction surveys (docs/feedback.md): their links work, and a rating can be changed,
     # for this many days after the survey is sent.
     "RATING_WINDOW_DAYS": int(os.environ.get("CAREFRONT_RATING_WINDOW_DAYS", "14")),
+    # Feedback themes (docs/feedback.md): the vectors comments are grouped by. "auto": MiniLM
+    # embeddings when the `embeddings` extra is installed, else lexical (TF-IDF); "minilm";
+    # "lexical".
+    "FEEDBACK_THEMES_SPACE": os.environ.get("CAREFRONT_FEEDBACK_THEMES_SPACE", "auto"),
     # API rate limits (docs/api.md): per token (or per agent for session calls) for reads and
     # writes, and per client IP for calls that fail authentication. "COUNT/PERIOD" or "off".
     "API_RATE_LIMITS": {
