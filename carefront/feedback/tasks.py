@@ -14,3 +14,17 @@ def survey_send_task(survey_id: int) -> str:
 def feedback_themes_task() -> int:
     """Place the comments recorded since the last run in their themes."""
     return themes_assign_new()
+
+
+@task()
+def feedback_regroup_task(actor_id: int | None = None) -> int:
+    """Group every comment afresh (a lead's "Regroup now")."""
+    from carefront.accounts.models import Agent
+
+    from .models import ThemeRun
+    from .services import themes_regroup
+
+    actor = Agent.objects.filter(pk=actor_id).first() if actor_id else None
+    return themes_regroup(
+        trigger=ThemeRun.Trigger.LEAD if actor else ThemeRun.Trigger.COMMAND, actor=actor
+    ).themes

@@ -127,6 +127,20 @@ class FeedbackComment(models.Model):
     def __str__(self) -> str:
         return f"{self.source} #{self.source_id}"
 
+    @property
+    def score_text(self) -> str:
+        """The score as the customer gave it: "Not good", "9 / 10"."""
+        if self.score is None:
+            return ""
+        if self.source == CommentSource.CSAT:
+            from .ratings import Score
+
+            labels = {1: Score.NOT_GOOD.label, 2: Score.OKAY.label, 3: Score.GREAT.label}
+            return str(labels.get(self.score, self.score))
+        if self.source == CommentSource.NPS:
+            return f"{self.score} / 10"
+        return str(self.score)
+
 
 class CommentVector(models.Model):
     """A comment's sentence vector (float32), computed once: a regroup does not run the model

@@ -379,17 +379,18 @@ def theme_rename(*, actor: Agent, theme_id: int, name: str) -> Theme:
 
 
 def theme_merge(*, actor: Agent, theme_id: int, into_id: int) -> Theme:
-    """Every comment of one theme moves to another (placed by the lead, so a regroup keeps
-    them together); the emptied theme is deleted."""
+    """Every comment of one theme moves to another; the comments of both count as placed by
+    the lead, so a regroup keeps them together. The emptied theme is deleted."""
     require_lead(actor)
     if theme_id == into_id:
         raise InvalidInput(_("Choose another theme to merge into."))
     with transaction.atomic():
         into = _theme(into_id)
         theme = _theme(theme_id)
-        FeedbackComment.objects.filter(theme=theme).update(
-            theme=into, theme_set_by_lead=True, grouped_at=timezone.now()
-        )
+        now = timezone.now()
+        FeedbackComment.objects.filter(theme=theme).update(theme=into)
+        # The lead said these belong together: a regroup keeps them so.
+        FeedbackComment.objects.filter(theme=into).update(theme_set_by_lead=True, grouped_at=now)
         theme.delete()
         _refresh([into])
     return into
