@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Rating, Survey
+from .models import FeedbackComment, Rating, Survey, Theme, ThemeRun
 
 
 @admin.register(Survey)
@@ -17,3 +17,25 @@ class RatingAdmin(admin.ModelAdmin):
     list_filter = ["score"]
     raw_id_fields = ["survey", "conversation", "customer", "agent"]
     search_fields = ["comment"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "comment_count", "is_named_by_lead", "space", "updated_at"]
+    search_fields = ["name"]
+    readonly_fields = ["comment_count", "keywords", "space"]
+    exclude = ["centroid"]
+
+
+@admin.register(FeedbackComment)
+class FeedbackCommentAdmin(admin.ModelAdmin):
+    list_display = ["id", "source", "source_id", "sentiment", "theme", "created_at"]
+    list_filter = ["source", "sentiment"]
+    raw_id_fields = ["customer", "conversation", "inbox", "agent", "theme"]
+    search_fields = ["text"]
+
+
+@admin.register(ThemeRun)
+class ThemeRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "space", "trigger", "comments", "themes", "seconds"]
+    exclude = ["lexical_state"]

@@ -8,14 +8,16 @@
   a regroup never renames a theme a lead named, nor moves a comment a lead placed.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +52,29 @@ REGROUP_MIN_WAITING = 50
 REGROUP_WAITING_SHARE = 0.2
 UPDATE_CHUNK = 500
 MAX_THEME_NAME = 120
+
+
+LOCK_KEY = "feedback:grouping-lock"
+LOCK_SECONDS = 30 * 60
+
+
+class GroupingBusy(InvalidInput):
+    """Another grouping is running (one at a time: a regroup deletes themes that a
+    concurrent placement could be writing to)."""
+
+    code = "grouping_busy"
+
+
+@contextlib.contextmanager
+def _grouping_lock() -> Iterator[None]:
+    """One grouping at a time, across processes that share the cache (Redis in production;
+    the embedded runtime is one process)."""
+    if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
+        raise GroupingBusy(_("The comments are being grouped already; try again in a minute."))
+    try:
+        yield
+    finally:
+        cache.delete(LOCK_KEY)
 
 
 def require_lead(actor: Agent) -> None:
@@ -147,6 +172,19 @@ def themes_regroup(
     of themes k-means starts from (default: one per 50 comments, 2 to 200)."""
     if actor is not None:
         require_lead(actor)
+    with _grouping_lock():
+        run = _regroup(trigger=trigger, actor=actor, k=k, space=space, now=now)
+    if FeedbackComment.objects.filter(grouped_at__isnull=True).exists():
+        # Recorded while the grouping ran: their task found it busy.
+        from .comments import enqueue_grouping
+
+        transaction.on_commit(enqueue_grouping)
+    return run
+
+
+def _regroup(
+    *, trigger: str, actor: Agent | None, k: int | None, space: str | None, now
+) -> ThemeRun:
     started = time.perf_counter()
     now = now or timezone.now()
     space = space or configured_space()
@@ -262,12 +300,28 @@ def themes_assign_new(*, now: dt.datetime | None = None, batch: int = 500) -> in
     now = now or timezone.now()
     run = ThemeRun.objects.order_by("-pk").first()
     space = configured_space()
-    if run is None or run.space != space:
-        total = FeedbackComment.objects.count()
-        if total >= MIN_COMMENTS:
+    try:
+        if run is None or run.space != space:
+            total = FeedbackComment.objects.count()
+            if total >= MIN_COMMENTS:
+                themes_regroup(trigger=ThemeRun.Trigger.AUTOMATIC, space=space, now=now)
+                return total
+            return 0
+        with _grouping_lock():
+            seen = _place_waiting(run=run, space=space, now=now, batch=batch)
+        # Comments a lead took out of every theme do not count: a regroup leaves them out.
+        unthemed = FeedbackComment.objects.filter(
+            theme__isnull=True, theme_set_by_lead=False
+        ).count()
+        if unthemed >= max(REGROUP_MIN_WAITING, REGROUP_WAITING_SHARE * run.comments):
             themes_regroup(trigger=ThemeRun.Trigger.AUTOMATIC, space=space, now=now)
-            return total
+    except GroupingBusy:
+        # The running grouping enqueues this task again when it is done.
         return 0
+    return seen
+
+
+def _place_waiting(*, run: ThemeRun, space: str, now, batch: int) -> int:
     lexical = _latest_lexical() if space == LEXICAL_SPACE else None
     themes = list(
         Theme.objects.filter(space=space, centroid__isnull=False).values_list("pk", "centroid")
@@ -313,9 +367,6 @@ def themes_assign_new(*, now: dt.datetime | None = None, batch: int = 500) -> in
                     )
             touched.update(pk for pk in by_theme if pk is not None)
     recount_themes(touched)
-    unthemed = FeedbackComment.objects.filter(theme__isnull=True).count()
-    if unthemed >= max(REGROUP_MIN_WAITING, REGROUP_WAITING_SHARE * run.comments):
-        themes_regroup(trigger=ThemeRun.Trigger.AUTOMATIC, space=space, now=now)
     return seen
 
 

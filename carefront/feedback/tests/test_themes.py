@@ -240,3 +240,23 @@ def test_embeddings_group_paraphrases_that_share_no_words(db, settings):
     new = comment("My delivery has gone missing")
     new.refresh_from_db()
     assert new.theme_id == FeedbackComment.objects.get(pk=rows["delivery"][0].pk).theme_id
+
+
+def test_one_grouping_at_a_time(corpus):
+    from django.core.cache import cache
+
+    from carefront.feedback.services.themes import LOCK_KEY, GroupingBusy
+
+    themes_regroup(k=3)
+    cache.add(LOCK_KEY, 1)
+    try:
+        with pytest.raises(GroupingBusy):
+            themes_regroup(k=3)
+        waiting = comment("I am still waiting for my refund")
+        waiting.refresh_from_db()
+        assert waiting.grouped_at is None  # the task found the grouping busy
+    finally:
+        cache.delete(LOCK_KEY)
+    assert themes_assign_new() == 1
+    waiting.refresh_from_db()
+    assert waiting.theme is not None
