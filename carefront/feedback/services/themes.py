@@ -77,6 +77,12 @@ def _grouping_lock() -> Iterator[None]:
         cache.delete(LOCK_KEY)
 
 
+def _themes_changed() -> None:
+    from ..selectors import THEMES_GENERATION
+
+    THEMES_GENERATION.changed()
+
+
 def require_lead(actor: Agent) -> None:
     if not actor.sees_all_inboxes:
         raise PermissionDenied(_("Only leads and admins can change themes."))
@@ -174,6 +180,7 @@ def themes_regroup(
         require_lead(actor)
     with _grouping_lock():
         run = _regroup(trigger=trigger, actor=actor, k=k, space=space, now=now)
+    _themes_changed()
     if FeedbackComment.objects.filter(grouped_at__isnull=True).exists():
         # Recorded while the grouping ran: their task found it busy.
         from .comments import enqueue_grouping
@@ -367,6 +374,8 @@ def _place_waiting(*, run: ThemeRun, space: str, now, batch: int) -> int:
                     )
             touched.update(pk for pk in by_theme if pk is not None)
     recount_themes(touched)
+    if touched:
+        _themes_changed()
     return seen
 
 
@@ -426,6 +435,7 @@ def theme_rename(*, actor: Agent, theme_id: int, name: str) -> Theme:
         theme.name = name
         theme.is_named_by_lead = True
         theme.save(update_fields=["name", "is_named_by_lead", "updated_at"])
+    _themes_changed()
     return theme
 
 
@@ -444,6 +454,7 @@ def theme_merge(*, actor: Agent, theme_id: int, into_id: int) -> Theme:
         FeedbackComment.objects.filter(theme=into).update(theme_set_by_lead=True, grouped_at=now)
         theme.delete()
         _refresh([into])
+    _themes_changed()
     return into
 
 
@@ -476,6 +487,7 @@ def theme_split(*, actor: Agent, theme_id: int) -> tuple[Theme, Theme]:
         for chunk in _chunks(moved):
             FeedbackComment.objects.filter(pk__in=chunk).update(theme=new_theme)
         _refresh([theme, new_theme])
+    _themes_changed()
     return theme, new_theme
 
 
@@ -509,4 +521,5 @@ def feedback_comments_move(
             refreshed.append(target)
         _refresh(refreshed)
         Theme.objects.filter(pk__in=before - {None}, comment_count=0).delete()
+    _themes_changed()
     return target
