@@ -255,6 +255,12 @@ def _pages(database: Path) -> dict[str, str]:
     }
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (and its waited-for children) from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def inbox_http(database: Path, requests: int, warmup: int = 10) -> dict:
     setup_django(database, "lexical")
     from django.db import connection
@@ -279,7 +285,10 @@ def inbox_http(database: Path, requests: int, warmup: int = 10) -> dict:
         _login(browser)
         for name, path in pages.items():
             timings = []
+            cpu_before = 0.0
             for i in range(warmup + requests):
+                if i == warmup:
+                    cpu_before = _cpu_seconds(server.pid)
                 t0 = time.perf_counter()
                 status, _body, _ = browser.request("GET", path)
                 elapsed = (time.perf_counter() - t0) * 1000
@@ -289,6 +298,9 @@ def inbox_http(database: Path, requests: int, warmup: int = 10) -> dict:
                     timings.append(elapsed)
             result[f"{name}_p50_ms"] = round(statistics.median(timings), 1)
             result[f"{name}_p95_ms"] = round(_percentile(timings, 95), 1)
+            cpu = _cpu_seconds(server.pid) - cpu_before
+            result[f"{name}_server_cpu_ms"] = round(cpu / requests * 1000, 1)
+        result["load_average"] = os.getloadavg()[0]
     finally:
         stop_server(server)
     return result
