@@ -85,7 +85,9 @@ def _fresh(database: Path) -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
-def group(corpus: str, space: str, comments: int, workdir: Path) -> dict:
+def group(
+    corpus: str, space: str, comments: int, workdir: Path, extra_k: tuple[int, ...] = ()
+) -> dict:
     database = workdir / f"feedback-group-{corpus}-{space}.sqlite3"
     _fresh(database)
     setup_django(database, space)
@@ -148,6 +150,10 @@ def group(corpus: str, space: str, comments: int, workdir: Path) -> dict:
     result["k_intents_s"] = round(time.perf_counter() - started, 2)
     result["k_intents_themes"] = run.themes
     result["k_intents_purity"], result["k_intents_ari"] = score()
+    for k in extra_k:
+        run = themes_regroup(k=k)
+        purity_k, ari_k = score()
+        result[f"k{k}"] = {"themes": run.themes, "purity": purity_k, "ari": ari_k}
     from carefront.feedback.models import Theme
 
     result["largest_themes"] = [
@@ -316,12 +322,16 @@ def main() -> int:
         "--database", type=Path, default=ROOT / "bench" / "out" / "feedback-100k.sqlite3"
     )
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--extra-k", default="", help="group: also score these numbers of themes (250,300)"
+    )
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.database.parent.mkdir(parents=True, exist_ok=True)
     if args.command == "group":
-        result = group(args.corpus, args.space, args.comments or 10000, args.workdir)
+        extra = tuple(int(k) for k in args.extra_k.split(",") if k)
+        result = group(args.corpus, args.space, args.comments or 10000, args.workdir, extra)
     elif args.command == "inbox-build":
         result = inbox_build(args.database, args.comments or 100000)
     else:
