@@ -308,7 +308,7 @@ def feedback_rows(comments: int, requests: int, reuse: bool) -> list[tuple[str, 
                 "",
             ),
             (
-                f"group {r['comments']:,} comments, {space} (first / vectors stored)",
+                f"group {r['comments']:,} comments, {corpus}, {space} (first / vectors stored)",
                 f"{r['first_s']} s (CPU {r['first_cpu_s']} s) / {r['again_s']} s",
                 f"<= {TARGET_GROUP_10K_S} s",
                 _mark(r["first_s"] <= TARGET_GROUP_10K_S),
