@@ -1,7 +1,8 @@
 """Run Carefront's benchmarks and print a markdown table (`make bench`). See bench/README.md.
 
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
-                                         sla-engine|acknowledgements|sentiment|recovery]
+                                         sla-engine|acknowledgements|sentiment|recovery|
+                                         feedback]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -29,6 +30,9 @@ TARGET_API_LIST_P95_MS = 30
 TARGET_API_CREATES_PER_S = 200
 TARGET_DUE_TIMES_S = 10
 TARGET_TIMERS_LAG_S = 60
+TARGET_THEME_PURITY = 0.8
+TARGET_GROUP_10K_S = 60
+TARGET_FEEDBACK_P95_MS = 50
 
 
 def _run(script: str, *args: str) -> dict:
@@ -386,6 +390,71 @@ def recovery_rows(tasks: int) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def feedback_rows(comments: int, requests: int, reuse: bool) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for corpus, space in (
+        ("banking77", "minilm"),
+        ("banking77", "lexical"),
+        ("bitext", "minilm"),
+        ("bitext", "lexical"),
+    ):
+        r = _run("feedback.py", "group", "--corpus", corpus, "--space", space)
+        if "error" in r:
+            rows.append((f"themes, {corpus}, {space}", r["error"], "", ""))
+            continue
+        target = corpus == "banking77" and space == "minilm"
+        rows += [
+            (
+                f"themes, {corpus} ({r['intents']} intents), {space}: purity / ARI",
+                f"{r['purity']} / {r['ari']} ({r['themes']} themes)",
+                f">= {TARGET_THEME_PURITY}" if target else "",
+                _mark(r["purity"] >= TARGET_THEME_PURITY) if target else "",
+            ),
+            (
+                f"themes, {corpus}, {space}, k = intents: purity / ARI",
+                f"{r['k_intents_purity']} / {r['k_intents_ari']} ({r['k_intents_themes']} themes)",
+                "",
+                "",
+            ),
+            (
+                f"group {r['comments']:,} comments, {corpus}, {space} (first / vectors stored)",
+                f"{r['first_s']} s (CPU {r['first_cpu_s']} s) / {r['again_s']} s",
+                f"<= {TARGET_GROUP_10K_S} s",
+                _mark(r["first_s"] <= TARGET_GROUP_10K_S),
+            ),
+        ]
+    database = OUT / f"feedback-{comments}.sqlite3"
+    if not (reuse and database.exists()):
+        r = _run(
+            "feedback.py", "inbox-build", "--comments", str(comments), "--database", str(database)
+        )
+        if "error" in r:
+            return [*rows, ("feedback inbox build", r["error"], "", "")]
+    r = _run("feedback.py", "inbox-http", "--database", str(database), "--requests", str(requests))
+    if "error" in r:
+        return [*rows, ("feedback inbox http", r["error"], "", "")]
+    for page in (
+        "all",
+        "negative",
+        "largest_theme",
+        "smallest_theme",
+        "no_theme",
+        "inbox_nps_range",
+        "themes_over_time",
+    ):
+        target = page != "themes_over_time"
+        rows.append(
+            (
+                f"GET /feedback/ ({page}), {comments // 1000}k comments, p50 / p95 (server CPU)",
+                f"{r[f'{page}_p50_ms']} / {r[f'{page}_p95_ms']} ms "
+                f"({r.get(f'{page}_server_cpu_ms')} ms CPU, {r[f'{page}_queries']} queries)",
+                f"p95 <= {TARGET_FEEDBACK_P95_MS} ms" if target else "",
+                _mark(r[f"{page}_p95_ms"] <= TARGET_FEEDBACK_P95_MS) if target else "",
+            )
+        )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -398,6 +467,7 @@ def main() -> int:
         "acknowledgements",
         "sentiment",
         "recovery",
+        "feedback",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -438,6 +508,8 @@ def main() -> int:
         rows += sentiment_rows()
     if args.only in (None, "recovery"):
         rows += recovery_rows(args.conversations)
+    if args.only in (None, "feedback"):
+        rows += feedback_rows(args.conversations, args.requests, args.reuse)
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

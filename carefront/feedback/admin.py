@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import (
+    FeedbackComment,
     NpsCampaign,
     NpsInvitation,
     NpsResponse,
@@ -8,6 +9,8 @@ from .models import (
     Rating,
     RecoveryTask,
     Survey,
+    Theme,
+    ThemeRun,
 )
 
 
@@ -66,3 +69,25 @@ class PraiseAdmin(admin.ModelAdmin):
     list_filter = ["source"]
     raw_id_fields = ["agent", "rating", "message", "customer", "conversation"]
     search_fields = ["text"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "comment_count", "is_named_by_lead", "space", "updated_at"]
+    search_fields = ["name"]
+    readonly_fields = ["comment_count", "keywords", "space"]
+    exclude = ["centroid"]
+
+
+@admin.register(FeedbackComment)
+class FeedbackCommentAdmin(admin.ModelAdmin):
+    list_display = ["id", "source", "source_id", "sentiment", "theme", "created_at"]
+    list_filter = ["source", "sentiment"]
+    raw_id_fields = ["customer", "conversation", "inbox", "agent", "theme"]
+    search_fields = ["text"]
+
+
+@admin.register(ThemeRun)
+class ThemeRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "space", "trigger", "comments", "themes", "seconds"]
+    exclude = ["lexical_state"]

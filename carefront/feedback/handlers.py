@@ -1,11 +1,12 @@
 """Subscribers: a resolution schedules a survey, a reopen cancels it; a rating opens a recovery
-task or records praise; an NPS detractor opens a recovery task; a customer's thanks by name
-records praise.
+task or records praise, and its comment goes to the feedback inbox; an NPS answer's comment goes
+there too, and a detractor opens a recovery task; a customer's thanks by name records praise.
 
-Survey and rating handlers are registered in `FeedbackConfig.ready()` inside the publishing
+Survey, rating and NPS handlers are registered in `FeedbackConfig.ready()` inside the publishing
 transaction (`in_transaction`): the survey commits with the resolution, and its cancellation
 with the reopen, so no crash between the two can lose one or send a survey for a reopened
-conversation. Each writes in a savepoint of its own."""
+conversation; a comment or a recovery task is never lost between two commits. Each writes in a
+savepoint of its own."""
 
 from django.db import transaction
 
@@ -15,6 +16,8 @@ from carefront.core.events import subscribe
 
 from . import events
 from .services import (
+    feedback_comment_record_nps,
+    feedback_comment_record_rating,
     praise_for_rating,
     praise_from_message,
     recovery_for_nps,
@@ -44,17 +47,21 @@ def on_message_received(event: conversation_events.MessageReceived) -> None:
 
 def on_rating_received(event: events.RatingReceived) -> None:
     """A bad rating or a negative comment opens a recovery task, a "great" one with a comment
-    praises the agent: in the rating's transaction, so neither is lost to a crash."""
+    praises the agent, and the comment goes to the feedback inbox."""
     with transaction.atomic():
         recovery_for_rating(rating_id=event.rating_id)
     with transaction.atomic():
         praise_for_rating(rating_id=event.rating_id)
+    with transaction.atomic():
+        feedback_comment_record_rating(rating_id=event.rating_id)
 
 
 def on_nps_answered(event: events.NpsAnswered) -> None:
-    """A detractor opens a recovery task, in the answer's transaction."""
+    """A detractor opens a recovery task; the comment goes to the feedback inbox."""
     with transaction.atomic():
         recovery_for_nps(response_id=event.response_id)
+    with transaction.atomic():
+        feedback_comment_record_nps(response_id=event.response_id)
 
 
 def on_message_received_praise(event: conversation_events.MessageReceived) -> None:

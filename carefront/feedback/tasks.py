@@ -2,7 +2,12 @@
 
 from django.tasks import task
 
-from .services import nps_campaign_run_and_continue, recovery_mark_overdue, survey_send
+from .services import (
+    nps_campaign_run_and_continue,
+    recovery_mark_overdue,
+    survey_send,
+    themes_assign_new,
+)
 
 
 @task()
@@ -18,3 +23,23 @@ def nps_campaign_run_task(campaign_id: int) -> None:
 @task()
 def recovery_overdue_task(task_id: int) -> bool:
     return recovery_mark_overdue(task_id=task_id)
+
+
+@task()
+def feedback_themes_task() -> int:
+    """Place the comments recorded since the last run in their themes."""
+    return themes_assign_new()
+
+
+@task()
+def feedback_regroup_task(actor_id: int | None = None) -> int:
+    """Group every comment afresh (a lead's "Regroup now")."""
+    from carefront.accounts.models import Agent
+
+    from .models import ThemeRun
+    from .services import themes_regroup
+
+    actor = Agent.objects.filter(pk=actor_id).first() if actor_id else None
+    return themes_regroup(
+        trigger=ThemeRun.Trigger.LEAD if actor else ThemeRun.Trigger.COMMAND, actor=actor
+    ).themes

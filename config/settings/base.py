@@ -237,6 +237,10 @@ CAREFRONT = {
     # many days; 0 turns the throttle off. NPS links work for NPS_WINDOW_DAYS after sending.
     "SURVEY_THROTTLE_DAYS": int(os.environ.get("CAREFRONT_SURVEY_THROTTLE_DAYS", "90")),
     "NPS_WINDOW_DAYS": int(os.environ.get("CAREFRONT_NPS_WINDOW_DAYS", "30")),
+    # Feedback themes (docs/feedback.md): the vectors comments are grouped by. "auto": MiniLM
+    # embeddings when the `embeddings` extra is installed, else lexical (TF-IDF); "minilm";
+    # "lexical".
+    "FEEDBACK_THEMES_SPACE": os.environ.get("CAREFRONT_FEEDBACK_THEMES_SPACE", "auto"),
     # API rate limits (docs/api.md): per token (or per agent for session calls) for reads and
     # writes, and per client IP for calls that fail authentication. "COUNT/PERIOD" or "off".
     "API_RATE_LIMITS": {

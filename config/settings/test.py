@@ -36,6 +36,8 @@ CAREFRONT = {
     "API_RATE_LIMITS": {"read": "100000/min", "write": "100000/min", "failed_auth": "100000/min"},
     # Links in emails sent outside a request (satisfaction surveys need one to be sent).
     "BASE_URL": "https://help.example.test",
+    # Themes from the lexical vectors (always installed); the embedding tests ask for MiniLM.
+    "FEEDBACK_THEMES_SPACE": "lexical",
 }
 # Test receivers listen on loopback; the SSRF tests turn this off.
 CAREFRONT_WEBHOOKS_ALLOW_PRIVATE = True

@@ -1,6 +1,7 @@
 """Satisfaction surveys sent after a resolution, the customers' ratings, NPS campaigns, recovery
-of bad experiences, and praise."""
+of bad experiences, praise, and the feedback inbox (every comment, grouped into themes)."""
 
+from .comments import CommentSource, CommentVector, FeedbackComment, Sentiment, Theme, ThemeRun
 from .nps import (
     CampaignStatus,
     InvitationStatus,
@@ -22,6 +23,9 @@ from .recovery import (
 
 __all__ = [
     "CampaignStatus",
+    "CommentSource",
+    "CommentVector",
+    "FeedbackComment",
     "InvitationStatus",
     "NpsCampaign",
     "NpsCategory",
@@ -35,8 +39,11 @@ __all__ = [
     "RecoveryState",
     "RecoveryTask",
     "Score",
+    "Sentiment",
     "SourceKind",
     "Survey",
     "SurveyStatus",
+    "Theme",
+    "ThemeRun",
     "nps_category",
 ]

@@ -1,5 +1,12 @@
 """Writes of the feedback app. Import services from here."""
 
+from .comments import (
+    feedback_comment_record,
+    feedback_comment_record_nps,
+    feedback_comment_record_rating,
+    feedback_comments_backfill,
+    nps_sentiment,
+)
 from .nps import (
     is_sampled,
     nps_campaign_create,
@@ -30,10 +37,23 @@ from .recovery import (
     recovery_reassign,
 )
 from .surveys import survey_schedule, survey_send, surveys_cancel, surveys_flush
+from .themes import (
+    feedback_comments_move,
+    theme_merge,
+    theme_rename,
+    theme_split,
+    themes_assign_new,
+    themes_regroup,
+)
 
 __all__ = [
     "NEGATIVE_COMMENT_THRESHOLD",
     "SurveyClosed",
+    "feedback_comment_record",
+    "feedback_comment_record_nps",
+    "feedback_comment_record_rating",
+    "feedback_comments_backfill",
+    "feedback_comments_move",
     "is_sampled",
     "nps_answer_record",
     "nps_campaign_create",
@@ -48,6 +68,7 @@ __all__ = [
     "nps_invitation_send",
     "nps_invitations_send_batch",
     "nps_segment",
+    "nps_sentiment",
     "praise_for_rating",
     "praise_from_message",
     "rating_record",
@@ -65,4 +86,9 @@ __all__ = [
     "survey_send",
     "surveys_cancel",
     "surveys_flush",
+    "theme_merge",
+    "theme_rename",
+    "theme_split",
+    "themes_assign_new",
+    "themes_regroup",
 ]

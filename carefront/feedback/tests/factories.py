@@ -114,3 +114,27 @@ def sent_invitation(
     invitation = NpsInvitation.objects.get(campaign=campaign, customer=customer)
     assert invitation.status == InvitationStatus.SENT, invitation.last_error
     return invitation, tokens.nps_token(invitation.token_salt)
+
+
+_next_source_id = iter(range(1, 10**9))
+
+
+def comment(text: str, *, customer=None, sentiment: int = -1, **fields):
+    """A feedback comment recorded through the service, as the NPS survey would (source
+    "nps"), with a fresh source id."""
+    from django.utils import timezone
+
+    from carefront.customers.tests.factories import CustomerFactory
+    from carefront.feedback.services import feedback_comment_record
+
+    customer = customer or CustomerFactory()
+    fields.setdefault("created_at", timezone.now())
+    with after_commit():
+        return feedback_comment_record(
+            source=fields.pop("source", "nps"),
+            source_id=next(_next_source_id),
+            text=text,
+            sentiment=sentiment,
+            customer_id=customer.pk,
+            **fields,
+        )

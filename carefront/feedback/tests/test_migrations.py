@@ -33,3 +33,21 @@ def test_existing_inboxes_ask_for_a_rating_after_an_hour_and_ratings_can_be_stor
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     executor.loader.build_graph()
+
+
+def test_ratings_given_before_the_feedback_inbox_get_their_comments_copied(inbox, agent):
+    from carefront.feedback.models import FeedbackComment
+    from carefront.feedback.tests.factories import rated
+
+    _migrate([("feedback", "0003_feedback_comments_themes")])
+    with_comment = rated(inbox, agent, score="not_good", comment="Took a week")
+    rated(inbox, agent, score="great", comment="")
+    FeedbackComment.objects.all().delete()  # as if given before the feedback inbox existed
+    _migrate([("feedback", "0004_backfill_rated_comments")])
+    [row] = FeedbackComment.objects.all()
+    assert (row.source, row.source_id, row.text) == ("csat", with_comment.pk, "Took a week")
+    assert (row.sentiment, row.score, row.inbox_id, row.agent_id) == (-1, 1, inbox.pk, agent.pk)
+    assert row.theme_id is None
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    executor.loader.build_graph()

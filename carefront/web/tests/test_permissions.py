@@ -179,7 +179,31 @@ LEAD_ROUTES = [
     Route("web:manage_nps_campaign", ["nps_campaign"]),
     Route("web:manage_nps_export", ["nps_campaign"]),
     Route("web:manage_nps_trend_export", []),
+    Route("web:feedback", []),
+    Route("web:feedback_themes", []),
+    Route("web:feedback_regroup", [], "post", {}, 303),
+    Route(
+        "web:feedback_move",
+        [],
+        "post",
+        {"comment": "@feedback_comment", "theme": "@other_theme"},
+        303,
+    ),
+    Route("web:feedback_theme_rename", ["theme"], "post", {"name": "Refunds"}, 303),
+    Route("web:feedback_theme_merge", ["theme"], "post", {"into": "@other_theme"}, 303),
+    Route("web:feedback_theme_split", ["theme"], "post", {}, 303),
 ]
+
+
+def _themes(admin) -> dict:
+    from carefront.feedback.models import Theme
+    from carefront.feedback.services import feedback_comments_move
+    from carefront.feedback.tests.factories import comment
+
+    theme, other = Theme.objects.create(name="Refund"), Theme.objects.create(name="Other")
+    ids = [comment(t).pk for t in ("Refund late", "Refund lost", "Password reset broken")]
+    feedback_comments_move(actor=admin, comment_ids=ids, theme_id=theme.pk)
+    return {"theme": theme, "other_theme": other, "feedback_comment": comment("Slow answer")}
 
 
 @pytest.fixture
@@ -246,6 +270,7 @@ def world(inbox, team, agent, admin):
         "webhook_delivery": WebhookDelivery.objects.create(
             subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
         ),
+        **_themes(admin),
     }
 
 
@@ -302,7 +327,7 @@ def test_lead_is_forbidden_in_admin_only_pages(route, world):
 
 
 @pytest.mark.parametrize("route", LEAD_ROUTES, ids=lambda r: r.name)
-def test_lead_may_manage_saved_replies(route, world):
+def test_lead_may_manage_saved_replies_and_feedback(route, world):
     lead = AgentFactory(role=Role.LEAD)
     response = _call(_client_for(lead), route, world)
     assert response.status_code == route.ok
