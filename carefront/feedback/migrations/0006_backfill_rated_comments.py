@@ -45,7 +45,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("feedback", "0003_feedback_comments_themes"),
+        ("feedback", "0005_feedback_comments_themes"),
     ]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]

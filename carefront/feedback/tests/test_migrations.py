@@ -39,11 +39,11 @@ def test_ratings_given_before_the_feedback_inbox_get_their_comments_copied(inbox
     from carefront.feedback.models import FeedbackComment
     from carefront.feedback.tests.factories import rated
 
-    _migrate([("feedback", "0003_feedback_comments_themes")])
+    _migrate([("feedback", "0005_feedback_comments_themes")])
     with_comment = rated(inbox, agent, score="not_good", comment="Took a week")
     rated(inbox, agent, score="great", comment="")
     FeedbackComment.objects.all().delete()  # as if given before the feedback inbox existed
-    _migrate([("feedback", "0004_backfill_rated_comments")])
+    _migrate([("feedback", "0006_backfill_rated_comments")])
     [row] = FeedbackComment.objects.all()
     assert (row.source, row.source_id, row.text) == ("csat", with_comment.pk, "Took a week")
     assert (row.sentiment, row.score, row.inbox_id, row.agent_id) == (-1, 1, inbox.pk, agent.pk)
