@@ -323,7 +323,20 @@ def _save(
         policy.inboxes.set(list(inboxes))
         policy.teams.set(list(teams))
         policy.tags.set(_tags(tags))
+        _reapply_after_commit()
     return policy
+
+
+def _reapply_after_commit() -> None:
+    """Policies changed: open conversations get the clocks of the policy that now matches (time
+    already spent kept), in batches by a task, so a save never waits for them."""
+
+    def enqueue() -> None:
+        from carefront.sla.tasks import sla_reapply_task
+
+        sla_reapply_task.enqueue()
+
+    transaction.on_commit(enqueue)
 
 
 def sla_policy_create(*, actor: Agent, name: str, **settings) -> SlaPolicy:
@@ -334,7 +347,7 @@ def sla_policy_create(*, actor: Agent, name: str, **settings) -> SlaPolicy:
 
 def sla_policy_update(*, actor: Agent, policy: SlaPolicy, name: str, **settings) -> SlaPolicy:
     """Replace every setting of the policy (a setting not given goes back to its default).
-    Conversations pick up the change the next time the SLA engine re-applies policies."""
+    Open conversations pick it up at once, through a task that re-applies the policies."""
     return _save(actor=actor, policy=policy, name=name, **settings)
 
 
@@ -343,6 +356,7 @@ def sla_policy_delete(*, actor: Agent, policy: SlaPolicy) -> None:
     """Remove a policy. Targets it started keep their outcome (their policy becomes empty)."""
     require_admin(actor)
     SlaPolicy.objects.filter(pk=policy.pk).delete()
+    _reapply_after_commit()
 
 
 @transaction.atomic
@@ -367,4 +381,6 @@ def sla_policy_move(*, actor: Agent, policy: SlaPolicy, direction: str) -> list[
     for item in changed:
         # save() rather than bulk_update: the policy cache follows post_save.
         item.save(update_fields=["position", "updated_at"])
+    if changed:
+        _reapply_after_commit()
     return policies

@@ -129,3 +129,24 @@ def test_only_admins_write_policies(agent, admin):
         sla_policy_move(actor=agent, policy=policy, direction="up")
     sla_policy_delete(actor=admin, policy=policy)
     assert not SlaPolicy.objects.exists()
+
+
+def test_a_new_policy_starts_clocks_on_open_conversations_and_deleting_it_stops_them(
+    admin, inbox, django_capture_on_commit_callbacks
+):
+    from carefront.sla.models import SlaTarget, TargetState
+
+    waiting = conversation_for(inbox)
+    assert not SlaTarget.objects.filter(conversation=waiting).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        policy = sla_policy_create(actor=admin, name="Everyone", first_reply_minutes=60)
+    running = SlaTarget.objects.get(conversation=waiting, kind="first_reply")
+    assert (running.state, running.policy_id) == (TargetState.RUNNING, policy.pk)
+    waiting.refresh_from_db()
+    assert waiting.sla_due_at == running.due_at
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_policy_delete(actor=admin, policy=policy)
+    running.refresh_from_db()
+    assert running.state == TargetState.CANCELLED
+    waiting.refresh_from_db()
+    assert waiting.sla_due_at is None
