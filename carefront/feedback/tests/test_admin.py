@@ -10,6 +10,15 @@ from carefront.feedback.tests.factories import rated
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_survey_throttle(settings):
+    """One customer rates several conversations minutes apart here; the throttle (nobody asked
+    twice in 90 days, tested in test_nps.py) would stop every survey but the first."""
+    from carefront.feedback.tests.factories import without_survey_throttle
+
+    without_survey_throttle(settings)
+
+
 def test_recovery_tasks_and_praise_in_the_django_admin(admin, inbox, agent):
     rated(inbox, agent, score="not_good", comment="Never arrived")
     rated(inbox, agent, score="great", comment="Lovely, thank you")

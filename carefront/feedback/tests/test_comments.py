@@ -17,6 +17,15 @@ from carefront.feedback.tests.factories import after_commit, comment, rated
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_survey_throttle(settings):
+    """One customer rates several conversations minutes apart here; the throttle (nobody asked
+    twice in 90 days, tested in test_nps.py) would stop every survey but the first."""
+    from carefront.feedback.tests.factories import without_survey_throttle
+
+    without_survey_throttle(settings)
+
+
 def test_a_rating_with_a_comment_is_in_the_feedback_inbox(inbox, agent):
     rating = rated(inbox, agent, score="not_good", comment="  The parcel never came.  ")
     row = FeedbackComment.objects.get()

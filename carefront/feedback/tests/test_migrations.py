@@ -35,9 +35,11 @@ def test_existing_inboxes_ask_for_a_rating_after_an_hour_and_ratings_can_be_stor
     executor.loader.build_graph()
 
 
-def test_ratings_given_before_the_feedback_inbox_get_their_comments_copied(inbox, agent):
+def test_ratings_given_before_the_feedback_inbox_get_their_comments_copied(inbox, agent, settings):
     from carefront.feedback.models import FeedbackComment
-    from carefront.feedback.tests.factories import rated
+    from carefront.feedback.tests.factories import rated, without_survey_throttle
+
+    without_survey_throttle(settings)  # one customer rates two conversations
 
     _migrate([("feedback", "0005_feedback_comments_themes")])
     with_comment = rated(inbox, agent, score="not_good", comment="Took a week")

@@ -26,6 +26,16 @@ from carefront.sla.services import business_calendar_create
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _no_survey_throttle(settings):
+    """One customer rates several conversations minutes apart here; the throttle (nobody asked
+    twice in 90 days, tested in test_nps.py) would stop every survey but the first."""
+    from carefront.feedback.tests.factories import without_survey_throttle
+
+    without_survey_throttle(settings)
+
+
 OFFICE_HOURS = {day: [(9 * 60, 17 * 60)] for day in range(5)}  # Mon-Fri 09:00-17:00
 # Friday 2026-03-06 15:00 Berlin (14:00 UTC): two business hours left that day.
 FRIDAY_3PM = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)

@@ -21,6 +21,16 @@ from carefront.feedback.tests.factories import rated
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _no_survey_throttle(settings):
+    """One customer rates several conversations minutes apart here; the throttle (nobody asked
+    twice in 90 days, tested in test_nps.py) would stop every survey but the first."""
+    from carefront.feedback.tests.factories import without_survey_throttle
+
+    without_survey_throttle(settings)
+
+
 REPORT = reverse("web:recovery_report")
 CSV = reverse("web:recovery_report_csv")
 
