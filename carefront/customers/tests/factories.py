@@ -6,6 +6,8 @@ from carefront.customers.models import Customer, CustomerIdentity
 class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Customer
+        # The identity hook writes its own row; the customer needs no second save.
+        skip_postgeneration_save = True
 
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"customer{n}@example.com")
