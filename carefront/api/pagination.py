@@ -5,9 +5,7 @@ descending, with the same opaque cursor format: the page costs the same wherever
 cursor names the order it was made for, and is refused (400) by a list sorted another way.
 """
 
-import base64
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from carefront.conversations.selectors import after_keyset
 from carefront.core.exceptions import InvalidInput
+from carefront.core.pagination import cursor_decode, cursor_encode
 
 MAX_ID = 2**63 - 1
 
@@ -28,13 +27,13 @@ class Page:
 
 
 def encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    return cursor_encode(values)
 
 
 def decode_cursor(cursor: str, *, order: str) -> tuple[Any, int]:
     """`(value, id)` of a cursor made for `order`; InvalidInput for anything else."""
     try:
-        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        values = cursor_decode(cursor)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("The page cursor is not valid.")) from exc
     if (

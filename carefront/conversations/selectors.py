@@ -1,9 +1,7 @@
 """Reads on conversations, always scoped to what the acting agent may see."""
 
-import base64
 import datetime as dt
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from carefront.accounts.models import Agent
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.core.generations import Generation
+from carefront.core.pagination import cursor_decode, cursor_encode
 from carefront.customers.models import Customer
 from carefront.inboxes.models import Inbox
 
@@ -179,10 +178,6 @@ class Page:
     total: int | None = None
 
 
-def _encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
 def _decode_cursor(cursor: str, *, sort: str) -> tuple[dt.datetime, int]:
     """The position a cursor points at. A cursor remembers its sort: one made for another
     order would silently skip or repeat rows, so it is refused."""
@@ -217,8 +212,7 @@ def _decode_priority_cursor(cursor: str) -> tuple[int, dt.datetime, int]:
 
 def _cursor_values(cursor: str) -> object:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return cursor_decode(cursor)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("The page cursor is not valid.")) from exc
 
@@ -426,7 +420,7 @@ def conversation_list(
             position = [sort, last.priority, last.sort_value.isoformat(), last.pk]
         else:
             position = [sort, last.sort_value.isoformat(), last.pk]
-        next_cursor = _encode_cursor(position)
+        next_cursor = cursor_encode(position)
     total = None
     if filters.ids is not None and not cursor:
         total = len(rows) if next_cursor is None else qs.order_by().count()
@@ -449,8 +443,7 @@ def _sla_filter(qs: QuerySet[Conversation], state: str) -> QuerySet[Conversation
 def _decode_position(cursor: str) -> int:
     """A relevance cursor: the position of the next result in the ranked ids."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values = cursor_decode(cursor)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("The page cursor is not valid.")) from exc
     if not isinstance(values, list) or len(values) != 2 or values[0] != Sort.RELEVANCE:
@@ -487,7 +480,7 @@ def _relevance_page(
     rows = [by_id[pk] for pk in page_ids if pk in by_id]
     attach_tag_names(rows)
     more = len(ranked) > start + limit
-    next_cursor = _encode_cursor([Sort.RELEVANCE, start + limit]) if more else None
+    next_cursor = cursor_encode([Sort.RELEVANCE, start + limit]) if more else None
     return Page(items=rows, next_cursor=next_cursor, total=None if cursor else len(ranked))
 
 

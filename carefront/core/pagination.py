@@ -13,6 +13,17 @@ from .exceptions import InvalidInput
 MAX_ID = 2**63 - 1
 
 
+def cursor_encode(values: list) -> str:
+    """An opaque page cursor: the JSON of the values, base64url without padding."""
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> object:
+    """The values of `cursor_encode`; ValueError or TypeError for anything else (callers check
+    the shape and answer InvalidInput)."""
+    return json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+
+
 @dataclass
 class NewestFirstPage[M: Model]:
     items: list[M]
@@ -34,12 +45,12 @@ def newest_first_page[M: Model](
 
 
 def _encode_cursor(last_id: int, *, kind: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([kind, last_id]).encode()).decode().rstrip("=")
+    return cursor_encode([kind, last_id])
 
 
 def _decode_cursor(cursor: str, *, kind: str) -> int:
     try:
-        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        values = cursor_decode(cursor)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("The page cursor is not valid.")) from exc
     if not (

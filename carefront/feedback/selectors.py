@@ -2,9 +2,7 @@
 see), NPS campaigns and their results, the feedback inbox (comments and themes; leads and
 admins), recovery tasks (leads: all; agents: their own), praise."""
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -18,7 +16,7 @@ from carefront.accounts.services.permissions import require_lead_or_admin
 from carefront.conversations.selectors import after_keyset, conversations_visible_to
 from carefront.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from carefront.core.generations import Generation
-from carefront.core.pagination import MAX_ID
+from carefront.core.pagination import MAX_ID, cursor_decode, cursor_encode
 
 from .models import (
     FeedbackComment,
@@ -352,13 +350,9 @@ def access_recovery_task(*, actor: Agent, task_id: int) -> RecoveryTask:
     return task
 
 
-def _encode(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
 def _decode(cursor: str, *, order: str) -> tuple[dt.datetime, int]:
     try:
-        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        values = cursor_decode(cursor)
         if not (
             isinstance(values, list)
             and len(values) == 3
@@ -414,7 +408,7 @@ def recovery_task_page(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode([order, getattr(last, key).isoformat(), last.pk])
+        next_cursor = cursor_encode([order, getattr(last, key).isoformat(), last.pk])
     for task in rows:
         task.is_overdue = task.is_open and task.due_at < now
     return RecoveryPage(items=rows, next_cursor=next_cursor)
@@ -462,7 +456,7 @@ def team_praise_page(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode(["praise", rows[-1].created_at.isoformat(), rows[-1].pk])
+        next_cursor = cursor_encode(["praise", rows[-1].created_at.isoformat(), rows[-1].pk])
     return RecoveryPage(items=rows, next_cursor=next_cursor)
 
 
@@ -526,15 +520,12 @@ def _filtered(qs: QuerySet[FeedbackComment], f: CommentFilters) -> QuerySet[Feed
 
 
 def _encode_cursor(comment: FeedbackComment) -> str:
-    raw = json.dumps(["feedback", comment.created_at.isoformat(), comment.pk])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursor_encode(["feedback", comment.created_at.isoformat(), comment.pk])
 
 
 def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
-        kind, when, pk = json.loads(
-            base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
-        )
+        kind, when, pk = cursor_decode(cursor)
         created_at = dt.datetime.fromisoformat(when)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("The page cursor is not valid.")) from exc

@@ -1,8 +1,6 @@
 """Reads on notifications, always the acting agent's own."""
 
-import base64
 import datetime as dt
-import json
 
 from django.core.cache import cache
 from django.db.models import Q
@@ -13,7 +11,7 @@ from carefront.conversations.models import Conversation
 from carefront.conversations.selectors import after_keyset
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.core.generations import Generation
-from carefront.core.pagination import MAX_ID, NewestFirstPage
+from carefront.core.pagination import MAX_ID, NewestFirstPage, cursor_decode, cursor_encode
 
 from .models import Notification, NotificationPreference
 
@@ -53,14 +51,14 @@ def notification_page(
 
 def _encode_cursor(last: Notification, *, kind: str) -> str:
     values = [kind, last.created_at.isoformat(), last.pk]
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    return cursor_encode(values)
 
 
 def _decode_cursor(cursor: str, *, kind: str) -> tuple[dt.datetime, int]:
     """A bad cursor, or one of the other list, is InvalidInput (a 400)."""
     error = InvalidInput(_("The page cursor is not valid."))
     try:
-        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        values = cursor_decode(cursor)
         if not (
             isinstance(values, list)
             and len(values) == 3

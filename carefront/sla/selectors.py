@@ -1,8 +1,6 @@
 """Reading business calendars: the admin list, and the compact schedules every page and due-time
 computation uses, loaded once per change of any calendar (not per request or per row)."""
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -18,6 +16,7 @@ from carefront.conversations.models import Conversation
 from carefront.conversations.selectors import conversations_visible_to
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.core.generations import Generation
+from carefront.core.pagination import cursor_decode, cursor_encode
 from carefront.inboxes.models import Inbox
 from carefront.sla.business_time import Closure, NeverOpen, Schedule, is_open, next_open
 from carefront.sla.models import (
@@ -315,19 +314,13 @@ def followups_outstanding(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = (
-            base64.urlsafe_b64encode(
-                json.dumps(["followups", last.due_at.isoformat(), last.pk]).encode()
-            )
-            .decode()
-            .rstrip("=")
-        )
+        next_cursor = cursor_encode(["followups", last.due_at.isoformat(), last.pk])
     return FollowUpPage(items=rows, next_cursor=next_cursor)
 
 
 def _followup_cursor(cursor: str) -> tuple[datetime, int]:
     try:
-        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        values = cursor_decode(cursor)
         kind, when, last_id = values
         due_at = datetime.fromisoformat(when)
     except (ValueError, TypeError) as exc:
