@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "carefront.feedback",
     "carefront.sla",
     "carefront.notifications",
+    "carefront.quality",
+    "carefront.knowledge",
     "carefront.webhooks",
     "carefront.api",
     "carefront.web",

@@ -1,0 +1,1 @@
+"""The knowledge app's models, one module per part."""
