@@ -26,6 +26,12 @@ class Command(DbWorkerCommand):
         "Run a database background worker (with heartbeats and recovery of dead workers' tasks)"
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # django-tasks-db's parser wraps the description with argparse's text filler, which
+        # needs a real string, not a lazy translation.
+        self.help = str(self.help)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
         parser.set_defaults(worker_id=current_worker_id())
