@@ -731,7 +731,7 @@ def check_positive_language(context: ReplyContext, language: str, config: CheckC
     found = _find(context.reply, config.words_for(behaviour, language))
     hedges = _find(context.reply, HEDGE_WORDS[language])
     if len(hedges) >= HEDGE_LIMIT:
-        found.append(f"{hedges[0]} ×{len(hedges)}")
+        found.append(f"{hedges[0]} x{len(hedges)}")
     if found:
         return _mark(
             behaviour,
@@ -755,17 +755,20 @@ def customer_questions(text: str, language: str, config: CheckConfig = DEFAULT_C
     """The questions in a customer's message: sentences ending in "?", or opening with a
     question word ("how do I reset it" without the mark)."""
     starters = _phrase_pattern(config.words_for(Behaviour.ANSWERS_QUESTIONS, language))
-    found = []
+    found: list[str] = []
     for line in (text or "").splitlines():
         if line.lstrip().startswith(">"):
             continue  # quoted text of an earlier mail
-        for sentence in sentences(line):
-            if sentence.endswith("?") or (
+        found.extend(
+            sentence
+            for sentence in sentences(line)
+            if sentence.endswith("?")
+            or (
                 len(words(sentence)) >= QUESTION_STARTERS_MIN_WORDS
                 and starters.match(_normalise(sentence)) is not None
                 and not sentence.endswith((".", "!"))
-            ):
-                found.append(sentence)
+            )
+        )
     return found
 
 

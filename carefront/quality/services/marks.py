@@ -11,6 +11,7 @@ from carefront.conversations.models import Direction, Message
 from carefront.core.events import publish
 from carefront.core.exceptions import InvalidInput, PermissionDenied
 from carefront.core.generations import Generation
+from carefront.nlp.tokens import fold
 
 from .. import checks
 from ..behaviours import Behaviour, ReplyMark
@@ -180,7 +181,8 @@ def check_setting_update(
                 tuned = checks.validate_words(text)
             except ValueError as exc:
                 raise InvalidInput(f"{language}: {exc}") from exc
-            if tuned:
+            defaults = tuple(fold(w) for w in checks.DEFAULT_WORDS[behaviour][language])
+            if tuned and tuned != defaults:
                 cleaned[language] = list(tuned)
     with transaction.atomic():
         setting, created = QaCheckSetting.objects.select_for_update().get_or_create(
