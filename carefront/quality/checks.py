@@ -7,6 +7,7 @@ Rules exist for English and German; any other language is "not checked", never g
 Words are tunable per language by an admin (`QaCheckSetting`): `CheckConfig` carries them in.
 """
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -322,6 +323,7 @@ TUNABLE = tuple(DEFAULT_WORDS)
 # "Unfortunately" once is honest; stacked, it reads as a wall.
 HEDGE_WORDS = {"en": ("unfortunately", "sadly", "regrettably"), "de": ("leider",)}
 HEDGE_LIMIT = 2
+SIGNATURE_LINE = re.compile(r"(?m)^-- ?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -586,6 +588,9 @@ class ReplyContext:
     status: str = "open"
     has_follow_up: bool = False
     language: str = ""  # detected from the reply when empty
+    # A live chat is greeted once: later replies in it need no greeting.
+    channel: str = "email"
+    is_first_reply: bool = True
 
 
 @lru_cache(maxsize=512)
@@ -633,6 +638,8 @@ def _key(word: str) -> str:
 def check_greets_by_name(context: ReplyContext, language: str, config: CheckConfig) -> ReplyMark:
     behaviour = Behaviour.GREETS_BY_NAME
     name = first_name(context.customer_name)
+    if context.channel == "chat" and not context.is_first_reply:
+        return _mark(behaviour, Outcome.NOT_APPLICABLE, _("A chat is greeted once, at its start."))
     if not name:
         return _mark(behaviour, Outcome.NOT_APPLICABLE, _("The customer's name is not known."))
     # The opening: the first line, or the first sentence when the reply is one paragraph.
@@ -901,6 +908,10 @@ def reply_language(context: ReplyContext) -> str:
 
 def check_reply(context: ReplyContext, config: CheckConfig = DEFAULT_CONFIG) -> list[ReplyMark]:
     """One mark per behaviour, in the order of `Behaviour`."""
+    # The agent's signature (below the "-- " line) is not part of what they wrote.
+    reply = SIGNATURE_LINE.split(context.reply or "", maxsplit=1)[0]
+    if reply != context.reply:
+        context = dataclasses.replace(context, reply=reply)
     language = reply_language(context)
     marks = []
     for behaviour in Behaviour:

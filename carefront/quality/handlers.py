@@ -6,7 +6,7 @@ from carefront.core.events import subscribe
 
 def on_message_sent(event: conversation_events.MessageSent) -> None:
     """After commit: a check lost to a crash right after the commit is found again by
-    `manage.py quality_recheck --missing`."""
+    `manage.py quality_recheck`."""
     from .tasks import reply_check_task
 
     reply_check_task.enqueue(event.message_id)

@@ -3,6 +3,7 @@
 from .marks import (
     check_config,
     check_setting_update,
+    replies_check_missing,
     replies_recheck,
     reply_check,
     reply_preview_check,
@@ -11,6 +12,7 @@ from .marks import (
 __all__ = [
     "check_config",
     "check_setting_update",
+    "replies_check_missing",
     "replies_recheck",
     "reply_check",
     "reply_preview_check",

@@ -66,8 +66,16 @@ def _context_for(message: Message) -> checks.ReplyContext:
     has_follow_up = FollowUp.objects.filter(
         conversation_id=message.conversation_id, created_at__gte=message.created_at
     ).exists()
+    earlier_replies = Message.objects.filter(
+        conversation_id=message.conversation_id,
+        direction=Direction.OUTGOING,
+        author__isnull=False,
+        pk__lt=message.pk,
+    ).exists()
     return checks.ReplyContext(
         reply=message.body_text,
+        channel=message.channel,
+        is_first_reply=not earlier_replies,
         customer_message=(last_incoming.reply_text or last_incoming.body_text)
         if last_incoming
         else "",
@@ -136,7 +144,7 @@ def reply_preview_check(
 
     last_incoming = (
         Message.objects.filter(conversation_id=conversation.pk, direction=Direction.INCOMING)
-        .only("reply_text", "body_text")
+        .only("reply_text", "body_text", "channel")
         .order_by("-pk")
         .first()
     )
@@ -144,8 +152,14 @@ def reply_preview_check(
     has_follow_up = promise_due or (
         FollowUp.objects.filter(conversation_id=conversation.pk).filter(OUTSTANDING).exists()
     )
+    earlier_replies = Message.objects.filter(
+        conversation_id=conversation.pk, direction=Direction.OUTGOING, author__isnull=False
+    ).exists()
+    channel = last_incoming.channel if last_incoming else "email"
     context = checks.ReplyContext(
         reply=body,
+        channel=channel,
+        is_first_reply=not earlier_replies,
         customer_message=(last_incoming.reply_text or last_incoming.body_text)
         if last_incoming
         else "",
@@ -215,6 +229,25 @@ def replies_recheck(*, since=None, limit: int | None = None) -> int:
     if since is not None:
         stale = stale.filter(replied_at__gte=since)
     ids = list(stale[:limit] if limit else stale)
+    for message_id in ids:
+        reply_check(message_id=message_id)
+    return len(ids)
+
+
+def replies_check_missing(*, since=None, limit: int | None = None) -> int:
+    """Check agent replies that have no marks at all (their task was lost). Returns how many."""
+    replies = (
+        Message.objects.filter(direction=Direction.OUTGOING, author__isnull=False)
+        .exclude(pk__in=QaMark.objects.values("message_id"))
+        .order_by("pk")
+    )
+    if since is not None:
+        replies = replies.filter(created_at__gte=since)
+    ids = list(
+        replies.values_list("pk", flat=True)[:limit]
+        if limit
+        else replies.values_list("pk", flat=True)
+    )
     for message_id in ids:
         reply_check(message_id=message_id)
     return len(ids)

@@ -258,3 +258,21 @@ def test_word_lists_are_cleaned():
 
 def test_one_mark_per_behaviour_in_order():
     assert [m.behaviour for m in check_reply(ReplyContext(reply=GOOD_EN))] == list(Behaviour.values)
+
+
+def test_the_signature_is_not_checked():
+    reply = "Hi Ana, your parcel arrives tomorrow.\n\n-- \nThank you for choosing Acme"
+    assert outcome(Behaviour.THANKS, reply=reply) == Outcome.MISSED
+
+
+def test_a_chat_is_greeted_once():
+    assert (
+        outcome(
+            Behaviour.GREETS_BY_NAME,
+            reply="ok, one moment please",
+            customer_name="Ana Lima",
+            channel="chat",
+            is_first_reply=False,
+        )
+        == Outcome.NOT_APPLICABLE
+    )

@@ -217,3 +217,15 @@ def test_trends_cost_the_same_queries_for_many_replies(
     now = timezone.now()
     with django_assert_max_num_queries(6):
         quality_trends(actor=lead, since=now - dt.timedelta(days=7), until=now)
+
+
+def test_the_recheck_command_checks_replies_whose_task_was_lost(conversation, agent, admin):
+    from django.core.management import call_command
+
+    from carefront.conversations.services import conversation_reply
+
+    # Sent without running what follows the commit: its check task never ran.
+    lost = conversation_reply(conversation=conversation, author=agent, body=MISSING_NAME)
+    assert not QaMark.objects.filter(message=lost).exists()
+    call_command("quality_recheck")
+    assert QaMark.objects.filter(message=lost, is_current=True).count() == len(Behaviour.values)
