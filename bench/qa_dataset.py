@@ -254,404 +254,417 @@ LETTER = {"p": "passed", "m": "missed", "n": "not_applicable"}
 # and for its questions a fragment that answers them all, one that answers part (or ""), and
 # one that answers none. An answer fragment may itself give a next step (flag).
 EN_A_SCENARIOS = [
-    dict(
-        msg="Hi, how do I change the delivery address on my order 5512?",
-        negative=False,
-        answer=("You can change the delivery address under My orders, then Edit address.", True),
-        off="Your order 5512 is packed and ready.",
-    ),
-    dict(
-        msg="My parcel is two weeks late and nobody answers my emails. This is ridiculous.",
-        negative=True,
-        answer=None,
-        off=None,
-    ),
-    dict(
-        msg="When will my refund arrive? And will it go back to my credit card?",
-        negative=False,
-        answer=(
+    {
+        "msg": "Hi, how do I change the delivery address on my order 5512?",
+        "negative": False,
+        "answer": ("You can change the delivery address under My orders, then Edit address.", True),
+        "off": "Your order 5512 is packed and ready.",
+    },
+    {
+        "msg": "My parcel is two weeks late and nobody answers my emails. This is ridiculous.",
+        "negative": True,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "When will my refund arrive? And will it go back to my credit card?",
+        "negative": False,
+        "answer": (
             "The refund reaches your account in 3 to 5 business days, back on the same "
             "credit card.",
             True,
         ),
-        partial="The refund goes back to your credit card.",
-        off="Refunds are handled by our finance team.",
-    ),
-    dict(
-        msg="The app crashes every time I open it. I'm really frustrated, I paid for this!",
-        negative=True,
-        answer=None,
-        off=None,
-    ),
-    dict(
-        msg="Can I upgrade my plan in the middle of the month?",
-        negative=False,
-        answer=(
+        "partial": "The refund goes back to your credit card.",
+        "off": "Refunds are handled by our finance team.",
+    },
+    {
+        "msg": "The app crashes every time I open it. I'm really frustrated, I paid for this!",
+        "negative": True,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "Can I upgrade my plan in the middle of the month?",
+        "negative": False,
+        "answer": (
             "Yes, you can upgrade your plan at any time; the price is prorated for the rest "
             "of the month.",
             False,
         ),
-        off="Our plans are listed on the pricing page.",
-    ),
-    dict(
-        msg="I was charged twice for the same order. Terrible service. Why did this happen?",
-        negative=True,
-        answer=(
+        "off": "Our plans are listed on the pricing page.",
+    },
+    {
+        "msg": "I was charged twice for the same order. Terrible service. Why did this happen?",
+        "negative": True,
+        "answer": (
             "The double charge happened because the payment was retried after a timeout; "
             "the second charge is already reversed.",
             False,
         ),
-        off="Our payment provider is very reliable.",
-    ),
-    dict(
-        msg="Thanks for the quick help yesterday, everything works now.",
-        negative=False,
-        answer=None,
-        off=None,
-    ),
-    dict(
-        msg="Where can I download my invoices?",
-        negative=False,
-        answer=(
+        "off": "Our payment provider is very reliable.",
+    },
+    {
+        "msg": "Thanks for the quick help yesterday, everything works now.",
+        "negative": False,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "Where can I download my invoices?",
+        "negative": False,
+        "answer": (
             "Your invoices are under Account, then Billing, where you can download each "
             "one as a PDF.",
             True,
         ),
-        off="We send an email for every payment.",
-    ),
-    dict(
-        msg="The replacement you sent is broken too. I'm so disappointed.",
-        negative=True,
-        answer=None,
-        off=None,
-    ),
-    dict(
-        msg="Do you ship to Norway, and how long does shipping take?",
-        negative=False,
-        answer=("We do ship to Norway; shipping takes 4 to 6 days.", False),
-        partial="We do ship to Norway.",
-        off="Our warehouse is in Rotterdam.",
-    ),
+        "off": "We send an email for every payment.",
+    },
+    {
+        "msg": "The replacement you sent is broken too. I'm so disappointed.",
+        "negative": True,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "Do you ship to Norway, and how long does shipping take?",
+        "negative": False,
+        "answer": ("We do ship to Norway; shipping takes 4 to 6 days.", False),
+        "partial": "We do ship to Norway.",
+        "off": "Our warehouse is in Rotterdam.",
+    },
 ]
 EN_B_SCENARIOS = [
-    dict(
-        msg="How can I reset my password? The link in the email has expired.",
-        negative=False,
-        answer=(
+    {
+        "msg": "How can I reset my password? The link in the email has expired.",
+        "negative": False,
+        "answer": (
             "To reset your password, request a new link on the login page; each link "
             "works for one hour.",
             True,
         ),
-        off="Your account is active.",
-    ),
-    dict(
-        msg="Your courier left my package in the rain and everything is ruined. Awful.",
-        negative=True,
-        answer=None,
-        off=None,
-    ),
-    dict(
-        msg="Is the blue jacket available in size M? And can I still use my discount code?",
-        negative=False,
-        answer=(
+        "off": "Your account is active.",
+    },
+    {
+        "msg": "Your courier left my package in the rain and everything is ruined. Awful.",
+        "negative": True,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "Is the blue jacket available in size M? And can I still use my discount code?",
+        "negative": False,
+        "answer": (
             "The blue jacket in size M is back in stock, and your discount code is valid "
             "until Sunday.",
             False,
         ),
-        partial="The blue jacket in size M is back in stock.",
-        off="Our jackets are made in Portugal.",
-    ),
-    dict(
-        msg="I've been waiting on hold for an hour. This is unacceptable and I'm angry.",
-        negative=True,
-        answer=None,
-        off=None,
-    ),
-    dict(
-        msg="Could you cancel my subscription from next month?",
-        negative=False,
-        answer=(
+        "partial": "The blue jacket in size M is back in stock.",
+        "off": "Our jackets are made in Portugal.",
+    },
+    {
+        "msg": "I've been waiting on hold for an hour. This is unacceptable and I'm angry.",
+        "negative": True,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "Could you cancel my subscription from next month?",
+        "negative": False,
+        "answer": (
             "Your subscription is cancelled from next month; you keep access until the "
             "end of this one.",
             False,
         ),
-        off="Subscriptions renew automatically.",
-    ),
-    dict(
-        msg="Why was my account locked? I can't work like this, it's a disaster.",
-        negative=True,
-        answer=(
+        "off": "Subscriptions renew automatically.",
+    },
+    {
+        "msg": "Why was my account locked? I can't work like this, it's a disaster.",
+        "negative": True,
+        "answer": (
             "Your account was locked after five wrong passwords in a row; it is unlocked now.",
             False,
         ),
-        off="Security matters a lot to us.",
-    ),
-    dict(
-        msg="Just letting you know the new version works great.",
-        negative=False,
-        answer=None,
-        off=None,
-    ),
-    dict(
-        msg="What are your opening hours during the holidays?",
-        negative=False,
-        answer=(
+        "off": "Security matters a lot to us.",
+    },
+    {
+        "msg": "Just letting you know the new version works great.",
+        "negative": False,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "What are your opening hours during the holidays?",
+        "negative": False,
+        "answer": (
             "During the holidays our opening hours are 10:00 to 16:00, Monday to Friday.",
             False,
         ),
-        off="Our team is based in Dublin.",
-    ),
-    dict(
-        msg="I ordered the wrong colour. Can I exchange it?",
-        negative=False,
-        answer=(
+        "off": "Our team is based in Dublin.",
+    },
+    {
+        "msg": "I ordered the wrong colour. Can I exchange it?",
+        "negative": False,
+        "answer": (
             "Yes, you can exchange it for free within 30 days: use the return label in the box.",
             True,
         ),
-        off="Colours can look different on screens.",
-    ),
-    dict(
-        msg="The invoice shows the wrong company name and my boss is furious.",
-        negative=True,
-        answer=None,
-        off=None,
-    ),
+        "off": "Colours can look different on screens.",
+    },
+    {
+        "msg": "The invoice shows the wrong company name and my boss is furious.",
+        "negative": True,
+        "answer": None,
+        "off": None,
+    },
 ]
 DE_A_SCENARIOS = [
-    dict(
-        msg="Wie kann ich meine Lieferadresse ändern?",
-        negative=False,
-        answer=(
+    {
+        "msg": "Wie kann ich meine Lieferadresse ändern?",
+        "negative": False,
+        "answer": (
             "Ihre Lieferadresse ändern Sie unter Meine Bestellungen, dann Adresse bearbeiten.",
             True,
         ),
-        off="Ihre Bestellung ist schon verpackt.",
-    ),
-    dict(
-        msg="Mein Paket ist seit zwei Wochen überfällig und niemand antwortet. Das ist eine "
+        "off": "Ihre Bestellung ist schon verpackt.",
+    },
+    {
+        "msg": "Mein Paket ist seit zwei Wochen überfällig und niemand antwortet. Das ist eine "
         "Frechheit.",
-        negative=True,
-        answer=None,
-        off=None,
-    ),
-    dict(
-        msg="Wann bekomme ich mein Geld zurück?",
-        negative=False,
-        answer=("Ihr Geld bekommen Sie in drei bis fünf Werktagen zurück.", True),
-        off="Erstattungen bearbeitet unsere Buchhaltung.",
-    ),
-    dict(
-        msg="Die App stürzt ständig ab. Ich bin wirklich verärgert.",
-        negative=True,
-        answer=None,
-        off=None,
-    ),
-    dict(msg="Vielen Dank für die schnelle Hilfe gestern!", negative=False, answer=None, off=None),
+        "negative": True,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "Wann bekomme ich mein Geld zurück?",
+        "negative": False,
+        "answer": ("Ihr Geld bekommen Sie in drei bis fünf Werktagen zurück.", True),
+        "off": "Erstattungen bearbeitet unsere Buchhaltung.",
+    },
+    {
+        "msg": "Die App stürzt ständig ab. Ich bin wirklich verärgert.",
+        "negative": True,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "Vielen Dank für die schnelle Hilfe gestern!",
+        "negative": False,
+        "answer": None,
+        "off": None,
+    },
 ]
 DE_B_SCENARIOS = [
-    dict(
-        msg="Wo finde ich meine Rechnungen?",
-        negative=False,
-        answer=("Ihre Rechnungen finden Sie unter Konto, dann Abrechnung, als PDF.", True),
-        off="Wir senden für jede Zahlung eine E-Mail.",
-    ),
-    dict(
-        msg="Der Ersatz ist auch kaputt. Ich bin total enttäuscht und sauer.",
-        negative=True,
-        answer=None,
-        off=None,
-    ),
-    dict(
-        msg="Liefern Sie auch nach Österreich?",
-        negative=False,
-        answer=("Ja, wir liefern auch nach Österreich, in vier bis sechs Tagen.", False),
-        off="Unser Lager ist in Leipzig.",
-    ),
-    dict(
-        msg="Warum wurde mir zweimal abgebucht? Das ist ärgerlich.",
-        negative=True,
-        answer=(
+    {
+        "msg": "Wo finde ich meine Rechnungen?",
+        "negative": False,
+        "answer": ("Ihre Rechnungen finden Sie unter Konto, dann Abrechnung, als PDF.", True),
+        "off": "Wir senden für jede Zahlung eine E-Mail.",
+    },
+    {
+        "msg": "Der Ersatz ist auch kaputt. Ich bin total enttäuscht und sauer.",
+        "negative": True,
+        "answer": None,
+        "off": None,
+    },
+    {
+        "msg": "Liefern Sie auch nach Österreich?",
+        "negative": False,
+        "answer": ("Ja, wir liefern auch nach Österreich, in vier bis sechs Tagen.", False),
+        "off": "Unser Lager ist in Leipzig.",
+    },
+    {
+        "msg": "Warum wurde mir zweimal abgebucht? Das ist ärgerlich.",
+        "negative": True,
+        "answer": (
             "Die doppelte Abbuchung kam durch einen Fehler beim Zahlungsanbieter; sie ist "
             "schon storniert.",
             False,
         ),
-        off="Unser Zahlungsanbieter ist sehr zuverlässig.",
-    ),
-    dict(
-        msg="Die neue Version funktioniert super, nur zur Info.",
-        negative=False,
-        answer=None,
-        off=None,
-    ),
+        "off": "Unser Zahlungsanbieter ist sehr zuverlässig.",
+    },
+    {
+        "msg": "Die neue Version funktioniert super, nur zur Info.",
+        "negative": False,
+        "answer": None,
+        "off": None,
+    },
 ]
 # Fragments. Each is (text, flags); flags: named greeting uses {name}.
 FRAGMENTS = {
-    ("en", "A"): dict(
-        named=["Hi {name},", "Hello {name},", "Dear {name},", "Good morning {name},"],
-        plain=["Hi,", "Hello,", "Hi there,", "Good afternoon,", ""],
-        thanks=[
+    ("en", "A"): {
+        "named": ["Hi {name},", "Hello {name},", "Dear {name},", "Good morning {name},"],
+        "plain": ["Hi,", "Hello,", "Hi there,", "Good afternoon,", ""],
+        "thanks": [
             "Thanks for getting in touch.",
             "Thank you for your patience.",
             "Many thanks for the details you sent.",
             "I appreciate you letting us know.",
             "Cheers for bearing with us.",
         ],
-        empathy=[
+        "empathy": [
             "I'm sorry about this, I know how annoying it is.",
             "I completely get how frustrating this must be.",
             "I apologise for the trouble this has caused.",
             "That sounds really stressful, and I'm sorry.",
         ],
-        next=[
+        "next": [
             "I've passed this to our warehouse team, and you will hear from them today.",
             "Please send us a photo of the label so we can continue.",
             "You should receive a confirmation email within the hour.",
             "Next, our technician will call you on Thursday morning.",
         ],
-        promise=[
+        "promise": [
             "I'll check with the courier and get back to you tomorrow.",
             "I will look into it and let you know by Friday.",
             "I'll keep you updated as soon as I hear from the supplier.",
         ],
-        blame=[
+        "blame": [
             "You should have checked the size chart before ordering.",
             "That's not our policy, so there is nothing we can do.",
             "As I already said in my last email, the offer has ended.",
             "Obviously the form was filled in wrong.",
         ],
-        hedge=[
+        "hedge": [
             "Unfortunately the item is out of stock.",
             "Unfortunately we cannot ship it faster.",
             "Unfortunately the discount has expired.",
         ],
-        longwinded=[
+        "longwinded": [
             "In view of the various circumstances that have been brought to our "
             "attention and after having consulted with several colleagues from "
             "different departments who were all involved in one way or another in the "
             "handling of your order we have now come to the conclusion that a full "
             "review of the case is needed."
         ],
-        closing=["Best regards,\nSam", "Kind regards,\nthe support team", "All the best,\nJo", ""],
-    ),
-    ("en", "B"): dict(
-        named=["Hey {name},", "Hi {name}!", "{name}, hello!", "Good evening {name},"],
-        plain=["Hey,", "Dear customer,", "Good morning,", ""],
-        thanks=[
+        "closing": [
+            "Best regards,\nSam",
+            "Kind regards,\nthe support team",
+            "All the best,\nJo",
+            "",
+        ],
+    },
+    ("en", "B"): {
+        "named": ["Hey {name},", "Hi {name}!", "{name}, hello!", "Good evening {name},"],
+        "plain": ["Hey,", "Dear customer,", "Good morning,", ""],
+        "thanks": [
             "Thank you so much for reaching out.",
             "Thanks a lot for your message.",
             "We're grateful for your feedback.",
             "Much obliged for the quick reply.",
             "Thanks for flagging this.",
         ],
-        empathy=[
+        "empathy": [
             "I'm really sorry, that must have been a terrible experience.",
             "I understand how upsetting this is.",
             "What a hassle, and I'm sorry it happened.",
             "I can imagine how disappointing that was.",
         ],
-        next=[
+        "next": [
             "Our team will ship the new one tomorrow.",
             "Could you send me your order number so I can start the exchange?",
             "You'll get a tracking link by email within two hours.",
             "The next step is a quick call with our billing team on Monday.",
         ],
-        promise=[
+        "promise": [
             "I'll follow up with the warehouse and come back to you on Monday.",
             "I will update you once the engineers have a fix.",
             "We'll let you know as soon as it ships.",
         ],
-        blame=[
+        "blame": [
             "You didn't read the instructions properly.",
             "It's your fault for not updating the app.",
             "We can't help with that, it is impossible.",
             "As mentioned before, this was clearly explained on our website.",
         ],
-        hedge=[
+        "hedge": [
             "Sadly the sale is over.",
             "Unfortunately the colour is discontinued.",
             "Unfortunately our team is fully booked.",
         ],
-        longwinded=[
+        "longwinded": [
             "Following a thorough and extensive investigation of all the relevant "
             "records that we hold about your account and the transactions that were "
             "made over the last several months we would like to inform you that we were "
             "not able to identify any irregularity whatsoever in the way the charges "
             "were applied."
         ],
-        closing=["Warm regards,\nAlex", "Regards,\nCustomer care", "Speak soon,\nMia", ""],
-    ),
-    ("de", "A"): dict(
-        named=["Hallo {name},", "Guten Tag {name},", "Liebe(r) {name},"],
-        plain=["Hallo,", "Guten Tag,", ""],
-        thanks=[
+        "closing": ["Warm regards,\nAlex", "Regards,\nCustomer care", "Speak soon,\nMia", ""],
+    },
+    ("de", "A"): {
+        "named": ["Hallo {name},", "Guten Tag {name},", "Liebe(r) {name},"],
+        "plain": ["Hallo,", "Guten Tag,", ""],
+        "thanks": [
             "Vielen Dank für Ihre Nachricht.",
             "Danke für Ihre Geduld.",
             "Herzlichen Dank für die Details.",
         ],
-        empathy=[
+        "empathy": [
             "Das tut mir sehr leid.",
             "Ich verstehe Ihren Ärger gut.",
             "Entschuldigen Sie bitte die Unannehmlichkeiten.",
         ],
-        next=[
+        "next": [
             "Unser Lager schickt Ihnen heute einen neuen Artikel.",
             "Bitte senden Sie uns ein Foto des Etiketts.",
             "Sie erhalten innerhalb einer Stunde eine Bestätigung.",
         ],
-        promise=[
+        "promise": [
             "Ich kläre das mit dem Versand und melde mich morgen bei Ihnen.",
             "Ich gebe Ihnen Bescheid, sobald ich mehr weiß.",
         ],
-        blame=[
+        "blame": [
             "Sie hätten die Größentabelle lesen müssen.",
             "Wie bereits gesagt, ist das Angebot abgelaufen.",
             "Das ist nicht unser Problem.",
         ],
-        hedge=["Leider ist der Artikel ausverkauft.", "Leider können wir nicht schneller liefern."],
-        longwinded=[
+        "hedge": [
+            "Leider ist der Artikel ausverkauft.",
+            "Leider können wir nicht schneller liefern.",
+        ],
+        "longwinded": [
             "Nach eingehender Prüfung sämtlicher uns zu Ihrem Kundenkonto vorliegenden "
             "Unterlagen und nach Rücksprache mit mehreren Kolleginnen und Kollegen aus "
             "verschiedenen Abteilungen sind wir inzwischen zu dem Ergebnis gekommen, "
             "dass eine vollständige Überprüfung des Vorgangs erforderlich ist."
         ],
-        closing=["Viele Grüße\nSam", "Freundliche Grüße\nIhr Support-Team", ""],
-    ),
-    ("de", "B"): dict(
-        named=["Hi {name},", "Moin {name},", "Guten Morgen {name},"],
-        plain=["Hi,", "Sehr geehrte Damen und Herren,", ""],
-        thanks=[
+        "closing": ["Viele Grüße\nSam", "Freundliche Grüße\nIhr Support-Team", ""],
+    },
+    ("de", "B"): {
+        "named": ["Hi {name},", "Moin {name},", "Guten Morgen {name},"],
+        "plain": ["Hi,", "Sehr geehrte Damen und Herren,", ""],
+        "thanks": [
             "Danke, dass Sie sich gemeldet haben.",
             "Vielen herzlichen Dank für Ihr Feedback.",
             "Wir bedanken uns für Ihre Rückmeldung.",
         ],
-        empathy=[
+        "empathy": [
             "Es tut uns wirklich leid.",
             "Ich kann gut nachvollziehen, wie ärgerlich das ist.",
             "Das ist sehr unangenehm, bitte entschuldigen Sie.",
         ],
-        next=[
+        "next": [
             "Unser Techniker ruft Sie am Donnerstag an.",
             "Schicken Sie mir bitte Ihre Bestellnummer.",
             "Den Link zur Sendungsverfolgung bekommen Sie in zwei Stunden.",
         ],
-        promise=[
+        "promise": [
             "Ich kümmere mich darum und komme am Montag auf Sie zurück.",
             "Wir halten Sie auf dem Laufenden.",
         ],
-        blame=[
+        "blame": [
             "Da können wir nichts machen.",
             "Das ist Ihr Fehler, nicht unserer.",
             "Wie schon gesagt, steht das auf unserer Website.",
         ],
-        hedge=["Leider ist die Aktion vorbei.", "Leider ist die Farbe nicht mehr lieferbar."],
-        longwinded=[
+        "hedge": ["Leider ist die Aktion vorbei.", "Leider ist die Farbe nicht mehr lieferbar."],
+        "longwinded": [
             "Im Anschluss an eine gründliche und umfassende Untersuchung aller "
             "relevanten Buchungen Ihres Kontos der vergangenen Monate möchten wir Ihnen "
             "mitteilen, dass wir keinerlei Unregelmäßigkeiten bei der Art und Weise der "
             "Abrechnung der Gebühren feststellen konnten."
         ],
-        closing=["Beste Grüße\nAlex", "Mit freundlichen Grüßen\nKundenservice", ""],
-    ),
+        "closing": ["Beste Grüße\nAlex", "Mit freundlichen Grüßen\nKundenservice", ""],
+    },
 }
 NAMES = {
     "en": ["Ana Lima", "Tom Baker", "Priya Shah", "Lucas Moreau", "Grace O'Neill", ""],
@@ -803,7 +816,8 @@ def main() -> None:
             scenario = scenarios[key][n % len(scenarios[key])]
             rows.append(compose(rng, key[0], key[1], scenario, n))
     for ref, name, message, reply, status, first, letters in ABCD:
-        assert len(letters) == len(B), ref
+        if len(letters) != len(B):
+            raise ValueError(ref)
         rows.append(
             {
                 "id": f"abcd-{ref}",
