@@ -45,7 +45,7 @@ DEFAULT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     Behaviour.THANKS: {
-        "en": ("thank*", "thx", "appreciate*", "grateful"),
+        "en": ("thank*", "thx", "appreciate*", "grateful", "cheers"),
         "de": ("danke*", "dank", "bedanke*", "dankbar"),
     },
     Behaviour.ACKNOWLEDGES_FEELINGS: {
@@ -69,6 +69,7 @@ DEFAULT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "de": (
             "tut mir leid",
+            "leid",
             "tut uns leid",
             "entschuldig*",
             "verstehe*",
@@ -85,15 +86,11 @@ DEFAULT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "i will",
             "i'll",
             "we will",
+            "next,",
+            "you can",
             "we'll",
             "next step*",
             "within",
-            "by tomorrow",
-            "tomorrow",
-            "today",
-            "hours",
-            "business days",
-            "days",
             "as soon as",
             "once",
             "please reply",
@@ -113,10 +110,6 @@ DEFAULT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "you'll receive",
             "you should receive",
             "expect",
-            "by monday",
-            "by friday",
-            "this week",
-            "next week",
             "follow up",
             "get back to you",
             "keep you posted",
@@ -128,14 +121,9 @@ DEFAULT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "wir werden",
             "werde ich",
             "werden wir",
+            "können sie",
             "nächste* schritt*",
             "innerhalb",
-            "bis morgen",
-            "morgen",
-            "heute",
-            "stunden",
-            "werktag*",
-            "tagen",
             "sobald",
             "bitte senden",
             "bitte schicken",
@@ -151,8 +139,6 @@ DEFAULT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
             "erhalten sie",
             "bekommen sie",
             "ist unterwegs",
-            "nächste woche",
-            "diese woche",
             "auf dem laufenden",
             "gebe ihnen bescheid",
             "geben ihnen bescheid",
@@ -320,6 +306,94 @@ DEFAULT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
 # Behaviours whose words an admin may tune (readability is measured, not matched).
 TUNABLE = tuple(DEFAULT_WORDS)
 
+# A time is a next step when a sentence joins it to something that will happen ("the new one
+# ships tomorrow" is a fact about the future; "shipping takes 4 to 6 days" is not about this case).
+TIME_WORDS = {
+    "en": (
+        "today",
+        "tomorrow",
+        "tonight",
+        "hour*",
+        "day*",
+        "week*",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "noon",
+        "morning",
+        "afternoon",
+        "evening",
+        "minute*",
+    ),
+    "de": (
+        "heute",
+        "morgen",
+        "übermorgen",
+        "stunde*",
+        "tag*",
+        "werktag*",
+        "woche*",
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonntag",
+        "mittag",
+        "vormittag",
+        "nachmittag",
+        "abend",
+        "minute*",
+    ),
+}
+FUTURE_WORDS = {
+    "en": (
+        "will",
+        "shall",
+        "going to",
+        "by",
+        "within",
+        "until",
+        "expect*",
+        "ships",
+        "arrives",
+        "arrive",
+        "should",
+        "reaches",
+        "lands",
+    ),
+    "de": (
+        "wird",
+        "werden",
+        "werde",
+        "bis",
+        "innerhalb",
+        "kommt",
+        "kommen",
+        "erhalten",
+        "bekommen",
+        "geht",
+        "schickt",
+        "schicken",
+        "ruft",
+        "rufen",
+        "melde*",
+    ),
+}
+# A question about time ("when", "how long") is answered only by a time.
+TIME_QUESTIONS = {
+    "en": ("when", "how long", "how soon", "until when", "what time", "by when"),
+    "de": ("wann", "wie lange", "bis wann", "um wie viel uhr", "wie schnell"),
+}
+TIME_ANSWER = re.compile(r"\d")
+# Questions joined in one sentence ("Do you ship to Norway, and how long does it take?").
+QUESTION_JOIN = re.compile(r",?\s+(?:and|or|und|oder)\s+", re.IGNORECASE)
+
 # "Unfortunately" once is honest; stacked, it reads as a wall.
 HEDGE_WORDS = {"en": ("unfortunately", "sadly", "regrettably"), "de": ("leider",)}
 HEDGE_LIMIT = 2
@@ -453,6 +527,7 @@ STOPWORDS = {
             "by",
             "up",
             "out",
+            "long",
         ]
     ),
     "de": frozenset(
@@ -554,6 +629,7 @@ STOPWORDS = {
             "dass",
             "ob",
             "wenn",
+            "lange",
         ]
     ),
 }
@@ -574,6 +650,8 @@ class CheckConfig:
         return tuple(tuned) if tuned else DEFAULT_WORDS[behaviour][language]
 
 
+# Every check on (the bench and unit tests judge each one); the app starts from the admin's
+# settings, where OFF_BY_DEFAULT applies (services.check_config).
 DEFAULT_CONFIG = CheckConfig()
 
 
@@ -721,6 +799,12 @@ def check_next_step(context: ReplyContext, language: str, config: CheckConfig) -
     if context.status in SOLVED_STATUSES:
         return _mark(behaviour, Outcome.NOT_APPLICABLE, _("The conversation is solved."))
     found = _find(context.reply, config.words_for(behaviour, language))
+    if not found:
+        for sentence in sentences(context.reply):
+            times = _find(sentence, TIME_WORDS[language])
+            if times and _find(sentence, FUTURE_WORDS[language]):
+                found = [sentence[:80]]
+                break
     if found:
         return _mark(
             behaviour, Outcome.PASSED, _("Next step: %(words)s.") % {"words": _quote(found[:3])}
@@ -749,10 +833,19 @@ def check_positive_language(context: ReplyContext, language: str, config: CheckC
     return _mark(behaviour, Outcome.PASSED, _("No blaming or negative phrasing found."))
 
 
+def _stem(token: str) -> str:
+    """A crude stem: accents off, a plural or third-person "s" off, the first letters kept
+    ("takes" and "take", "shipping" and "shipped" meet)."""
+    key = _key(token)
+    if len(key) > MIN_TOPIC_LETTERS and key.endswith("s") and not key.endswith("ss"):
+        key = key[:-1]
+    return key[:STEM_LETTERS]
+
+
 def _topic_words(text: str, language: str) -> set[str]:
     stop = STOPWORDS[language]
     return {
-        _key(token)[:STEM_LETTERS]
+        _stem(token)
         for token in words(text)
         if len(token) >= MIN_TOPIC_LETTERS and fold(token) not in stop and not token.isdigit()
     }
@@ -779,6 +872,42 @@ def customer_questions(text: str, language: str, config: CheckConfig = DEFAULT_C
     return found
 
 
+def _question_parts(question: str, language: str, config: CheckConfig) -> list[str]:
+    """A sentence asking two things ("Do you ship to Norway, and how long does it take?") as
+    its parts: a part after "and" / "or" counts when it opens with a question word."""
+    starters = _phrase_pattern(config.words_for(Behaviour.ANSWERS_QUESTIONS, language))
+    pieces = QUESTION_JOIN.split(question)
+    parts = [pieces[0]]
+    for piece in pieces[1:]:
+        if starters.match(_normalise(piece)) is not None:
+            parts.append(piece)
+        else:
+            parts[-1] = f"{parts[-1]} {piece}"
+    return parts
+
+
+def _is_answered(
+    question: str, language: str, reply: str, reply_topics: set[str], config: CheckConfig
+) -> bool:
+    """A question is taken up when the reply shares its topic words (one of one or two, two of
+    more), and a question about time ("when", "how long") gets a time (a number or a time
+    word)."""
+    topics = _topic_words(question, language)
+    shared = topics & reply_topics
+    needed = 1 if len(topics) <= 2 else 2
+    if topics and len(shared) < needed:
+        return False
+    asks_time = _phrase_pattern(TIME_QUESTIONS[language]).search(_normalise(question))
+    if not asks_time:
+        return True
+    # The time must be said about the question's topic: in a sentence sharing its words.
+    return any(
+        (TIME_ANSWER.search(sentence) or _find(sentence, TIME_WORDS[language]))
+        and (not topics or topics & _topic_words(sentence, language))
+        for sentence in sentences(reply)
+    )
+
+
 def check_answers_questions(context: ReplyContext, language: str, config: CheckConfig) -> ReplyMark:
     behaviour = Behaviour.ANSWERS_QUESTIONS
     question_language = detect_language(context.customer_message)
@@ -790,11 +919,14 @@ def check_answers_questions(context: ReplyContext, language: str, config: CheckC
     reply_topics = _topic_words(context.reply, language) | _topic_words(
         context.reply, question_language
     )
-    unanswered = []
-    for question in questions:
-        topics = _topic_words(question, question_language)
-        if topics and not topics & reply_topics:
-            unanswered.append(question)
+    unanswered = [
+        question
+        for question in questions
+        if not all(
+            _is_answered(part, question_language, context.reply, reply_topics, config)
+            for part in _question_parts(question, question_language, config)
+        )
+    ]
     if unanswered:
         return _mark(
             behaviour,
@@ -892,8 +1024,10 @@ CHECKS = {
     Behaviour.PROMISE_FOLLOWED_UP: check_promise_followed_up,
 }
 # On unless an admin switches them off. A behaviour that cannot reach 0.85 precision on the
-# held-out bench set (bench/qa.py) is listed here and starts off.
-OFF_BY_DEFAULT: frozenset[str] = frozenset()
+# held-out bench set (bench/qa.py) is listed here and starts off (an admin may switch it on):
+# "next step" flagged 0.74 precise on held-out replies (chat turns such as "one moment please",
+# instructions and facts with times are told apart from next steps by words alone too poorly).
+OFF_BY_DEFAULT: frozenset[str] = frozenset({Behaviour.NEXT_STEP})
 
 
 def reply_language(context: ReplyContext) -> str:

@@ -66,9 +66,17 @@ def test_notes_and_customer_messages_are_not_checked(conversation, agent):
     assert reply_check(message_id=conversation.messages.first().pk) == []
 
 
-def test_send_and_solve_needs_no_next_step(conversation, agent):
-    reply = send_reply(conversation, agent, "Hi Ana, thanks for waiting. Done!", status="solved")
-    mark = QaMark.objects.get(message=reply, behaviour=Behaviour.NEXT_STEP)
+def test_next_step_is_off_by_default_and_an_admin_may_switch_it_on(conversation, agent, admin):
+    first = send_reply(conversation, agent, "Hi Ana, thanks for waiting.")
+    mark = QaMark.objects.get(message=first, behaviour=Behaviour.NEXT_STEP)
+    assert mark.outcome == Outcome.NOT_CHECKED
+    check_setting_update(actor=admin, behaviour=Behaviour.NEXT_STEP, enabled=True, words={})
+    second = send_reply(conversation, agent, "Hi Ana, thanks for waiting.")
+    assert (
+        QaMark.objects.get(message=second, behaviour=Behaviour.NEXT_STEP).outcome == Outcome.MISSED
+    )
+    solved = send_reply(conversation, agent, "Hi Ana, thanks. Done!", status="solved")
+    mark = QaMark.objects.get(message=solved, behaviour=Behaviour.NEXT_STEP)
     assert mark.outcome == Outcome.NOT_APPLICABLE
 
 
