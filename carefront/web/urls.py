@@ -318,7 +318,7 @@ urlpatterns = [
     path("quality/", quality.quality_page, name="quality"),
     path("manage/quality/", quality.manage_quality, name="manage_quality"),
     path(
-        "conversations/<int:conversation_id>/check-reply/",
+        "c/<int:conversation_id>/check-reply/",
         quality.reply_check_view,
         name="reply_check",
     ),

@@ -31,6 +31,7 @@ PERIODS = {
     "365": gettext_lazy("Last 12 months"),
 }
 DEFAULT_PERIOD = "30"
+SHOWN = {Outcome.PASSED, Outcome.MISSED}
 
 
 @require_POST
@@ -53,8 +54,10 @@ def reply_check_view(request: HttpRequest, conversation_id: int) -> HttpResponse
     rows = [
         {"label": labels.get(m.behaviour, m.behaviour), "mark": m}
         for m in marks
-        if m.outcome != Outcome.NOT_APPLICABLE
+        if m.outcome in SHOWN
     ]
+    if not rows:
+        rows = [{"label": "", "mark": m} for m in marks if m.outcome == Outcome.NOT_CHECKED][:1]
     missed = [r for r in rows if r["mark"].outcome == Outcome.MISSED]
     return render(
         request,
@@ -195,7 +198,12 @@ def attach_reply_marks(*, actor: Agent, conversation, timeline: list) -> None:
         marks = by_message.get(item.pk)
         if marks:
             item.qa = {
-                "marks": marks,
+                # Only what was found: not applicable and switched-off checks say nothing
+                # useful under a reply; a reply in a language without rules says so once.
+                "marks": [m for m in marks if m.outcome in SHOWN],
+                "note": next((m.evidence for m in marks if m.outcome == Outcome.NOT_CHECKED), "")
+                if all(m.outcome == Outcome.NOT_CHECKED for m in marks)
+                else "",
                 "passed": sum(m.outcome == Outcome.PASSED for m in marks),
                 "missed": sum(m.outcome == Outcome.MISSED for m in marks),
             }
