@@ -211,7 +211,6 @@ def check_setting_update(
             if changed:
                 setting.revision += 1
             setting.save(update_fields=["enabled", "words", "updated_by", "revision", "updated_at"])
-        SETTINGS.changed()
     return setting
 
 
