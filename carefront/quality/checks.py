@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carefront.nlp import analyse_sentiment, detect_language
 from carefront.nlp.tokens import fold, sentences, strip_accents, words
@@ -943,8 +944,6 @@ def check_answers_questions(context: ReplyContext, language: str, config: CheckC
 
 
 def ngettext_questions(count: int) -> str:
-    from django.utils.translation import ngettext
-
     return ngettext(
         "The reply takes up the customer's question.",
         "The reply takes up all %(count)d of the customer's questions.",

@@ -99,7 +99,10 @@ def reply_check(*, message_id: int, force: bool = False) -> list[QaMark]:
         return []
     config, version = check_config()
     with transaction.atomic():
-        current = QaMark.objects.select_for_update().filter(message=message, is_current=True)
+        # The reply's row is the lock: two checks of one reply (a task enqueued twice, a
+        # re-check) take turns, and the second finds the first one's marks.
+        list(Message.objects.select_for_update().filter(pk=message.pk).values_list("pk"))
+        current = QaMark.objects.filter(message=message, is_current=True)
         existing = list(current)
         if existing and not force and all(m.version == version for m in existing):
             return existing
