@@ -72,4 +72,13 @@ def test_agent_checks_a_reply_sees_the_hint_sends_and_the_mark_shows(
     assert QaMark.objects.filter(behaviour="greets_by_name", outcome="missed").exists()
     page.screenshot(path=str(screenshot_dir / "quality-marks-under-reply.png"), full_page=True)
 
+    # The agent's own trends: Quality in the top bar.
+    page.get_by_role("link", name="Quality", exact=True).click()
+    expect(page.get_by_role("heading", name="Quality of replies")).to_be_visible()
+    row = page.locator("[data-qa-row]").first
+    expect(row).to_contain_text("Grace Hopper")
+    expect(row.locator('[data-qa-cell="greets_by_name"]')).to_contain_text("0 %")
+    expect(row.locator('[data-qa-cell="thanks"]')).to_contain_text("100 %")
+    page.screenshot(path=str(screenshot_dir / "quality-trends.png"), full_page=True)
+
     assert page_problems(page) == []

@@ -90,9 +90,17 @@ def _chart(weekly, behaviour_keys: list[str]) -> list[dict]:
         for i, (_week, cells) in enumerate(weekly):
             cell = cells.get(behaviour)
             if cell is not None and cell.rate is not None:
-                points.append(f"{i * step:.0f},{height - cell.rate * height:.0f}")
+                points.append((round(i * step), round(height - cell.rate * height)))
         if points:
-            lines.append({"behaviour": behaviour, "points": " ".join(points), "index": index})
+            lines.append(
+                {
+                    "behaviour": behaviour,
+                    "points": " ".join(f"{x},{y}" for x, y in points),
+                    # A dot per week: a single week is a dot, not an invisible line.
+                    "dots": points,
+                    "index": index,
+                }
+            )
     return lines
 
 
