@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
                                          sla-engine|acknowledgements|sentiment|recovery|
-                                         feedback]
+                                         feedback|qa]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -455,6 +455,38 @@ def feedback_rows(comments: int, requests: int, reuse: bool) -> list[tuple[str, 
     return rows
 
 
+def qa_rows() -> list[tuple[str, str, str, str]]:
+    r = _run("qa.py")
+    if "error" in r:
+        return [("auto-QA", r["error"], "", "")]
+    rows = []
+    for behaviour, m in r["behaviours"].items():
+        precision = m["missed_precision"]
+        on = m["default_on"]
+        rows.append(
+            (
+                f"auto-QA {behaviour} ({'on' if on else 'off by default'}), held-out "
+                f"{m['n']} replies, {m['expected_missed']} flagged by a person",
+                f"precision {precision if precision is not None else 'n/a'}, recall "
+                f"{m['missed_recall'] if m['missed_recall'] is not None else 'n/a'}",
+                f">= {r['target_precision']} precision (default-on)",
+                _mark(precision is not None and precision >= r["target_precision"])
+                if on
+                else "off",
+            )
+        )
+    rows.append(
+        (
+            f"auto-QA CPU per reply ({r['cpu']['replies']} replies, no embedding model)",
+            f"{r['cpu']['mean_ms']} ms mean, p95 {r['cpu']['p95_ms']} ms, "
+            f"slowest {r['cpu']['max_ms']} ms",
+            f"<= {r['target_cpu_ms']} ms",
+            _mark(r["cpu"]["mean_ms"] <= r["target_cpu_ms"]),
+        )
+    )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -468,6 +500,7 @@ def main() -> int:
         "sentiment",
         "recovery",
         "feedback",
+        "qa",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -510,6 +543,8 @@ def main() -> int:
         rows += recovery_rows(args.conversations)
     if args.only in (None, "feedback"):
         rows += feedback_rows(args.conversations, args.requests, args.reuse)
+    if args.only in (None, "qa"):
+        rows += qa_rows()
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

@@ -22,6 +22,7 @@ from .endpoints import (
     teams,
     webhooks,
 )
+from .endpoints import quality as quality_endpoints
 from .openapi import CarefrontAPI
 from .parser import StrictParser
 
@@ -58,3 +59,4 @@ api.add_router("", notifications.router)
 api.add_router("", nps.router)
 api.add_router("", sla_policies.router)
 api.add_router("", recovery.router)
+api.add_router("", quality_endpoints.router)

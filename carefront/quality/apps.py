@@ -6,3 +6,8 @@ class QualityConfig(AppConfig):
     name = "carefront.quality"
     label = "quality"
     verbose_name = _("Quality and people")
+
+    def ready(self) -> None:
+        from .handlers import connect
+
+        connect()

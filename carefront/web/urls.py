@@ -16,6 +16,7 @@ from .views import (
     nps,
     nps_public,
     profile,
+    quality,
     rating,
     recognition,
     recovery,
@@ -313,5 +314,12 @@ urlpatterns = [
         "manage/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver/",
         webhooks.webhook_redeliver,
         name="manage_webhook_redeliver",
+    ),
+    path("quality/", quality.quality_page, name="quality"),
+    path("manage/quality/", quality.manage_quality, name="manage_quality"),
+    path(
+        "c/<int:conversation_id>/check-reply/",
+        quality.reply_check_view,
+        name="reply_check",
     ),
 ]

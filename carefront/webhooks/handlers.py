@@ -10,6 +10,7 @@ from carefront.conversations import events as conversation_events
 from carefront.core.events import subscribe
 from carefront.customers import events as customer_events
 from carefront.feedback import events as feedback_events
+from carefront.quality import events as quality_events
 from carefront.sla import events as sla_events
 
 from . import catalogue, payloads
@@ -168,6 +169,19 @@ def on_recovery_closed(event: feedback_events.RecoveryClosed) -> None:
     )
 
 
+def _qa_marks(message_id: int):
+    def build() -> dict | None:
+        from carefront.quality.representations import reply_marks_payload
+
+        return reply_marks_payload(message_id)
+
+    return build
+
+
+def on_qa_reply_checked(event: quality_events.ReplyChecked) -> None:
+    webhook_event_record(event_type=catalogue.QA_REPLY_CHECKED, build=_qa_marks(event.message_id))
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -186,5 +200,6 @@ def connect() -> None:
         (sla_events.SlaTargetMet, on_sla_met),
         (feedback_events.RecoveryOpened, on_recovery_opened),
         (feedback_events.RecoveryClosed, on_recovery_closed),
+        (quality_events.ReplyChecked, on_qa_reply_checked),
     ):
         subscribe(event_type, handler, in_transaction=True)

@@ -71,8 +71,9 @@ def test_conversation_query_count_does_not_grow_with_messages(agent_client, agen
     # conversations and addresses, its tags, its SLA targets, its follow-up promises. Rendered
     # messages, the session and the lists (teams, agents, saved replies) come from the cache; cold
     # adds their queries and the attachments of the messages being rendered, the business
-    # calendars (none: one query) and the bell's unread count.
-    assert large == (16, 9)
+    # calendars (none: one query) and the bell's unread count. One more each: the auto-QA marks
+    # shown under the replies.
+    assert large == (17, 10)
 
 
 def test_new_reply_is_shown_and_quoted_part_is_collapsed(agent_client, conversation):
@@ -437,4 +438,4 @@ def test_a_rated_conversation_costs_the_same_queries(agent_client, agent, inbox)
     from carefront.feedback.tests.factories import rated
 
     rating = rated(inbox, agent, score="okay", comment="fine")
-    assert _cold_and_warm(agent_client, rating.conversation) == (16, 9)
+    assert _cold_and_warm(agent_client, rating.conversation) == (17, 10)

@@ -88,6 +88,8 @@ AGENT_ROUTES = [
     Route("web:recovery_task_close", ["recovery_task"], "post", {"outcome": "resolved"}, 303),
     Route("web:recovery_task_reassign", ["recovery_task"], "post", {"owner": "@agent"}, 303),
     Route("web:recognition", ["team"]),
+    Route("web:quality", []),
+    Route("web:reply_check", ["conversation"], "post", {"body": "Hi Ana, thanks!"}),
 ]
 SCOPED = {
     "web:conversation",
@@ -118,6 +120,7 @@ SCOPED = {
     "web:recovery_task_close",
     "web:recovery_task_reassign",
     "web:recognition",
+    "web:reply_check",
 }
 IMAP_CLOSED_PORT = {
     "imap_host": "127.0.0.1",
@@ -166,6 +169,7 @@ ADMIN_ROUTES = [
     Route("web:manage_nps_new", []),
     Route("web:manage_nps_edit", ["nps_campaign"]),
     Route("web:manage_nps_start", ["nps_campaign"], "post", {}, 302),
+    Route("web:manage_quality", []),
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),

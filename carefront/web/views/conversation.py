@@ -58,6 +58,7 @@ from carefront.web.sla_display import conversation_countdown, sla_texts, target_
 from carefront.web.templatetags.carefront_web import local_datetime_text
 from carefront.web.timeline import render_timeline_messages
 from carefront.web.views.followups import FollowUpForm, followup_from_form, snooze_presets
+from carefront.web.views.quality import attach_reply_marks
 
 OTHER_CONVERSATIONS_SHOWN = 10
 
@@ -104,6 +105,7 @@ def _render_conversation(
     actor = request.user
     timeline = conversation_timeline(conversation=conversation, with_attachments=False)
     render_timeline_messages([item for kind, _when, item in timeline if kind == "message"])
+    attach_reply_marks(actor=actor, conversation=conversation, timeline=timeline)
     customer = conversation.customer
     others = list(
         conversations_visible_to(actor=actor)

@@ -111,9 +111,11 @@ def test_assigning_changing_status_replying_and_noting_send_their_events(
         "conversation.assigned",
         "message.created",
         "message.created",
+        "qa.reply_checked",  # the reply's auto-QA check (a task after the commit)
         "conversation.status_changed",
     ]
-    assigned, note, reply, solved = payloads
+    assigned, note, reply, checked, solved = payloads
+    assert checked["data"]["message_id"] == reply["data"]["id"]
     assert assigned["data"]["assignee"] == {"id": agent.pk, "name": agent.name}
     assert assigned["data"]["team"] == {"id": team.pk, "name": team.name}
     assert note["data"]["direction"] == "note"

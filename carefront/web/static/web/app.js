@@ -320,6 +320,15 @@
       .catch(function () { due.focus(); });
   });
 
+  /* "Check my reply": Alt+K while writing the reply (the plain shortcuts stay off while typing). */
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.code !== "KeyK") return;
+    var button = document.querySelector("[data-check-reply]");
+    if (!button) return;
+    event.preventDefault();
+    button.click();
+  });
+
   /* Touch screens have no keyboard shortcuts: placeholders that mention one say it plainly. */
   var touchOnly = window.matchMedia && window.matchMedia("(hover: none), (pointer: coarse)").matches;
   function touchPlaceholders(root) {
