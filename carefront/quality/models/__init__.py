@@ -1,1 +1,28 @@
 """The quality app's models, one module per part."""
+
+from .coaching import CoachingGoal, CoachingSession
+from .reviews import (
+    SCALE_RANGE,
+    CalibrationSession,
+    Review,
+    ReviewScore,
+    ReviewState,
+    Scale,
+    Scorecard,
+    ScorecardCategory,
+    ScorecardVersion,
+)
+
+__all__ = [
+    "SCALE_RANGE",
+    "CalibrationSession",
+    "CoachingGoal",
+    "CoachingSession",
+    "Review",
+    "ReviewScore",
+    "ReviewState",
+    "Scale",
+    "Scorecard",
+    "ScorecardCategory",
+    "ScorecardVersion",
+]
