@@ -83,6 +83,10 @@ class ScorecardVersion(models.Model):
     def high(self) -> int:
         return SCALE_RANGE[self.scale][1]
 
+    @property
+    def values(self) -> list[int]:
+        return list(range(self.low, self.high + 1))
+
 
 class ScorecardCategory(models.Model):
     """One thing a review scores. `key` stays the same across versions (coaching goals and
