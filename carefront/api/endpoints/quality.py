@@ -3,7 +3,7 @@ them. Reviews: an agent sees their own, a lead their teams' agents', an admin al
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from carefront.accounts.models import Agent
 from carefront.conversations.selectors import access_conversation
@@ -86,7 +86,9 @@ def create_scorecard(request: HttpRequest, payload: ScorecardIn):
         categories=_categories(payload),
         description=payload.description,
     )
-    return 201, scorecard_data(scorecard, selectors.scorecard_current_version(scorecard=scorecard))
+    return Status(
+        201, scorecard_data(scorecard, selectors.scorecard_current_version(scorecard=scorecard))
+    )
 
 
 @router.put("/scorecards/{scorecard_id}", response={200: ScorecardOut, **ERRORS})
@@ -151,7 +153,7 @@ def create_review(request: HttpRequest, payload: ReviewIn):
         ],
         comment=payload.comment,
     )
-    return 201, _review_out(actor, review.pk)
+    return Status(201, _review_out(actor, review.pk))
 
 
 @router.post("/reviews/{review_id}/reply", response={200: ReviewOut, **ERRORS})
