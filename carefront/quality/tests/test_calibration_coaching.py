@@ -223,3 +223,20 @@ def test_progress_is_the_weekly_average_in_percent(lead, agent, inbox, card):
     key = version_of(card).categories.get(name="Tone").key
     [series] = selectors.coaching_progress(agent_id=agent.pk, goals=[(card.pk, key, "Tone")])
     assert series.points == [(dt.date(2026, 3, 2), 33.3), (dt.date(2026, 3, 9), 100.0)]
+
+
+def test_the_flush_command_sends_due_reminders(lead, agent):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    coaching_create(
+        actor=lead,
+        agent=agent,
+        held_on=dt.date(2020, 1, 6),
+        follow_up_on=dt.date(2020, 1, 13),
+    )
+    out = StringIO()
+    call_command("coaching_reminders_flush", stdout=out)
+    assert "1" in out.getvalue()
+    assert Notification.objects.filter(kind="coaching_follow_up").count() == 2
