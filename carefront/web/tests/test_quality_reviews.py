@@ -289,3 +289,23 @@ def test_the_notification_opens_the_review(lead, agent, agent_client, inbox, car
     notification = Notification.objects.get(recipient=agent)
     response = agent_client.get(reverse("web:notification_open", args=[notification.pk]))
     assert response.url == reverse("web:quality_review", args=[r.pk])
+
+
+def test_pick_and_coaching_lists_cost_the_same_for_more_rows(
+    lead, lead_client, agent, inbox, django_assert_max_num_queries
+):
+    replied(inbox, agent)
+    coaching_create(actor=lead, agent=agent, held_on=dt.date(2026, 3, 2))
+    with django_assert_max_num_queries(12) as pick:
+        lead_client.get(reverse("web:quality_pick"))
+    with django_assert_max_num_queries(12) as coaching:
+        lead_client.get(reverse("web:quality_coaching"))
+    for _ in range(4):
+        replied(inbox, agent)
+        coaching_create(actor=lead, agent=agent, held_on=dt.date(2026, 3, 2))
+    with django_assert_max_num_queries(len(pick.captured_queries)):
+        page = lead_client.get(reverse("web:quality_pick"))
+    assert page.content.count(b"data-candidate=") == 5
+    with django_assert_max_num_queries(len(coaching.captured_queries)):
+        page = lead_client.get(reverse("web:quality_coaching"))
+    assert page.content.count(b"data-coaching-row=") == 5

@@ -19,6 +19,7 @@ from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.quality import selectors
 from carefront.quality.behaviours import Behaviour
 from carefront.quality.models import ReviewState, Scale, ScorecardVersion
+from carefront.quality.models.reviews import MAX_CATEGORIES
 from carefront.quality.services import (
     CategoryIn,
     GoalIn,
@@ -312,11 +313,9 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
 
 def _categories_from_post(request: HttpRequest) -> list[CategoryIn]:
     categories = []
-    for i in range(
-        int(request.POST.get("rows", "0") or 0) if request.POST.get("rows", "").isdigit() else 0
-    ):
-        if i >= 60:
-            break
+    # The form says how many rows it has; at most two per category allowed (blank rows).
+    rows = min(_int(request.POST.get("rows")) or 0, 2 * MAX_CATEGORIES)
+    for i in range(rows):
         name = request.POST.get(f"cat-{i}-name", "").strip()
         if not name:
             continue
