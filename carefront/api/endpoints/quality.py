@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 
 from carefront.accounts.models import Agent
+from carefront.accounts.services.permissions import require_lead_or_admin
 from carefront.conversations.selectors import access_conversation
 from carefront.core.exceptions import InvalidInput
 from carefront.quality import selectors
@@ -137,6 +138,7 @@ def create_review(request: HttpRequest, payload: ReviewIn):
     """Review an agent of the caller's teams in a conversation, against the scorecard's current
     version. Categories left out are "not applicable". The agent is notified."""
     actor = caller(request)
+    require_lead_or_admin(actor)
     conversation = access_conversation(actor=actor, conversation_id=payload.conversation_id)
     agent = selectors.led_agents(actor=actor).filter(pk=payload.agent_id).first()
     if agent is None:
