@@ -13,6 +13,8 @@ from .endpoints import (
     inboxes,
     notifications,
     nps,
+    quality,
+    quality_reviews,
     ratings,
     recovery,
     saved_replies,
@@ -22,7 +24,6 @@ from .endpoints import (
     teams,
     webhooks,
 )
-from .endpoints import quality as quality_endpoints
 from .openapi import CarefrontAPI
 from .parser import StrictParser
 
@@ -59,4 +60,5 @@ api.add_router("", notifications.router)
 api.add_router("", nps.router)
 api.add_router("", sla_policies.router)
 api.add_router("", recovery.router)
-api.add_router("", quality_endpoints.router)
+api.add_router("", quality.router)
+api.add_router("", quality_reviews.router)

@@ -43,12 +43,32 @@ def _follow_up_broken(params: dict) -> str:
     return _("A follow-up promise was not kept")
 
 
+def _review_received(params: dict) -> str:
+    return _("Your conversation was reviewed")
+
+
+def _review_disputed(params: dict) -> str:
+    return _("%(agent)s disputed a review") % {"agent": params.get("agent_name", "")}
+
+
+def _review_dispute_resolved(params: dict) -> str:
+    return _("Your dispute of a review was resolved")
+
+
+def _coaching_follow_up(params: dict) -> str:
+    return _("Coaching follow-up with %(name)s is due") % {"name": params.get("with_name", "")}
+
+
 # A later feature that adds a kind adds its text here.
 HEADLINES: dict[str, Callable[[dict], str]] = {
     NotificationKind.SLA_AT_RISK: _sla_at_risk,
     NotificationKind.SLA_BREACHED: _sla_breached,
     NotificationKind.FOLLOW_UP_DUE: _follow_up_due,
     NotificationKind.FOLLOW_UP_BROKEN: _follow_up_broken,
+    NotificationKind.REVIEW_RECEIVED: _review_received,
+    NotificationKind.REVIEW_DISPUTED: _review_disputed,
+    NotificationKind.REVIEW_DISPUTE_RESOLVED: _review_dispute_resolved,
+    NotificationKind.COACHING_FOLLOW_UP: _coaching_follow_up,
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from .services import replies_recheck, reply_check
+from .services import coaching_remind, replies_recheck, reply_check
 
 
 @task()
@@ -14,3 +14,8 @@ def reply_check_task(message_id: int) -> int:
 @task()
 def replies_recheck_task() -> int:
     return replies_recheck()
+
+
+@task()
+def coaching_reminder_task(session_id: int) -> bool:
+    return coaching_remind(session_id=session_id)

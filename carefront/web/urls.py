@@ -17,6 +17,7 @@ from .views import (
     nps_public,
     profile,
     quality,
+    quality_reviews,
     rating,
     recognition,
     recovery,
@@ -321,5 +322,42 @@ urlpatterns = [
         "c/<int:conversation_id>/check-reply/",
         quality.reply_check_view,
         name="reply_check",
+    ),
+    path("quality/reviews/", quality_reviews.review_list, name="quality_reviews"),
+    path("quality/reviews/new/", quality_reviews.review_new, name="quality_review_new"),
+    path("quality/reviews/<int:review_id>/", quality_reviews.review_detail, name="quality_review"),
+    path(
+        "quality/reviews/<int:review_id>/answer/",
+        quality_reviews.review_answer,
+        name="quality_review_answer",
+    ),
+    path(
+        "quality/reviews/<int:review_id>/resolve/",
+        quality_reviews.review_resolve_view,
+        name="quality_review_resolve",
+    ),
+    path("quality/pick/", quality_reviews.review_pick, name="quality_pick"),
+    path("quality/scorecards/", quality_reviews.scorecard_list, name="quality_scorecards"),
+    path("quality/scorecards/new/", quality_reviews.scorecard_new, name="quality_scorecard_new"),
+    path(
+        "quality/scorecards/<int:scorecard_id>/edit/",
+        quality_reviews.scorecard_edit,
+        name="quality_scorecard_edit",
+    ),
+    path("quality/calibration/", quality_reviews.calibration_list, name="quality_calibrations"),
+    path(
+        "quality/calibration/new/", quality_reviews.calibration_new, name="quality_calibration_new"
+    ),
+    path(
+        "quality/calibration/<int:session_id>/",
+        quality_reviews.calibration_detail,
+        name="quality_calibration",
+    ),
+    path("quality/coaching/", quality_reviews.coaching_list, name="quality_coaching"),
+    path("quality/coaching/new/", quality_reviews.coaching_new, name="quality_coaching_new"),
+    path(
+        "quality/coaching/<int:session_id>/",
+        quality_reviews.coaching_detail,
+        name="quality_coaching_session",
     ),
 ]

@@ -17,6 +17,8 @@ SLA_MET = "sla.met"
 RECOVERY_OPENED = "recovery.opened"
 RECOVERY_CLOSED = "recovery.closed"
 QA_REPLY_CHECKED = "qa.reply_checked"
+REVIEW_CREATED = "review.created"
+REVIEW_DISPUTED = "review.disputed"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -36,6 +38,8 @@ EVENT_TYPES: dict[str, str] = {
     RECOVERY_OPENED: _("A recovery task was opened for a bad rating or a negative comment"),
     RECOVERY_CLOSED: _("A recovery task was closed with its outcome"),
     QA_REPLY_CHECKED: _("An agent's reply was checked by auto-QA: its marks per behaviour"),
+    REVIEW_CREATED: _("A lead reviewed an agent's conversation with a scorecard"),
+    REVIEW_DISPUTED: _("An agent disputed a review of their conversation"),
 }
 
 

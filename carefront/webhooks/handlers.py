@@ -182,6 +182,31 @@ def on_qa_reply_checked(event: quality_events.ReplyChecked) -> None:
     webhook_event_record(event_type=catalogue.QA_REPLY_CHECKED, build=_qa_marks(event.message_id))
 
 
+def _review(review_id: int):
+    def build() -> dict | None:
+        from carefront.quality.models import Review
+        from carefront.quality.representations import review_data
+
+        review = (
+            Review.objects.select_related("agent", "reviewer", "version__scorecard")
+            .filter(pk=review_id)
+            .first()
+        )
+        if review is None:
+            return None
+        return review_data(review, list(review.scores.select_related("category")))
+
+    return build
+
+
+def on_review_created(event: quality_events.ReviewCreated) -> None:
+    webhook_event_record(event_type=catalogue.REVIEW_CREATED, build=_review(event.review_id))
+
+
+def on_review_disputed(event: quality_events.ReviewDisputed) -> None:
+    webhook_event_record(event_type=catalogue.REVIEW_DISPUTED, build=_review(event.review_id))
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -201,5 +226,7 @@ def connect() -> None:
         (feedback_events.RecoveryOpened, on_recovery_opened),
         (feedback_events.RecoveryClosed, on_recovery_closed),
         (quality_events.ReplyChecked, on_qa_reply_checked),
+        (quality_events.ReviewCreated, on_review_created),
+        (quality_events.ReviewDisputed, on_review_disputed),
     ):
         subscribe(event_type, handler, in_transaction=True)

@@ -20,6 +20,7 @@ from carefront.conversations.tests.factories import receive
 from carefront.customers.models import Customer, CustomerIdentity
 from carefront.feedback.models import Rating, RecoveryTask
 from carefront.notifications.models import Notification
+from carefront.quality.models import Review
 from carefront.sla.models import FollowUp, SlaPolicy
 from carefront.sla.services import followup_create
 from carefront.sla.services.policies_admin import sla_policy_create
@@ -44,6 +45,7 @@ def conversation(inbox, agent, team):
     ).conversation
     conversation_set_tags(conversation=conversation, names=["shipping"], actor=agent)
     _rate(conversation, agent)
+    _review_world(conversation, agent)
     _notification_of(agent.pk, conversation)
     saved_reply_create(
         actor=AgentFactory(role=Role.LEAD), title="Hello", body="Hi {{ customer.name }}"
@@ -93,6 +95,31 @@ def _recovery_task(rating, agent) -> None:
     RecoveryTask.objects.filter(pk=task.pk).update(owner=agent)
 
 
+def _review_world(conversation, agent) -> None:
+    """A scorecard, and two reviews of the agent's work in the conversation (assigned to them):
+    one to answer and dispute, one already disputed for a lead to resolve."""
+    from carefront.conversations.services import conversation_assign
+    from carefront.quality.models import Review, ReviewScore
+    from carefront.quality.services import CategoryIn, scorecard_create
+
+    conversation_assign(conversation=conversation, assignee=agent, actor=agent)
+    lead = AgentFactory(role=Role.LEAD)
+    card = scorecard_create(
+        actor=lead, name="Matrix", scale="1-4", categories=[CategoryIn(name="Tone")]
+    )
+    version = card.versions.get()
+    for state in ("submitted", "disputed"):
+        review = Review.objects.create(
+            conversation=conversation,
+            agent=agent,
+            reviewer=AgentFactory(role=Role.LEAD),
+            version=version,
+            score=100,
+            state=state,
+        )
+        ReviewScore.objects.create(review=review, category=version.categories.get(), value=4)
+
+
 # How an agent of another team must fare on each endpoint:
 #   "object": 404 (another team's object, not told apart from a missing one)
 #   "list":   200 with none of the other team's rows
@@ -123,6 +150,16 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
     done, cancelled = FollowUp.objects.filter(conversation=conversation).order_by("id")[:2]
     later = (timezone.now() + dt.timedelta(days=3)).isoformat()
     task = RecoveryTask.objects.get(conversation=conversation).pk
+    review, disputed = Review.objects.filter(conversation=conversation).order_by("id")[:2]
+    card = review.version.scorecard_id
+    tone = review.version.categories.get().pk
+    new_card = {"name": f"Card {next(_emails)}", "scale": "1-4", "categories": [{"name": "A"}]}
+    new_review = {
+        "conversation_id": c,
+        "agent_id": member,
+        "scorecard_id": card,
+        "scores": [{"category_id": tone, "value": 3}],
+    }
     return [
         ("get", "/api/v1/conversations", None, LIST),
         ("get", f"/api/v1/conversations?customer_id={customer}", None, LIST),
@@ -194,6 +231,22 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
         ("post", f"/api/v1/recovery-tasks/{task}/close", {"outcome": "resolved"}, OBJECT),
         ("get", "/api/v1/qa/marks", None, LIST),
         ("get", f"/api/v1/qa/marks?conversation_id={c}", None, LIST),
+        ("get", "/api/v1/scorecards", None, SHARED),
+        ("get", f"/api/v1/scorecards/{card}", None, SHARED),
+        ("post", "/api/v1/scorecards", new_card, ADMIN),
+        # Before the new version below: the review scores the first version's categories.
+        ("post", "/api/v1/reviews", new_review, ADMIN),
+        ("put", f"/api/v1/scorecards/{card}", new_card, ADMIN),
+        ("get", "/api/v1/reviews", None, LIST),
+        ("get", f"/api/v1/reviews/{review.pk}", None, OBJECT),
+        ("post", f"/api/v1/reviews/{review.pk}/reply", {"text": "Thanks"}, OBJECT),
+        ("post", f"/api/v1/reviews/{review.pk}/dispute", {"text": "Unfair"}, OBJECT),
+        (
+            "post",
+            f"/api/v1/reviews/{disputed.pk}/resolve",
+            {"accept": False, "resolution": "It stands"},
+            ADMIN_OBJECT,
+        ),
         ("post", "/api/v1/saved-replies", {"title": "New", "body": "Hi"}, ADMIN),
         ("patch", f"/api/v1/saved-replies/{saved_reply}", {"title": "Renamed"}, ADMIN),
         # Last: the rows above use the saved reply.

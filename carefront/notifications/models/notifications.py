@@ -17,6 +17,10 @@ class NotificationKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA target breached")
     FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
     FOLLOW_UP_BROKEN = "follow_up_broken", _("Follow-up promise not kept")
+    REVIEW_RECEIVED = "review_received", _("A conversation of yours was reviewed")
+    REVIEW_DISPUTED = "review_disputed", _("A review was disputed")
+    REVIEW_DISPUTE_RESOLVED = "review_dispute_resolved", _("Your dispute of a review was resolved")
+    COACHING_FOLLOW_UP = "coaching_follow_up", _("Coaching follow-up due")
 
 
 class DigestStatus(models.TextChoices):

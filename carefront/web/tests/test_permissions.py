@@ -90,8 +90,18 @@ AGENT_ROUTES = [
     Route("web:recognition", ["team"]),
     Route("web:quality", []),
     Route("web:reply_check", ["conversation"], "post", {"body": "Hi Ana, thanks!"}),
+    # Reviews and coaching: the agent's own; another team's agent gets 404.
+    Route("web:quality_reviews", []),
+    Route("web:quality_review", ["review"]),
+    Route("web:quality_review_answer", ["review"], "post", {"text": "Thanks"}, 303),
+    Route("web:quality_scorecards", []),
+    Route("web:quality_coaching", []),
+    Route("web:quality_coaching_session", ["coaching_session"]),
 ]
 SCOPED = {
+    "web:quality_review",
+    "web:quality_review_answer",
+    "web:quality_coaching_session",
     "web:conversation",
     "web:conversation_reply",
     "web:conversation_note",
@@ -196,6 +206,24 @@ LEAD_ROUTES = [
     Route("web:feedback_theme_rename", ["theme"], "post", {"name": "Refunds"}, 303),
     Route("web:feedback_theme_merge", ["theme"], "post", {"into": "@other_theme"}, 303),
     Route("web:feedback_theme_split", ["theme"], "post", {}, 303),
+    Route("web:quality_review_new", [], "get", {"conversation": "@conversation"}),
+    Route("web:quality_pick", []),
+    Route("web:quality_scorecard_new", []),
+    Route("web:quality_scorecard_edit", ["scorecard"]),
+    Route("web:quality_calibrations", []),
+    Route("web:quality_calibration_new", []),
+    Route("web:quality_coaching_new", []),
+]
+# For the leads of the agent's team (and admins): another lead gets 404, an agent 403.
+TEAM_LEAD_ROUTES = [
+    Route(
+        "web:quality_review_resolve",
+        ["disputed_review"],
+        "post",
+        {"decision": "reject", "resolution": "It stands"},
+        303,
+    ),
+    Route("web:quality_calibration", ["calibration"]),
 ]
 
 
@@ -275,6 +303,42 @@ def world(inbox, team, agent, admin):
             subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
         ),
         **_themes(admin),
+        **_quality(conversation, team, agent, admin),
+    }
+
+
+def _quality(conversation, team, agent, admin) -> dict:
+    """A scorecard, two reviews of the agent (one disputed), a coaching session, and a
+    calibration session of the team's lead."""
+    from carefront.quality.models import Review
+    from carefront.quality.services import (
+        CategoryIn,
+        calibration_create,
+        coaching_create,
+        scorecard_create,
+    )
+
+    lead = AgentFactory(role=Role.LEAD)
+    team.members.add(lead)
+    card = scorecard_create(
+        actor=admin, name="Basics", scale="1-4", categories=[CategoryIn(name="Tone")]
+    )
+    version = card.versions.get()
+    review, disputed = (
+        Review.objects.create(
+            conversation=conversation, agent=agent, reviewer=reviewer, version=version, state=state
+        )
+        for reviewer, state in ((lead, "submitted"), (admin, "disputed"))
+    )
+    return {
+        "team_lead": lead,
+        "scorecard": card,
+        "review": review,
+        "disputed_review": disputed,
+        "coaching_session": coaching_create(actor=lead, agent=agent, held_on=dt.date(2026, 3, 2)),
+        "calibration": calibration_create(
+            actor=lead, conversation=conversation, version=version, reviewers=[lead, admin]
+        ),
     }
 
 
@@ -293,7 +357,14 @@ def _client_for(user) -> Client:
     return client
 
 
-ALL_ROUTES = AGENT_ROUTES + ADMIN_ROUTES + LEAD_ROUTES
+ALL_ROUTES = AGENT_ROUTES + ADMIN_ROUTES + LEAD_ROUTES + TEAM_LEAD_ROUTES
+
+
+@pytest.mark.parametrize("route", TEAM_LEAD_ROUTES, ids=lambda r: r.name)
+def test_team_lead_routes(route, world, agent, admin):
+    assert _call(_client_for(world["team_lead"]), route, world).status_code == route.ok
+    assert _call(_client_for(AgentFactory(role=Role.LEAD)), route, world).status_code == 404
+    assert _call(_client_for(agent), route, world).status_code == 403
 
 
 @pytest.mark.parametrize("route", ALL_ROUTES, ids=lambda r: r.name)

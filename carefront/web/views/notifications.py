@@ -55,6 +55,11 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     """Follow a notification (from the page or an email): it is read, and its conversation
     opens."""
     notification = notification_mark_read(actor=request.user, notification_id=notification_id)
+    params = notification.params or {}
+    if isinstance(params.get("review_id"), int):
+        return redirect("web:quality_review", params["review_id"])
+    if isinstance(params.get("coaching_session_id"), int):
+        return redirect("web:quality_coaching_session", params["coaching_session_id"])
     if notification.conversation_id is None:
         return redirect("web:notifications")
     return redirect("web:conversation", notification.conversation_id)

@@ -26,6 +26,7 @@ from carefront.feedback.services import recovery_overdue_flush, surveys_flush
 from carefront.inboxes.email.imap import imap_poll_forever
 from carefront.inboxes.email.smtp_receiver import smtp_receiver_controller
 from carefront.notifications.services import notification_digests_flush
+from carefront.quality.services import coaching_reminders_flush
 from carefront.sla.services.acknowledgements import acknowledgements_flush
 from carefront.webhooks.services import webhook_flush
 
@@ -81,6 +82,10 @@ def _flush_outbox_every(*, stop: threading.Event, seconds: float) -> None:
             recovery_overdue_flush()
         except Exception:
             logger.exception("Recovery overdue flush failed; trying again in %s s", seconds)
+        try:
+            coaching_reminders_flush()
+        except Exception:
+            logger.exception("Coaching reminder flush failed; trying again in %s s", seconds)
 
 
 class Command(BaseCommand):
