@@ -11,6 +11,7 @@ from .endpoints import (
     followups,
     held_mail,
     inboxes,
+    knowledge,
     notifications,
     nps,
     ratings,
@@ -58,3 +59,4 @@ api.add_router("", notifications.router)
 api.add_router("", nps.router)
 api.add_router("", sla_policies.router)
 api.add_router("", recovery.router)
+api.add_router("", knowledge.router)

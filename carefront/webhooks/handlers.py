@@ -10,6 +10,7 @@ from carefront.conversations import events as conversation_events
 from carefront.core.events import subscribe
 from carefront.customers import events as customer_events
 from carefront.feedback import events as feedback_events
+from carefront.knowledge import events as knowledge_events
 from carefront.sla import events as sla_events
 
 from . import catalogue, payloads
@@ -168,6 +169,33 @@ def on_recovery_closed(event: feedback_events.RecoveryClosed) -> None:
     )
 
 
+def _article(article_id: int):
+    def build() -> dict | None:
+        from carefront.knowledge.models import Article
+
+        article = Article.objects.filter(pk=article_id).first()
+        if article is None:
+            return None
+        return {
+            "id": article.pk,
+            "title": article.title,
+            "language": article.language,
+            "visibility": article.visibility,
+            "status": article.status,
+            "revision": article.revision,
+            "url": article.get_absolute_url(),
+            "category_id": article.category_id,
+            "source_id": article.source_id,
+            "published_at": article.published_at,
+        }
+
+    return build
+
+
+def on_article_published(event: knowledge_events.ArticlePublished) -> None:
+    webhook_event_record(event_type=catalogue.ARTICLE_PUBLISHED, build=_article(event.article_id))
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -186,5 +214,6 @@ def connect() -> None:
         (sla_events.SlaTargetMet, on_sla_met),
         (feedback_events.RecoveryOpened, on_recovery_opened),
         (feedback_events.RecoveryClosed, on_recovery_closed),
+        (knowledge_events.ArticlePublished, on_article_published),
     ):
         subscribe(event_type, handler, in_transaction=True)
