@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from .models import ArticleStatus, ArticleVisibility
-from .text import Vocabulary, query_terms
+from .text import Vocabulary, query_terms, synonym_words
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +137,11 @@ def vocabulary() -> Vocabulary:
         )
         for title, body in rows.iterator(chunk_size=2000):
             counts.update(set(f"{title} {body}".split()))
+        # The words customers type for an indexed term ("parcel" for "package") are known too,
+        # so that "parcle" is corrected to "parcel" and then mapped like it.
+        for word, canonical in synonym_words().items():
+            if canonical in counts and word not in counts:
+                counts[word] = counts[canonical]
         _local.vocabulary = Vocabulary(dict(counts))
     return _local.vocabulary
 
@@ -145,7 +150,12 @@ def corrected_terms(text: str) -> tuple[list[str], list[str]]:
     """(the query's terms with typos corrected, the original terms)."""
     original = query_terms(text)
     known = vocabulary()
-    return [known.correct(t) for t in original], original
+    synonyms = synonym_words()
+    corrected: dict[str, None] = {}
+    for term in original:
+        fixed = known.correct(term)
+        corrected.setdefault(synonyms.get(fixed, fixed), None)
+    return list(corrected), original
 
 
 def _article_vectors(*, include_internal: bool, language: str | None):

@@ -103,6 +103,11 @@ def _synonyms() -> tuple[dict[str, str], dict[str, str]]:
     return phrases, words
 
 
+def synonym_words() -> dict[str, str]:
+    """Single-word synonyms (word -> canonical term)."""
+    return _synonyms()[1]
+
+
 def terms(text: str, *, limit: int | None = None) -> list[str]:
     """The index terms of `text`, in order (repeats kept: they weigh in the ranking)."""
     folded = fold(text)

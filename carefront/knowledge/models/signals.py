@@ -70,7 +70,7 @@ class SearchLog(models.Model):
 class GapKind(models.TextChoices):
     NO_RESULTS = "no_results", _("Search found nothing")
     NOT_OPENED = "not_opened", _("Nobody opened the results")
-    NOT_HELPFUL = "not_helpful", _("Voted \u201cdid not help\u201d")
+    NOT_HELPFUL = "not_helpful", _("Voted “did not help”")
     CONTACTED = "contacted", _("Read, then contacted the team")
 
 

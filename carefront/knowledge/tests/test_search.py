@@ -98,6 +98,11 @@ def test_hostile_queries(text):
     assert isinstance(article_search(text), list)
 
 
+def test_typo_of_a_synonym():
+    article = published_article(title="Track your parcel", body="")
+    assert ids(article_search("where is my parcle")) == [article.pk]
+
+
 def test_edit_distance_and_vocabulary():
     assert edit_distance("adress", "address") == 1
     assert edit_distance("recieve", "receive") == 1
