@@ -59,3 +59,31 @@ def snippet(text: str, *, length: int = 200) -> str:
         return text
     cut = text[:length].rsplit(" ", 1)[0]
     return cut + "\u2026"
+
+
+def _cached(kind: str, article, build) -> str:
+    """A rendering of one revision of an article, kept in the cache: the revision number
+    changes with every change of the text, so an entry never goes stale."""
+    from django.core.cache import cache
+
+    key = f"knowledge:{kind}:{article.pk}:{article.revision}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, 24 * 3600)
+    return value
+
+
+def article_html(article) -> str:
+    return _cached("html", article, lambda: markdown_to_html(article.body))
+
+
+def article_snippet(article, *, length: int = 200) -> str:
+    """The summary, else the start of the body as plain text."""
+    if article.summary:
+        return article.summary
+    return _cached(
+        f"snippet{length}",
+        article,
+        lambda: snippet(markdown_to_text(article.body[:3000]), length=length),
+    )

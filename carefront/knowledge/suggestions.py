@@ -23,7 +23,7 @@ def article_suggestions(
     """The published articles that best answer `text`, best first. Public articles only unless
     `include_internal` (the agent's composer)."""
     from .models import Article
-    from .rendering import markdown_to_text, snippet
+    from .rendering import article_snippet
     from .search import article_search
 
     hits = article_search(text, language=language, include_internal=include_internal, limit=limit)
@@ -32,7 +32,7 @@ def article_suggestions(
         hits = article_search(text, include_internal=include_internal, limit=limit)
     if not hits:
         return []
-    articles = Article.objects.only("pk", "title", "slug", "summary", "body").in_bulk(
+    articles = Article.objects.only("pk", "title", "slug", "summary", "body", "revision").in_bulk(
         [hit.article_id for hit in hits]
     )
     out = []
@@ -45,7 +45,7 @@ def article_suggestions(
                 article_id=article.pk,
                 title=article.title,
                 url=article.get_absolute_url(),
-                snippet=article.summary or snippet(markdown_to_text(article.body[:2000])),
+                snippet=article_snippet(article),
                 score=round(hit.score, 4),
             )
         )

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.knowledge.models import ArticleImage, Category, SearchLog, VoteReason
-from carefront.knowledge.rendering import markdown_to_html, markdown_to_text, snippet
+from carefront.knowledge.rendering import article_html, article_snippet
 from carefront.knowledge.selectors import (
     access_public_article,
     category_articles,
@@ -166,8 +166,8 @@ def help_article(request: HttpRequest, article_id: int, slug: str = "") -> HttpR
     context = _context(
         request,
         article=article,
-        body_html=markdown_to_html(article.body),
-        description=article.summary or snippet(markdown_to_text(article.body[:3000]), length=155),
+        body_html=article_html(article),
+        description=article_snippet(article, length=155),
         translations=translations,
         voted=request.GET.get("voted"),
         form=VoteForm(),
@@ -185,8 +185,8 @@ def help_article_vote(request: HttpRequest, article_id: int) -> HttpResponse:
         context = _context(
             request,
             article=article,
-            body_html=markdown_to_html(article.body),
-            description=article.summary,
+            body_html=article_html(article),
+            description=article_snippet(article, length=155),
             translations=[],
             form=form,
         )
