@@ -88,6 +88,16 @@ AGENT_ROUTES = [
     Route("web:recovery_task_close", ["recovery_task"], "post", {"outcome": "resolved"}, 303),
     Route("web:recovery_task_reassign", ["recovery_task"], "post", {"owner": "@agent"}, 303),
     Route("web:recognition", ["team"]),
+    # Knowledge base: every agent writes articles (not scoped by inbox).
+    Route("web:knowledge", []),
+    Route("web:knowledge_new", []),
+    Route("web:knowledge_preview", [], "post", {"body": "*hi*"}),
+    Route("web:knowledge_image_upload", [], "post", {}, 400),  # no file: a clear 400
+    Route("web:knowledge_edit", ["kb_article"]),
+    Route("web:knowledge_status", ["kb_article"], "post", {"status": "published"}, 303),
+    Route("web:knowledge_revisions", ["kb_article"]),
+    Route("web:knowledge_translate", ["kb_article"]),
+    Route("web:knowledge_translation_current", ["kb_translation"], "post", {}, 303),
 ]
 SCOPED = {
     "web:conversation",
@@ -166,6 +176,7 @@ ADMIN_ROUTES = [
     Route("web:manage_nps_new", []),
     Route("web:manage_nps_edit", ["nps_campaign"]),
     Route("web:manage_nps_start", ["nps_campaign"], "post", {}, 302),
+    Route("web:knowledge_settings", []),
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
@@ -192,6 +203,9 @@ LEAD_ROUTES = [
     Route("web:feedback_theme_rename", ["theme"], "post", {"name": "Refunds"}, 303),
     Route("web:feedback_theme_merge", ["theme"], "post", {"into": "@other_theme"}, 303),
     Route("web:feedback_theme_split", ["theme"], "post", {}, 303),
+    Route("web:knowledge_categories", []),
+    Route("web:knowledge_gaps", []),
+    Route("web:knowledge_gap_action", ["kb_gap"], "post", {"action": "dismiss"}, 303),
 ]
 
 
@@ -271,6 +285,24 @@ def world(inbox, team, agent, admin):
             subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
         ),
         **_themes(admin),
+        **_knowledge(agent),
+    }
+
+
+def _knowledge(agent) -> dict:
+    from carefront.knowledge.services import (
+        article_create,
+        article_translation_create,
+        content_gap_hit,
+    )
+
+    article = article_create(actor=agent, title="Refunds", body="Text")
+    return {
+        "kb_article": article,
+        "kb_translation": article_translation_create(
+            actor=agent, source=article, language="de", title="Erstattungen", body="Text"
+        ),
+        "kb_gap": content_gap_hit(kind="no_results", key="crypto", visitor_key="v1"),
     }
 
 
@@ -366,6 +398,17 @@ def test_every_web_route_is_in_the_matrix():
         "web:nps_answer",
         "web:nps_thanks",
         "web:survey_unsubscribe",
+        # The public help centre; tested in test_help_centre.py.
+        "web:help_home",
+        "web:help_search",
+        "web:help_sitemap",
+        "web:help_theme",
+        "web:help_image",
+        "web:help_category",
+        "web:help_category_short",
+        "web:help_article",
+        "web:help_article_short",
+        "web:help_article_vote",
     }
     names = {f"web:{p.name}" for p in urlpatterns} - public
     assert names == {r.name for r in ALL_ROUTES}
