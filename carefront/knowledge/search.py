@@ -107,7 +107,7 @@ class _Local:
         self.generation: object = None
         self.checked_at = 0.0
         self.vocabulary: Vocabulary | None = None
-        self.vectors: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self.vectors: dict[tuple, tuple[np.ndarray, np.ndarray, dict[int, int]]] = {}
 
     def fresh(self) -> None:
         now = time.monotonic()
@@ -181,7 +181,8 @@ def _article_vectors(*, include_internal: bool, language: str | None):
                 ids.append(article_id)
                 blobs.append(np.frombuffer(bytes(blob), dtype=np.float32))
         matrix = np.vstack(blobs) if blobs else np.zeros((0, 384), dtype=np.float32)
-        _local.vectors[key] = (np.array(ids, dtype=np.int64), matrix)
+        position = {pk: index for index, pk in enumerate(ids)}
+        _local.vectors[key] = (np.array(ids, dtype=np.int64), matrix, position)
     return _local.vectors[key]
 
 
@@ -210,7 +211,7 @@ def article_search(
     use_semantic = semantic_enabled() if semantic is None else (semantic and semantic_enabled())
     if not use_semantic or not (text or "").strip():
         return hits[:limit]
-    ids, matrix = _article_vectors(include_internal=include_internal, language=language)
+    ids, matrix, position = _article_vectors(include_internal=include_internal, language=language)
     if not len(ids):
         return hits[:limit]
     from carefront.feedback.grouping.vectors import minilm
@@ -218,11 +219,14 @@ def article_search(
     query_vector = minilm().encode([(text or "")[:1000]])[0]
     cosines = matrix @ query_vector
     scores: dict[int, float] = {}
-    top = np.argsort(-cosines)[:CANDIDATES]
+    top = (
+        np.argpartition(-cosines, CANDIDATES)[:CANDIDATES]
+        if len(cosines) > CANDIDATES
+        else np.arange(len(cosines))
+    )
     for index in top:
         scores[int(ids[index])] = float(cosines[index])
     best_text = hits[0].score if hits and hits[0].score > 0 else 1.0
-    position = {int(pk): i for i, pk in enumerate(ids)}
     for hit in hits:
         base = scores.get(hit.article_id)
         if base is None:
