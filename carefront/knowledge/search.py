@@ -214,9 +214,7 @@ def article_search(
     ids, matrix, position = _article_vectors(include_internal=include_internal, language=language)
     if not len(ids):
         return hits[:limit]
-    from carefront.feedback.grouping.vectors import minilm
-
-    query_vector = minilm().encode([(text or "")[:1000]])[0]
+    query_vector = _query_vector((text or "")[:1000])
     cosines = matrix @ query_vector
     scores: dict[int, float] = {}
     top = (
@@ -244,6 +242,17 @@ def article_search(
 
 
 SEMANTIC_FLOOR = 0.35
+
+
+@functools.lru_cache(maxsize=2048)
+def _query_vector(text: str) -> np.ndarray:
+    """A question's vector, kept: the contact form asks again as the customer types, and
+    popular questions repeat. The array is shared: never changed in place."""
+    from carefront.feedback.grouping.vectors import minilm
+
+    vector = minilm().encode([text])[0]
+    vector.setflags(write=False)
+    return vector
 
 
 # --- Index maintenance (SQLite) -----------------------------------------------------------------
