@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
                                          sla-engine|acknowledgements|sentiment|recovery|
                                          feedback|qa]
+                                         feedback|knowledge]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -33,6 +34,9 @@ TARGET_TIMERS_LAG_S = 60
 TARGET_THEME_PURITY = 0.8
 TARGET_GROUP_10K_S = 60
 TARGET_FEEDBACK_P95_MS = 50
+TARGET_KB_TOP3 = 0.85
+TARGET_KB_SUGGEST_P95_MS = 30
+TARGET_KB_PAGE_P95_MS = 30
 
 
 def _run(script: str, *args: str) -> dict:
@@ -487,6 +491,61 @@ def qa_rows() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def knowledge_rows() -> list[tuple[str, str, str, str]]:
+    rows = []
+    for corpus in ("banking77", "bitext"):
+        r = _run("knowledge.py", "quality", "--corpus", corpus)
+        if "error" in r:
+            rows.append((f"KB suggestions, {corpus}", r["error"], "", ""))
+            continue
+        rows.append(
+            (
+                f"KB suggestions, {corpus} ({r['intents']} articles, {r['questions']} held-out "
+                "questions), full text: top-1 / top-3",
+                f"{r['text_top1']} / {r['text_top3']}",
+                "",
+                "",
+            )
+        )
+        if "semantic_top3" in r:
+            rows.append(
+                (
+                    f"KB suggestions, {corpus}, full text + semantic: top-1 / top-3",
+                    f"{r['semantic_top1']} / {r['semantic_top3']}",
+                    f"top-3 >= {TARGET_KB_TOP3}",
+                    _mark(r["semantic_top3"] >= TARGET_KB_TOP3),
+                )
+            )
+    r = _run("knowledge.py", "latency")
+    if "error" in r:
+        return [*rows, ("KB latency", r["error"], "", "")]
+    for label in ("text", "semantic"):
+        if f"suggest_{label}_p95_ms" not in r:
+            continue
+        rows.append(
+            (
+                f"article_suggestions over {r['articles']:,} articles ({label}): p50 / p95 "
+                "(CPU p95)",
+                f"{r[f'suggest_{label}_p50_ms']} / {r[f'suggest_{label}_p95_ms']} ms "
+                f"({r[f'suggest_{label}_cpu_p95_ms']} ms; load {r['load_average']})",
+                f"p95 <= {TARGET_KB_SUGGEST_P95_MS} ms",
+                _mark(r[f"suggest_{label}_p95_ms"] <= TARGET_KB_SUGGEST_P95_MS),
+            )
+        )
+    rows.extend(
+        (
+            f"help centre {page} page, {r['articles']:,} articles (in-process): p50 / p95 "
+            "(CPU p95)",
+            f"{r[f'page_{page}_p50_ms']} / {r[f'page_{page}_p95_ms']} ms "
+            f"({r[f'page_{page}_cpu_p95_ms']} ms)",
+            f"p95 <= {TARGET_KB_PAGE_P95_MS} ms",
+            _mark(r[f"page_{page}_p95_ms"] <= TARGET_KB_PAGE_P95_MS),
+        )
+        for page in ("home", "article", "search")
+    )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -501,6 +560,7 @@ def main() -> int:
         "recovery",
         "feedback",
         "qa",
+        "knowledge",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -545,6 +605,8 @@ def main() -> int:
         rows += feedback_rows(args.conversations, args.requests, args.reuse)
     if args.only in (None, "qa"):
         rows += qa_rows()
+    if args.only in (None, "knowledge"):
+        rows += knowledge_rows()
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

@@ -11,6 +11,7 @@ from .endpoints import (
     followups,
     held_mail,
     inboxes,
+    knowledge,
     notifications,
     nps,
     quality,
@@ -62,3 +63,4 @@ api.add_router("", sla_policies.router)
 api.add_router("", recovery.router)
 api.add_router("", quality.router)
 api.add_router("", quality_reviews.router)
+api.add_router("", knowledge.router)

@@ -22,3 +22,11 @@ class ContactDeflected:
     inbox_id: int
     article_id: int
     query: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePublished:
+    """An article was published (first time or again, after a change)."""
+
+    article_id: int
+    revision: int

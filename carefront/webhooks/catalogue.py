@@ -19,6 +19,7 @@ RECOVERY_CLOSED = "recovery.closed"
 QA_REPLY_CHECKED = "qa.reply_checked"
 REVIEW_CREATED = "review.created"
 REVIEW_DISPUTED = "review.disputed"
+ARTICLE_PUBLISHED = "article.published"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -40,6 +41,7 @@ EVENT_TYPES: dict[str, str] = {
     QA_REPLY_CHECKED: _("An agent's reply was checked by auto-QA: its marks per behaviour"),
     REVIEW_CREATED: _("A lead reviewed an agent's conversation with a scorecard"),
     REVIEW_DISPUTED: _("An agent disputed a review of their conversation"),
+    ARTICLE_PUBLISHED: _("A knowledge-base article was published"),
 }
 
 

@@ -10,6 +10,7 @@ from carefront.conversations import events as conversation_events
 from carefront.core.events import subscribe
 from carefront.customers import events as customer_events
 from carefront.feedback import events as feedback_events
+from carefront.knowledge import events as knowledge_events
 from carefront.quality import events as quality_events
 from carefront.sla import events as sla_events
 
@@ -207,6 +208,33 @@ def on_review_disputed(event: quality_events.ReviewDisputed) -> None:
     webhook_event_record(event_type=catalogue.REVIEW_DISPUTED, build=_review(event.review_id))
 
 
+def _article(article_id: int):
+    def build() -> dict | None:
+        from carefront.knowledge.models import Article
+
+        article = Article.objects.filter(pk=article_id).first()
+        if article is None:
+            return None
+        return {
+            "id": article.pk,
+            "title": article.title,
+            "language": article.language,
+            "visibility": article.visibility,
+            "status": article.status,
+            "revision": article.revision,
+            "url": article.get_absolute_url(),
+            "category_id": article.category_id,
+            "source_id": article.source_id,
+            "published_at": article.published_at,
+        }
+
+    return build
+
+
+def on_article_published(event: knowledge_events.ArticlePublished) -> None:
+    webhook_event_record(event_type=catalogue.ARTICLE_PUBLISHED, build=_article(event.article_id))
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -228,5 +256,6 @@ def connect() -> None:
         (quality_events.ReplyChecked, on_qa_reply_checked),
         (quality_events.ReviewCreated, on_review_created),
         (quality_events.ReviewDisputed, on_review_disputed),
+        (knowledge_events.ArticlePublished, on_article_published),
     ):
         subscribe(event_type, handler, in_transaction=True)

@@ -278,6 +278,20 @@ def lead_endpoints(campaign) -> list[tuple[str, str]]:
     ]
 
 
+def knowledge_endpoints() -> list[tuple[str, str]]:
+    """Knowledge base: public reads answer anonymous callers (published public content only),
+    writes need a token; not scoped by team. Tested in test_knowledge_api.py."""
+    return [
+        ("get", "/api/v1/articles"),
+        ("post", "/api/v1/articles"),
+        ("get", "/api/v1/articles/suggestions"),
+        ("get", "/api/v1/articles/1"),
+        ("patch", "/api/v1/articles/1"),
+        ("get", "/api/v1/categories"),
+        ("post", "/api/v1/categories"),
+    ]
+
+
 @pytest.fixture
 def nps_campaign(admin, inbox):
     from carefront.feedback.services import nps_campaign_create
@@ -297,6 +311,7 @@ def test_the_matrices_cover_every_endpoint_of_the_api(conversation, webhook_worl
     rows = [(method, url) for method, url, _payload, _kind in matrix(conversation)]
     rows += [(method, url) for method, url, _payload, _ok in admin_endpoints(*webhook_world)]
     rows += lead_endpoints(nps_campaign)
+    rows += knowledge_endpoints()
     covered = set()
     for method, url in rows:
         path = url.split("?")[0].removeprefix("/api/v1")

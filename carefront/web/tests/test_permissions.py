@@ -97,6 +97,16 @@ AGENT_ROUTES = [
     Route("web:quality_scorecards", []),
     Route("web:quality_coaching", []),
     Route("web:quality_coaching_session", ["coaching_session"]),
+    # Knowledge base: every agent writes articles (not scoped by inbox).
+    Route("web:knowledge", []),
+    Route("web:knowledge_new", []),
+    Route("web:knowledge_preview", [], "post", {"body": "*hi*"}),
+    Route("web:knowledge_image_upload", [], "post", {}, 400),  # no file: a clear 400
+    Route("web:knowledge_edit", ["kb_article"]),
+    Route("web:knowledge_status", ["kb_article"], "post", {"status": "published"}, 303),
+    Route("web:knowledge_revisions", ["kb_article"]),
+    Route("web:knowledge_translate", ["kb_article"]),
+    Route("web:knowledge_translation_current", ["kb_translation"], "post", {}, 303),
 ]
 SCOPED = {
     "web:quality_review",
@@ -180,6 +190,7 @@ ADMIN_ROUTES = [
     Route("web:manage_nps_edit", ["nps_campaign"]),
     Route("web:manage_nps_start", ["nps_campaign"], "post", {}, 302),
     Route("web:manage_quality", []),
+    Route("web:knowledge_settings", []),
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
@@ -213,6 +224,9 @@ LEAD_ROUTES = [
     Route("web:quality_calibrations", []),
     Route("web:quality_calibration_new", []),
     Route("web:quality_coaching_new", []),
+    Route("web:knowledge_categories", []),
+    Route("web:knowledge_gaps", []),
+    Route("web:knowledge_gap_action", ["kb_gap"], "post", {"action": "dismiss"}, 303),
 ]
 # For the leads of the agent's team (and admins): another lead gets 404, an agent 403.
 TEAM_LEAD_ROUTES = [
@@ -304,6 +318,7 @@ def world(inbox, team, agent, admin):
         ),
         **_themes(admin),
         **_quality(conversation, team, agent, admin),
+        **_knowledge(agent),
     }
 
 
@@ -339,6 +354,23 @@ def _quality(conversation, team, agent, admin) -> dict:
         "calibration": calibration_create(
             actor=lead, conversation=conversation, version=version, reviewers=[lead, admin]
         ),
+    }
+
+
+def _knowledge(agent) -> dict:
+    from carefront.knowledge.services import (
+        article_create,
+        article_translation_create,
+        content_gap_hit,
+    )
+
+    article = article_create(actor=agent, title="Refunds", body="Text")
+    return {
+        "kb_article": article,
+        "kb_translation": article_translation_create(
+            actor=agent, source=article, language="de", title="Erstattungen", body="Text"
+        ),
+        "kb_gap": content_gap_hit(kind="no_results", key="crypto", visitor_key="v1"),
     }
 
 
@@ -441,6 +473,17 @@ def test_every_web_route_is_in_the_matrix():
         "web:nps_answer",
         "web:nps_thanks",
         "web:survey_unsubscribe",
+        # The public help centre; tested in test_help_centre.py.
+        "web:help_home",
+        "web:help_search",
+        "web:help_sitemap",
+        "web:help_theme",
+        "web:help_image",
+        "web:help_category",
+        "web:help_category_short",
+        "web:help_article",
+        "web:help_article_short",
+        "web:help_article_vote",
     }
     names = {f"web:{p.name}" for p in urlpatterns} - public
     assert names == {r.name for r in ALL_ROUTES}

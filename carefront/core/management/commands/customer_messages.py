@@ -49,6 +49,16 @@ CUSTOMER_FACING = [
     "carefront/web/templates/web/rate_error.html",
     "carefront/web/templates/web/rate_thanks.html",
     "carefront/web/templates/web/survey_unsubscribe.html",
+    # The public help centre (issue 12).
+    "carefront/knowledge/models/signals.py",
+    "carefront/knowledge/selectors.py",
+    "carefront/knowledge/services/signals.py",
+    "carefront/web/views/help_centre.py",
+    "carefront/web/templates/web/help/base.html",
+    "carefront/web/templates/web/help/home.html",
+    "carefront/web/templates/web/help/category.html",
+    "carefront/web/templates/web/help/article.html",
+    "carefront/web/templates/web/help/search.html",
 ]
 TOOLS = ("xgettext", "msgmerge", "msguniq", "msgattrib", "msgcmp", "msgfmt")
 
