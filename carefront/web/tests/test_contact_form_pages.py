@@ -224,3 +224,16 @@ def test_an_unconfirmed_form_never_joins_an_existing_customers_portal(
 def test_a_forged_confirmation_token_is_refused(form):
     assert Client().get(reverse("web:contact_confirm", args=["forged"])).status_code == 404
     assert Client().post(reverse("web:contact_confirm", args=["forged"])).status_code == 404
+
+
+def test_the_form_speaks_the_visitors_language(form):
+    response = Client().get(
+        reverse("web:contact_form", args=[form.slug]), headers={"accept-language": "de-AT"}
+    )
+    assert "Wie können wir helfen?" in response.content.decode()
+    assert response["Content-Language"] == "de"
+
+
+def test_the_form_page_costs_a_fixed_number_of_queries(form, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        assert Client().get(reverse("web:contact_form", args=[form.slug])).status_code == 200

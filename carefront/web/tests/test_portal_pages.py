@@ -208,3 +208,20 @@ def test_signing_out_ends_the_portal_session(
     client = _signed_in("ana@example.com", django_capture_on_commit_callbacks)
     assert client.post(reverse("web:portal_sign_out")).status_code == 303
     assert client.get(reverse("web:portal")).status_code == 303
+
+
+def test_a_conversation_costs_the_same_queries_however_long(
+    ana, ana_conversation, agent, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    client = _signed_in("ana@example.com", django_capture_on_commit_callbacks)
+    url = reverse("web:portal_conversation", args=[ana_conversation.pk])
+    for n in range(20):
+        conversation_reply(conversation=ana_conversation, author=agent, body=f"Update {n}")
+    with django_assert_max_num_queries(6):
+        response = client.get(url)
+    assert "Update 19" in response.content.decode()
+
+
+def test_the_portal_speaks_the_browsers_language(ana, django_capture_on_commit_callbacks):
+    response = Client().get(reverse("web:portal_sign_in"), headers={"accept-language": "de"})
+    assert "Anmeldelink per E-Mail senden" in response.content.decode()

@@ -1,0 +1,52 @@
+"""The portal's services on their own: sign-in links and replies are scoped to one customer."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from carefront.conversations.tests.factories import conversation_for
+from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.customers.tests.factories import CustomerFactory
+from carefront.knowledge.models import PortalSignIn
+from carefront.knowledge.portal_selectors import portal_conversation_get
+from carefront.knowledge.services.portal import (
+    portal_reply,
+    portal_sign_in_complete,
+    portal_sign_in_request,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_reply_to_someone_elses_conversation_is_refused(inbox):
+    ana = CustomerFactory(email="ana@example.com")
+    bob_conversation = conversation_for(inbox, from_address="bob@example.com", subject="Bob")
+    with pytest.raises(NotFound):
+        portal_reply(
+            customer=ana, email="ana@example.com", conversation=bob_conversation, body="hi"
+        )
+    with pytest.raises(NotFound):
+        portal_conversation_get(customer_id=ana.pk, conversation_id=bob_conversation.pk)
+
+
+def test_a_link_is_used_once_and_only_in_time(inbox, django_capture_on_commit_callbacks):
+    CustomerFactory(email="ana@example.com")
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        portal_sign_in_request(email="ana@example.com")
+    token = mail.outbox[-1].body.split("/portal/sign-in/")[1].split("/")[0]
+    later = timezone.now() + dt.timedelta(minutes=21)
+    with pytest.raises(NotFound):
+        portal_sign_in_complete(token=token, now=later)
+    assert portal_sign_in_complete(token=token).customer.email == "ana@example.com"
+    with pytest.raises(NotFound):
+        portal_sign_in_complete(token=token)
+    assert PortalSignIn.objects.get().used_at is not None
+
+
+def test_an_invalid_address_is_a_clear_error_and_stores_nothing(db):
+    with pytest.raises(InvalidInput):
+        portal_sign_in_request(email="not an address")
+    assert not PortalSignIn.objects.exists()
