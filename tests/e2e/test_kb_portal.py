@@ -99,3 +99,28 @@ def test_a_customer_signs_in_to_the_portal_by_link_and_replies(live_server, watc
         conversation.pk,
     )
     assert page_problems(page) == []
+
+
+def test_the_agent_inserts_a_suggested_article_in_the_reply(live_server, watched_page, monkeypatch):
+    monkeypatch.setattr("carefront.web.views.composer_articles.article_suggestions", _suggest)
+    team = TeamFactory()
+    agent = AgentFactory(email="grace@carefront.test")
+    team.members.add(agent)
+    inbox = InboxFactory(teams=[team])
+    conversation = conversation_for(
+        inbox, from_address="ana@example.com", subject="Refund?", body_text="Where is my refund?"
+    )
+    page = watched_page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill("grace@carefront.test")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/c/{conversation.pk}/")
+    expect(page.get_by_role("link", name="How refunds work")).to_be_visible()
+    page.get_by_role("button", name="Insert link").click()
+    expect(page.locator("#reply-body")).to_have_value(
+        re.compile(r"How refunds work: http://[^ ]+/help/articles/41-how-refunds-work/")
+    )
+    page.get_by_label("Search articles").fill("nothing here")
+    expect(page.get_by_text("No article matches.")).to_be_visible()
+    assert page_problems(page) == []

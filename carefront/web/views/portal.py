@@ -259,7 +259,7 @@ def portal_sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
             portal_sign_in_session(request, customer_id=sign_in.customer_id, email=sign_in.email)
             return HttpResponseSeeOther(sign_in.next_path or reverse("web:portal"))
         response = public_page(request, "web/portal/sign_in_link.html", {"sign_in": sign_in})
-        response["Referrer-Policy"] = "no-referrer"  # the token is in this page's URL
+        response["Referrer-Policy"] = "same-origin"  # the token in this URL stays on this site
         return response
 
 
