@@ -146,11 +146,14 @@ def portal_reply(
         body_text=_body(body),
         reply_tokens=[conversation.reply_token],
     )
-    result = _receive(inbound=inbound, conversation_inbox=conversation.inbox)
-    if result.conversation is not None and result.conversation.customer_id != customer.pk:
-        # Cannot happen (the reply token is only accepted from the conversation's customer);
-        # guard anyway so a portal message never lands in someone else's conversation.
-        raise NotFound(_("This conversation does not exist."))
+    with transaction.atomic():
+        result = _receive(inbound=inbound, conversation_inbox=conversation.inbox)
+        moved = result.conversation is None or result.conversation.pk != conversation.pk
+        if result.outcome != Outcome.DUPLICATE and moved:
+            # The address no longer leads to this conversation's customer (an agent moved it
+            # meanwhile): message_receive would have started a conversation for someone else.
+            # Roll it back rather than store a message the customer did not mean to send there.
+            raise NotFound(_("This conversation does not exist."))
     return result
 
 

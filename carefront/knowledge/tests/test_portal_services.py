@@ -50,3 +50,17 @@ def test_an_invalid_address_is_a_clear_error_and_stores_nothing(db):
     with pytest.raises(InvalidInput):
         portal_sign_in_request(email="not an address")
     assert not PortalSignIn.objects.exists()
+
+
+def test_a_reply_whose_address_moved_to_another_customer_is_not_stored(inbox):
+    from carefront.conversations.models import Conversation, Message
+    from carefront.customers.models import CustomerIdentity
+
+    ana = CustomerFactory(email="ana@example.com")
+    conversation = conversation_for(inbox, from_address="ana@example.com", subject="Parcel")
+    other = CustomerFactory(email="someone@example.com")
+    CustomerIdentity.objects.filter(value="ana@example.com").update(customer=other)
+    with pytest.raises(NotFound):
+        portal_reply(customer=ana, email="ana@example.com", conversation=conversation, body="x")
+    assert Conversation.objects.count() == 1
+    assert not Message.objects.filter(body_text="x").exists()

@@ -225,3 +225,15 @@ def test_a_conversation_costs_the_same_queries_however_long(
 def test_the_portal_speaks_the_browsers_language(ana, django_capture_on_commit_callbacks):
     response = Client().get(reverse("web:portal_sign_in"), headers={"accept-language": "de"})
     assert "Anmeldelink per E-Mail senden" in response.content.decode()
+
+
+def test_the_session_ends_when_the_address_moves_to_another_customer(
+    ana, ana_conversation, django_capture_on_commit_callbacks
+):
+    from carefront.customers.models import CustomerIdentity
+
+    client = _signed_in("ana@example.com", django_capture_on_commit_callbacks)
+    other = CustomerFactory(email="someone@example.com")
+    CustomerIdentity.objects.filter(value="ana@example.com").update(customer=other)
+    url = reverse("web:portal_conversation", args=[ana_conversation.pk])
+    assert client.get(url).status_code == 303

@@ -22,6 +22,7 @@ from carefront.conversations.models import Status
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.core.i18n import browser_language, first_supported_language
 from carefront.customers.models import Customer
+from carefront.customers.services import customers_by_email
 from carefront.knowledge.portal_selectors import (
     portal_contact_forms,
     portal_conversation_get,
@@ -69,8 +70,10 @@ def _signed_in(request: HttpRequest) -> tuple[Customer, str] | None:
     email = request.session.get(SESSION_EMAIL)
     if not isinstance(customer_id, int) or not email:
         return None
-    customer = Customer.objects.filter(pk=customer_id).first()
-    if customer is None:
+    # Through the address they proved: if it has since moved to another customer (an agent
+    # merged or corrected it), the session ends.
+    customer = customers_by_email(emails=[email]).get(email)
+    if customer is None or customer.pk != customer_id:
         return None
     return customer, email
 
