@@ -61,3 +61,11 @@ def test_no_articles_says_so(agent_client, conversation, monkeypatch):
     )
     url = reverse("web:composer_articles", args=[conversation.pk])
     assert "No article matches" in agent_client.get(url, {"q": "zzz"}).content.decode()
+
+
+def test_the_timeline_says_a_conversation_came_from_the_contact_form(agent_client, inbox):
+    from carefront.conversations.tests.factories import conversation_for
+
+    conversation = conversation_for(inbox, channel="web", from_address="ana@example.com")
+    html = agent_client.get(reverse("web:conversation", args=[conversation.pk])).content.decode()
+    assert "Conversation started from the contact form" in html
