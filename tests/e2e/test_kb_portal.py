@@ -36,7 +36,9 @@ def _suggest(text, **kwargs):
     ]
 
 
-def test_the_contact_form_suggests_articles_and_sends(live_server, watched_page, monkeypatch):
+def test_the_contact_form_suggests_articles_and_sends(
+    live_server, watched_page, monkeypatch, screenshot_dir
+):
     monkeypatch.setattr("carefront.web.views.contact_form.article_suggestions", _suggest)
     monkeypatch.setattr("carefront.knowledge.services.contact.MIN_FILL_SECONDS", 0)
     inbox = InboxFactory(teams=[TeamFactory()])
@@ -49,6 +51,7 @@ def test_the_contact_form_suggests_articles_and_sends(live_server, watched_page,
     page.get_by_label("Subject").press_sequentially("Where is my refund")
     suggestion = page.get_by_role("link", name="How refunds work")
     expect(suggestion).to_be_visible()
+    page.screenshot(path=screenshot_dir / "contact-form-phone.png", full_page=True)
     page.get_by_role("button", name="This answered my question").click()
     expect(page.get_by_text("Glad we could help!")).to_be_visible()
     assert ContactDeflection.objects.get().article_id == 41
@@ -63,7 +66,9 @@ def test_the_contact_form_suggests_articles_and_sends(live_server, watched_page,
     assert page_problems(page) == []
 
 
-def test_a_customer_signs_in_to_the_portal_by_link_and_replies(live_server, watched_page):
+def test_a_customer_signs_in_to_the_portal_by_link_and_replies(
+    live_server, watched_page, screenshot_dir
+):
     team = TeamFactory()
     agent = AgentFactory()
     team.members.add(agent)
@@ -92,6 +97,7 @@ def test_a_customer_signs_in_to_the_portal_by_link_and_replies(live_server, watc
     page.get_by_label("Your reply").fill("Thank you, it arrived.")
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("Thank you, it arrived.")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "portal-conversation.png", full_page=True)
     reply = Message.objects.get(body_text="Thank you, it arrived.")
     assert (reply.direction, reply.channel, reply.conversation_id) == (
         Direction.INCOMING,
@@ -101,7 +107,9 @@ def test_a_customer_signs_in_to_the_portal_by_link_and_replies(live_server, watc
     assert page_problems(page) == []
 
 
-def test_the_agent_inserts_a_suggested_article_in_the_reply(live_server, watched_page, monkeypatch):
+def test_the_agent_inserts_a_suggested_article_in_the_reply(
+    live_server, watched_page, monkeypatch, screenshot_dir
+):
     monkeypatch.setattr("carefront.web.views.composer_articles.article_suggestions", _suggest)
     team = TeamFactory()
     agent = AgentFactory(email="grace@carefront.test")
@@ -121,6 +129,7 @@ def test_the_agent_inserts_a_suggested_article_in_the_reply(live_server, watched
     expect(page.locator("#reply-body")).to_have_value(
         re.compile(r"How refunds work: http://[^ ]+/help/articles/41-how-refunds-work/")
     )
+    page.locator(".composer-articles").screenshot(path=screenshot_dir / "composer-articles.png")
     page.get_by_label("Search articles").fill("nothing here")
     expect(page.get_by_text("No article matches.")).to_be_visible()
     assert page_problems(page) == []

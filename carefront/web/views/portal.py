@@ -7,12 +7,13 @@ everything to that customer.
 """
 
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -95,7 +96,12 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseSeeOther(f"{reverse('web:portal_sign_in')}?{query}")
         customer, email = signed_in
-        with translation.override(_language(request, customer)):
+        try:
+            zone = zoneinfo.ZoneInfo(customer.time_zone) if customer.time_zone else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = None
+        # Dates in the customer's time zone when they told us theirs.
+        with translation.override(_language(request, customer)), timezone.override(zone):
             try:
                 return view(request, customer, email, *args, **kwargs)
             except NotFound:
