@@ -237,3 +237,17 @@ def test_the_form_speaks_the_visitors_language(form):
 def test_the_form_page_costs_a_fixed_number_of_queries(form, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         assert Client().get(reverse("web:contact_form", args=[form.slug])).status_code == 200
+
+
+def test_suggestions_are_limited_per_address(form, monkeypatch):
+    monkeypatch.setattr("carefront.web.views.contact_form.SUGGESTIONS_PER_MINUTE", 2)
+    monkeypatch.setattr(
+        "carefront.web.views.contact_form.article_suggestions", lambda text, **kw: []
+    )
+    url = reverse("web:contact_suggestions", args=[form.slug])
+    client = Client()
+    assert [client.get(url, {"subject": "refund"}).status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]

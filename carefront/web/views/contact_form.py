@@ -7,6 +7,7 @@ Nothing of the visitor's session is used here: the portal is where signed-in cus
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
@@ -37,6 +38,7 @@ from .portal import portal_sign_in_session
 from .public_common import client_ip, public_page
 
 SUGGESTION_LIMIT = 5
+SUGGESTIONS_PER_MINUTE = 60
 QUERY_MAX = 1000
 MIN_QUERY_LENGTH = 3
 
@@ -150,6 +152,19 @@ def contact_sent(request: HttpRequest, key: str) -> HttpResponse:
         return _embeddable(public_page(request, "web/contact/sent.html", context), form)
 
 
+def _suggestions_throttled(ip_address: str | None) -> bool:
+    """At most SUGGESTIONS_PER_MINUTE searches a minute from one address: typing asks a few
+    times a minute; a script asking thousands would load the search for nothing."""
+    # A window that starts with the first search (no boundary for a burst to straddle).
+    key = f"contact-suggest:{ip_address or 'unknown'}"
+    if cache.add(key, 1, 60):
+        return False
+    try:
+        return cache.incr(key) > SUGGESTIONS_PER_MINUTE
+    except ValueError:  # expired in between
+        return False
+
+
 @never_cache
 @require_GET
 def contact_suggestions(request: HttpRequest, key: str) -> HttpResponse:
@@ -158,6 +173,8 @@ def contact_suggestions(request: HttpRequest, key: str) -> HttpResponse:
         form = contact_form_get(key=key)
     except NotFound:
         return HttpResponse(status=404)
+    if _suggestions_throttled(client_ip(request)):
+        return HttpResponse(status=429, headers={"Retry-After": "60"})
     text = " ".join(
         f"{request.GET.get('subject', '')} {request.GET.get('description', '')}".split()
     )[:QUERY_MAX]
