@@ -32,7 +32,13 @@ def _sender(inbox: Inbox | None) -> tuple[str, str]:
 
 
 def _send(*, subject: str, to: str, template: str, context: dict, inbox: Inbox | None) -> bool:
-    from carefront.inboxes.email.outbound import send_built_email
+    """Raises `PermanentDeliveryError` when the link could not work (no CAREFRONT_BASE_URL)."""
+    from carefront.inboxes.email.outbound import PermanentDeliveryError, send_built_email
+
+    if not settings.CAREFRONT.get("BASE_URL"):
+        raise PermanentDeliveryError(
+            _("CAREFRONT_BASE_URL is not set: the link in this email needs Carefront's address.")
+        )
 
     name, address = _sender(inbox)
     email = EmailMultiAlternatives(

@@ -64,3 +64,14 @@ def test_a_reply_whose_address_moved_to_another_customer_is_not_stored(inbox):
         portal_reply(customer=ana, email="ana@example.com", conversation=conversation, body="x")
     assert Conversation.objects.count() == 1
     assert not Message.objects.filter(body_text="x").exists()
+
+
+def test_no_link_is_mailed_without_the_sites_address(settings):
+    from carefront.inboxes.email.outbound import PermanentDeliveryError
+    from carefront.knowledge.emails import portal_link_send
+
+    CustomerFactory(email="ana@example.com")
+    portal_sign_in_request(email="ana@example.com")
+    settings.CAREFRONT = {**settings.CAREFRONT, "BASE_URL": ""}
+    with pytest.raises(PermanentDeliveryError):
+        portal_link_send(sign_in_id=PortalSignIn.objects.get().pk, token="t")
