@@ -82,3 +82,11 @@ def portal_contact_forms() -> list[ContactForm]:
         .select_related("inbox")
         .order_by("inbox__name")
     )
+
+
+def contact_address_unconfirmed(*, conversation_id: int) -> bool:
+    """Whether the conversation came from a contact form whose sender has not confirmed the
+    address yet (anyone can type any address): agents are told before they answer."""
+    return ContactSubmission.objects.filter(
+        conversation_id=conversation_id, confirmed_at__isnull=True
+    ).exists()

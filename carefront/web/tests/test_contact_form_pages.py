@@ -251,3 +251,15 @@ def test_suggestions_are_limited_per_address(form, monkeypatch):
         200,
         429,
     ]
+
+
+def test_agents_are_told_while_the_address_is_not_confirmed(
+    form, agent_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _send(Client(), form, _data()).status_code == 303
+    conversation = Conversation.objects.get()
+    url = reverse("web:conversation", args=[conversation.pk])
+    assert "has not confirmed this address yet" in agent_client.get(url).content.decode()
+    Client().post(link_in_mail(r"/help/contact/confirm/[\w-]+/"))
+    assert "has not confirmed this address yet" not in agent_client.get(url).content.decode()
