@@ -3,6 +3,9 @@ from django.urls import path
 from . import views_tokens
 from .views import (
     auth,
+    composer_articles,
+    contact_form,
+    contact_forms_manage,
     conversation,
     customers,
     docs,
@@ -17,6 +20,7 @@ from .views import (
     notifications,
     nps,
     nps_public,
+    portal,
     profile,
     quality,
     quality_reviews,
@@ -415,5 +419,50 @@ urlpatterns = [
         "help/articles/<int:article_id>/vote/",
         help_centre.help_article_vote,
         name="help_article_vote",
+    ),
+    # Self-service (kb-portal): the public contact form, the customer portal, articles in the
+    # composer, and the admin page of the contact forms.
+    path(
+        "help/contact/confirm/<str:token>/",
+        contact_form.contact_confirm_view,
+        name="contact_confirm",
+    ),
+    path("help/contact/<str:key>/", contact_form.contact_form_view, name="contact_form"),
+    path("help/contact/<str:key>/sent/", contact_form.contact_sent, name="contact_sent"),
+    path(
+        "help/contact/<str:key>/suggestions/",
+        contact_form.contact_suggestions,
+        name="contact_suggestions",
+    ),
+    path(
+        "help/contact/<str:key>/answered/",
+        contact_form.contact_deflect_view,
+        name="contact_deflect",
+    ),
+    path("portal/", portal.portal_home, name="portal"),
+    path("portal/new/", portal.portal_new, name="portal_new"),
+    path(
+        "portal/conversations/<int:conversation_id>/",
+        portal.portal_conversation,
+        name="portal_conversation",
+    ),
+    path("portal/sign-in/", portal.portal_sign_in, name="portal_sign_in"),
+    path("portal/sign-in/sent/", portal.portal_sign_in_sent, name="portal_sign_in_sent"),
+    path("portal/sign-in/<str:token>/", portal.portal_sign_in_link, name="portal_sign_in_link"),
+    path("portal/sign-out/", portal.portal_sign_out, name="portal_sign_out"),
+    path(
+        "c/<int:conversation_id>/articles/",
+        composer_articles.composer_articles,
+        name="composer_articles",
+    ),
+    path(
+        "manage/contact-forms/",
+        contact_forms_manage.contact_form_index,
+        name="manage_contact_forms",
+    ),
+    path(
+        "manage/contact-forms/<int:inbox_id>/",
+        contact_forms_manage.contact_form_edit,
+        name="manage_contact_form",
     ),
 ]

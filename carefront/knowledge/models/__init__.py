@@ -10,6 +10,7 @@ from .articles import (
     HelpCentreSettings,
     Section,
 )
+from .contact import ContactDeflection, ContactForm, ContactSubmission, PortalSignIn
 from .signals import (
     ArticleVote,
     ContentGap,
@@ -28,11 +29,15 @@ __all__ = [
     "ArticleVisibility",
     "ArticleVote",
     "Category",
+    "ContactDeflection",
+    "ContactForm",
+    "ContactSubmission",
     "ContentGap",
     "ContentGapHit",
     "GapKind",
     "GapStatus",
     "HelpCentreSettings",
+    "PortalSignIn",
     "SearchLog",
     "Section",
     "VoteReason",

@@ -182,6 +182,10 @@ def describe_event(event, team_names: dict) -> str:
     labels = dict(Status.choices)
     who = _actor_name(event)
     if event.kind == EventKind.CREATED:
+        if data.get("channel") == "web":
+            return _("Conversation started from the contact form")
+        if data.get("channel") == "portal":
+            return _("Conversation started in the customer portal")
         return _("Conversation started")
     if event.kind == EventKind.ASSIGNED:
         team = team_names.get(data.get("team"))

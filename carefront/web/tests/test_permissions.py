@@ -47,6 +47,7 @@ AGENT_ROUTES = [
     # Not scoped by URL: the ids an agent cannot see are ignored (see test_inbox.py).
     Route("web:inbox_bulk", [], "post", {"ids": "@conversation", "status": "pending"}, 303),
     Route("web:conversation", ["conversation"]),
+    Route("web:composer_articles", ["conversation"]),
     Route("web:conversation_reply", ["conversation"], "post", {"body": "Hello"}, 303),
     Route("web:conversation_note", ["conversation"], "post", {"body": "Call back"}, 303),
     Route("web:conversation_assign", ["conversation"], "post", {"assignee": ""}, 303),
@@ -150,6 +151,8 @@ IMAP_CLOSED_PORT = {
 }
 ADMIN_ROUTES = [
     Route("web:manage_inboxes", []),
+    Route("web:manage_contact_forms", []),
+    Route("web:manage_contact_form", ["inbox"]),
     Route("web:manage_inbox_new", []),
     Route("web:manage_inbox", ["inbox"]),
     # A closed loopback port: the check answers at once, and nothing leaves the machine.
@@ -484,6 +487,20 @@ def test_every_web_route_is_in_the_matrix():
         "web:help_article",
         "web:help_article_short",
         "web:help_article_vote",
+        # Public by design (contact form, customer portal with its own sign-in); tested in
+        # test_contact_form_pages.py and test_portal_pages.py.
+        "web:contact_form",
+        "web:contact_sent",
+        "web:contact_suggestions",
+        "web:contact_deflect",
+        "web:contact_confirm",
+        "web:portal",
+        "web:portal_new",
+        "web:portal_conversation",
+        "web:portal_sign_in",
+        "web:portal_sign_in_sent",
+        "web:portal_sign_in_link",
+        "web:portal_sign_out",
     }
     names = {f"web:{p.name}" for p in urlpatterns} - public
     assert names == {r.name for r in ALL_ROUTES}

@@ -39,6 +39,7 @@ from carefront.conversations.services import (
 )
 from carefront.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from carefront.core.i18n import base_language
+from carefront.knowledge.portal_selectors import contact_address_unconfirmed
 from carefront.sla.selectors import conversation_followups, conversation_sla_targets
 from carefront.web import directory
 from carefront.web.business_hours import conversation_notice
@@ -131,6 +132,9 @@ def _render_conversation(
         "agents": directory.assignable_agents(inbox_id=conversation.inbox_id),
         "tags": list(conversation.tags.order_by("name")),
         "saved_replies": _saved_reply_menu(conversation),
+        # Asked only of conversations the contact form started (known from the timeline).
+        "contact_unconfirmed": _from_contact_form(timeline)
+        and contact_address_unconfirmed(conversation_id=conversation.pk),
         "other_conversations": others,
         "reply_form": reply_form
         or ReplyForm(initial={"body": _initial_reply(request, conversation)}),
@@ -205,6 +209,13 @@ def _uploads(files: list[UploadedFile]) -> list[NewAttachment]:
 
 def _back(conversation: Conversation, anchor: str = "") -> HttpResponse:
     return HttpResponseSeeOther(reverse("web:conversation", args=[conversation.pk]) + anchor)
+
+
+def _from_contact_form(timeline: list) -> bool:
+    return any(
+        kind == "event" and item.kind == "created" and (item.data or {}).get("channel") == "web"
+        for kind, _when, item in timeline
+    )
 
 
 @require_GET

@@ -340,3 +340,21 @@
   touchPlaceholders(document);
   document.addEventListener("htmx:load", function (event) { touchPlaceholders(event.target); });
 })();
+
+/* Knowledge base in the composer: insert a suggested article (link or text) at the cursor. */
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-insert-article]");
+  if (!button) return;
+  var textarea = document.getElementById("reply-body");
+  if (!textarea) return;
+  var text = button.getAttribute("data-text");
+  var start = textarea.selectionStart || 0;
+  var end = textarea.selectionEnd || 0;
+  var before = textarea.value.slice(0, start);
+  var after = textarea.value.slice(end);
+  textarea.value = before + text + after;
+  var caret = before.length + text.length;
+  textarea.focus();
+  textarea.setSelectionRange(caret, caret);
+  textarea.dispatchEvent(new Event("input", { bubbles: true }));
+});
