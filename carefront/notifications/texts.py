@@ -43,12 +43,22 @@ def _follow_up_broken(params: dict) -> str:
     return _("A follow-up promise was not kept")
 
 
+def _recovery_assigned(params: dict) -> str:
+    return _("A recovery task is yours: follow up on a bad experience")
+
+
+def _praise_received(params: dict) -> str:
+    return _("A customer praised you")
+
+
 # A later feature that adds a kind adds its text here.
 HEADLINES: dict[str, Callable[[dict], str]] = {
     NotificationKind.SLA_AT_RISK: _sla_at_risk,
     NotificationKind.SLA_BREACHED: _sla_breached,
     NotificationKind.FOLLOW_UP_DUE: _follow_up_due,
     NotificationKind.FOLLOW_UP_BROKEN: _follow_up_broken,
+    NotificationKind.RECOVERY_ASSIGNED: _recovery_assigned,
+    NotificationKind.PRAISE_RECEIVED: _praise_received,
 }
 
 

@@ -73,6 +73,8 @@ class Survey(models.Model):
             models.Index(fields=["conversation", "created_at"], name="survey_conversation_idx"),
             # The throttle across CSAT and NPS: when was this customer last asked?
             models.Index(fields=["customer", "sent_at"], name="survey_customer_sent_idx"),
+            # The feedback report: surveys sent in a period (its response rate).
+            models.Index(fields=["status", "sent_at"], name="survey_sent_idx"),
         ]
 
     def __str__(self) -> str:

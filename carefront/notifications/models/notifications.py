@@ -17,6 +17,8 @@ class NotificationKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA target breached")
     FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
     FOLLOW_UP_BROKEN = "follow_up_broken", _("Follow-up promise not kept")
+    RECOVERY_ASSIGNED = "recovery_assigned", _("Recovery task assigned")
+    PRAISE_RECEIVED = "praise_received", _("Praise from a customer")
 
 
 class DigestStatus(models.TextChoices):
