@@ -1,0 +1,323 @@
+"""The feedback report: CSAT, response rate, NPS and recovery by inbox, team and agent, per day,
+week or month in the report's time zone, scoped to what the reader may see, in a constant
+number of queries."""
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from carefront.accounts.models import Role
+from carefront.accounts.tests.factories import AgentFactory, TeamFactory
+from carefront.conversations.models import Conversation
+from carefront.conversations.tests.factories import conversation_for
+from carefront.core.exceptions import InvalidInput
+from carefront.feedback.models import (
+    NpsCampaign,
+    NpsInvitation,
+    NpsResponse,
+    Rating,
+    RecoveryTask,
+    Survey,
+)
+from carefront.feedback.models.nps import month_start, week_start
+from carefront.feedback.reports import feedback_report, percentile, report_period_starts
+from carefront.inboxes.tests.factories import InboxFactory
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+_serial = itertools.count(1)
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def survey_for(conversation, agent, *, sent_at, status="sent") -> Survey:
+    n = next(_serial)
+    return Survey.objects.create(
+        conversation=conversation,
+        customer=conversation.customer,
+        agent=agent,
+        status=status,
+        send_after=sent_at,
+        sent_at=sent_at if status == "sent" else None,
+        token_salt=f"salt-{n}",
+        token_hash=f"hash-{n}",
+    )
+
+
+def rating_for(conversation, agent, score: str, *, when: dt.datetime) -> Rating:
+    """A survey sent an hour before, answered at `when` (rows written directly: the report
+    reads what the services wrote, and the dates must be exact)."""
+    survey = survey_for(conversation, agent, sent_at=when - dt.timedelta(hours=1))
+    rating = Rating.objects.create(
+        survey=survey,
+        conversation=conversation,
+        customer=conversation.customer,
+        agent=agent,
+        score=score,
+    )
+    Rating.objects.filter(pk=rating.pk).update(created_at=when)
+    return rating
+
+
+def task_for(conversation, agent, *, opened: dt.datetime, hours: float | None) -> RecoveryTask:
+    closed = opened + dt.timedelta(hours=hours) if hours is not None else None
+    task = RecoveryTask.objects.create(
+        source_kind="csat",
+        source_id=next(_serial),
+        reason="bad_rating",
+        customer=conversation.customer,
+        conversation=conversation,
+        inbox=conversation.inbox,
+        agent=agent,
+        due_at=opened + dt.timedelta(hours=8),
+        state="closed" if closed else "open",
+        outcome="resolved" if closed else "",
+        closed_at=closed,
+    )
+    RecoveryTask.objects.filter(pk=task.pk).update(created_at=opened)
+    return task
+
+
+def nps_answers(inbox, scores: list[int], *, invited: int, when: dt.datetime) -> None:
+    campaign = NpsCampaign.objects.create(name="Spring", sender_inbox=inbox, status="sent")
+    for i in range(invited):
+        conversation = conversation_for(inbox, from_address=f"nps{next(_serial)}@example.com")
+        n = next(_serial)
+        invitation = NpsInvitation.objects.create(
+            campaign=campaign,
+            customer=conversation.customer,
+            status="sent",
+            sent_at=when - dt.timedelta(hours=2),
+            token_salt=f"nps-salt-{n}",
+            token_hash=f"nps-hash-{n}",
+        )
+        if i < len(scores):
+            NpsResponse.objects.create(
+                invitation=invitation,
+                campaign=campaign,
+                customer=conversation.customer,
+                score=scores[i],
+                answered_at=when,
+                answered_week=week_start(when),
+                answered_month=month_start(when),
+                updated_at=when,
+            )
+
+
+@pytest.fixture
+def world(db):
+    """Two teams, each with an inbox and an agent; known ratings, surveys, tasks and answers
+    in March 2026, some near midnight (Berlin is UTC+1, UTC+2 from 29 March)."""
+    north, south = TeamFactory(name="North"), TeamFactory(name="South")
+    inbox_a = InboxFactory(name="Alpha", teams=[north])
+    inbox_b = InboxFactory(name="Beta", teams=[south])
+    ann = AgentFactory(name="Ann", role=Role.AGENT)
+    bob = AgentFactory(name="Bob", role=Role.AGENT)
+    north.members.add(ann)
+    south.members.add(bob)
+    lead = AgentFactory(name="Lena", role=Role.LEAD)
+    north.members.add(lead)
+    admin = AgentFactory(name="Ada", role=Role.ADMIN)
+
+    def conversation(inbox, team):
+        c = conversation_for(inbox, from_address=f"c{next(_serial)}@example.com")
+        Conversation.objects.filter(pk=c.pk).update(team=team)
+        c.refresh_from_db()
+        return c
+
+    a1, a2, b1 = (
+        conversation(inbox_a, north),
+        conversation(inbox_a, north),
+        conversation(inbox_b, south),
+    )
+    # Sunday 1 March 00:30 in Berlin, still 28 February in UTC.
+    rating_for(a1, ann, "great", when=at("2026-02-28T23:30"))
+    # Monday 2 March 00:30 in Berlin, Sunday 1 March in UTC.
+    rating_for(a1, ann, "great", when=at("2026-03-01T23:30"))
+    rating_for(a2, ann, "okay", when=at("2026-03-10T12:00"))
+    # Monday 30 March 00:30 in Berlin (summer time), Sunday 29 March in UTC.
+    rating_for(a2, ann, "not_good", when=at("2026-03-29T22:30"))
+    rating_for(b1, bob, "great", when=at("2026-03-15T09:00"))
+    # Two surveys of Alpha sent and never answered, one not sent at all.
+    survey_for(a1, ann, sent_at=at("2026-03-05T10:00"))
+    survey_for(a2, ann, sent_at=at("2026-03-20T10:00"))
+    survey_for(a2, ann, sent_at=at("2026-03-20T10:00"), status="cancelled")
+    # Outside the month in both zones.
+    rating_for(b1, bob, "not_good", when=at("2026-04-05T10:00"))
+    task_for(a2, ann, opened=at("2026-03-10T13:00"), hours=2)
+    task_for(a2, ann, opened=at("2026-03-11T13:00"), hours=10)
+    task_for(a2, ann, opened=at("2026-03-12T13:00"), hours=None)
+    task_for(b1, bob, opened=at("2026-03-15T10:00"), hours=30)
+    nps_answers(inbox_a, [10, 9, 7, 3], invited=5, when=at("2026-03-18T10:00"))
+    return {
+        "admin": admin,
+        "lead": lead,
+        "ann": ann,
+        "bob": bob,
+        "inbox_a": inbox_a,
+        "inbox_b": inbox_b,
+    }
+
+
+MARCH = {"since": dt.date(2026, 3, 1), "until": dt.date(2026, 3, 31)}
+
+
+def test_csat_response_rate_and_nps_over_the_range(world):
+    report = feedback_report(actor=world["admin"], time_zone="Europe/Berlin", **MARCH)
+    assert (report.csat.great, report.csat.okay, report.csat.not_good) == (3, 1, 1)
+    assert report.csat.csat == 60.0
+    assert report.csat.average == 2.4  # (3 * 3 + 2 + 1) / 5
+    # Surveys count in the period they were sent: six in March, Berlin time (the first
+    # rating's survey went out on 28 February), four of them answered; the cancelled one is
+    # not counted.
+    assert (report.csat.sent, report.csat.answered) == (6, 4)
+    assert report.csat.response_rate == 66.7
+    assert (report.nps.promoters, report.nps.passives, report.nps.detractors) == (2, 1, 1)
+    assert report.nps.nps == 25.0
+    assert report.nps.invited == 5
+    assert report.nps.response_rate == 80.0
+
+
+def test_days_are_the_report_time_zones(world):
+    berlin = feedback_report(actor=world["admin"], time_zone="Europe/Berlin", period="day", **MARCH)
+    utc = feedback_report(actor=world["admin"], time_zone="UTC", period="day", **MARCH)
+    # 28 February 23:30 UTC is 1 March in Berlin: in the Berlin report, not in the UTC one.
+    assert berlin.csat.ratings == 5
+    assert utc.csat.ratings == 4
+    berlin_days = {p.start: p.csat.ratings for p in berlin.trend}
+    assert berlin_days[dt.date(2026, 3, 1)] == 1
+    assert berlin_days[dt.date(2026, 3, 2)] == 1
+    assert berlin_days[dt.date(2026, 3, 30)] == 1  # after the change to summer time
+    assert berlin_days[dt.date(2026, 3, 29)] == 0
+    utc_days = {p.start: p.csat.ratings for p in utc.trend}
+    assert utc_days[dt.date(2026, 3, 1)] == 1
+    assert utc_days[dt.date(2026, 3, 29)] == 1
+    assert utc_days[dt.date(2026, 3, 30)] == 0
+
+
+def test_the_trend_has_every_week_and_month_of_the_range(world):
+    weeks = feedback_report(actor=world["admin"], time_zone="Europe/Berlin", period="week", **MARCH)
+    # 1 March 2026 is a Sunday: its week starts on 23 February.
+    assert [p.start for p in weeks.trend] == [
+        dt.date(2026, 2, 23),
+        dt.date(2026, 3, 2),
+        dt.date(2026, 3, 9),
+        dt.date(2026, 3, 16),
+        dt.date(2026, 3, 23),
+        dt.date(2026, 3, 30),
+    ]
+    assert [p.csat.ratings for p in weeks.trend] == [1, 1, 2, 0, 0, 1]
+    assert [p.nps.responses for p in weeks.trend] == [0, 0, 0, 4, 0, 0]
+    months = feedback_report(
+        actor=world["admin"],
+        time_zone="Europe/Berlin",
+        period="month",
+        since=dt.date(2026, 2, 1),
+        until=dt.date(2026, 4, 30),
+    )
+    assert [(p.start.month, p.csat.ratings) for p in months.trend] == [(2, 0), (3, 5), (4, 1)]
+
+
+def test_rows_per_inbox_team_and_agent(world):
+    by_inbox = feedback_report(actor=world["admin"], time_zone="Europe/Berlin", **MARCH)
+    alpha, beta = by_inbox.rows
+    assert (alpha.name, alpha.csat.ratings, alpha.csat.csat, alpha.csat.average) == (
+        "Alpha",
+        4,
+        50.0,
+        2.25,
+    )
+    assert (alpha.csat.sent, alpha.csat.answered) == (5, 3)
+    assert alpha.nps.nps == 25.0
+    assert (beta.name, beta.csat.csat, beta.nps) == ("Beta", 100.0, None)
+    by_team = feedback_report(
+        actor=world["admin"], time_zone="Europe/Berlin", dimension="team", **MARCH
+    )
+    assert [(r.name, r.csat.ratings) for r in by_team.rows] == [("North", 4), ("South", 1)]
+    by_agent = feedback_report(
+        actor=world["admin"], time_zone="Europe/Berlin", dimension="agent", **MARCH
+    )
+    assert [(r.name, r.csat.great) for r in by_agent.rows] == [("Ann", 2), ("Bob", 1)]
+    assert all(r.nps is None for r in by_agent.rows)
+
+
+def test_recovery_outcomes_and_time_to_recover(world):
+    report = feedback_report(actor=world["admin"], time_zone="UTC", **MARCH)
+    assert (report.recovery.opened, report.recovery.closed) == (4, 3)
+    assert report.recovery.by_outcome == {"resolved": 3}
+    assert report.recovery.median_hours == 10.0
+    assert report.recovery.p90_hours == 26.0  # 10 + 0.8 * (30 - 10)
+    assert report.recovery.on_time_pct == 33.3  # due in 8 hours: only the 2-hour one
+    alpha = next(r for r in report.rows if r.name == "Alpha")
+    assert (alpha.recovery.opened, alpha.recovery.median_hours) == (3, 6.0)
+    assert alpha.recovery.p90_hours == 9.2
+
+
+def test_a_lead_sees_their_teams_and_an_agent_only_their_own(world):
+    lead = feedback_report(actor=world["lead"], time_zone="Europe/Berlin", **MARCH)
+    assert lead.scope == "teams"
+    assert [r.name for r in lead.rows] == ["Alpha"]
+    assert lead.csat.ratings == 4
+    assert lead.recovery.opened == 3
+    assert lead.nps.responses == 4  # Alpha is their team's inbox
+    bob = feedback_report(actor=world["bob"], time_zone="Europe/Berlin", **MARCH)
+    assert bob.scope == "own"
+    assert bob.shows_nps is False
+    assert bob.nps.responses == 0
+    assert [(r.name, r.csat.ratings) for r in bob.rows] == [("Beta", 1)]
+    assert bob.recovery.opened == 1
+
+
+def test_a_lead_of_no_team_sees_nothing(world):
+    loner = AgentFactory(role=Role.LEAD)
+    report = feedback_report(actor=loner, time_zone="UTC", **MARCH)
+    assert report.rows == []
+    assert report.csat.ratings == report.nps.responses == report.recovery.opened == 0
+
+
+@pytest.mark.parametrize("dimension", ["inbox", "team", "agent"])
+def test_the_query_count_does_not_grow_with_the_data(world, dimension, django_assert_num_queries):
+    with django_assert_num_queries(5):
+        feedback_report(
+            actor=world["admin"], dimension=dimension, time_zone="Europe/Berlin", **MARCH
+        )
+    inbox_c = InboxFactory(name="Gamma", teams=[TeamFactory(name="West")])
+    for i in range(6):
+        c = conversation_for(inbox_c, from_address=f"more{i}@example.com")
+        rating_for(c, world["ann"], "okay", when=at(f"2026-03-0{i + 2}T10:00"))
+        task_for(c, world["ann"], opened=at(f"2026-03-0{i + 2}T11:00"), hours=i)
+    with django_assert_num_queries(5):
+        report = feedback_report(
+            actor=world["admin"], dimension=dimension, time_zone="Europe/Berlin", **MARCH
+        )
+    assert report.csat.ratings == 11
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"period": "year"}, "day, week or month"),
+        ({"dimension": "customer"}, "inbox, team or agent"),
+        ({"time_zone": "Mars/Olympus"}, "Unknown time zone"),
+        ({"since": dt.date(2026, 4, 1), "until": dt.date(2026, 3, 1)}, "before its start"),
+        ({"since": dt.date(2020, 1, 1), "until": dt.date(2026, 3, 1)}, "at most"),
+        ({"since": dt.date(2025, 1, 1), "period": "day"}, "Daily figures"),
+    ],
+)
+def test_bad_parameters_are_refused_clearly(world, fields, message):
+    params = {**MARCH, **fields}
+    with pytest.raises(InvalidInput, match=message):
+        feedback_report(actor=world["admin"], **params)
+
+
+def test_period_starts_and_percentiles():
+    assert report_period_starts(
+        since=dt.date(2026, 1, 31), until=dt.date(2026, 3, 1), period="month"
+    ) == [dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)]
+    assert percentile([], 90) is None
+    assert percentile([5.0], 90) == 5.0
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0], 90) == 10.0
