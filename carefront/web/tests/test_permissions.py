@@ -88,6 +88,9 @@ AGENT_ROUTES = [
     Route("web:recovery_task_close", ["recovery_task"], "post", {"outcome": "resolved"}, 303),
     Route("web:recovery_task_reassign", ["recovery_task"], "post", {"owner": "@agent"}, 303),
     Route("web:recognition", ["team"]),
+    # Scoped by role, not by URL: an agent sees their own figures (test_feedback_report.py).
+    Route("web:feedback_report", []),
+    Route("web:feedback_report_csv", ["report_table"]),
 ]
 SCOPED = {
     "web:conversation",
@@ -251,6 +254,7 @@ def world(inbox, team, agent, admin):
         "second": receive(inbox, from_address="ana@example.com", subject="Again").conversation,
         "webhook": webhook,
         "doc": SimpleNamespace(pk="api"),  # docs are files: the URL takes a name
+        "report_table": SimpleNamespace(pk="trend"),  # the feedback report's tables by name
         "held": email_ingest(
             inbox=inbox,
             data=(
