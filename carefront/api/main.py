@@ -15,6 +15,7 @@ from .endpoints import (
     nps,
     ratings,
     recovery,
+    reports,
     saved_replies,
     search,
     sla_policies,
@@ -58,3 +59,4 @@ api.add_router("", notifications.router)
 api.add_router("", nps.router)
 api.add_router("", sla_policies.router)
 api.add_router("", recovery.router)
+api.add_router("", reports.router)
