@@ -177,3 +177,35 @@ def test_period_starts_and_percentiles():
     assert percentile([], 90) is None
     assert percentile([5.0], 90) == 5.0
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0], 90) == 10.0
+
+
+def test_offset_spans_find_the_changes_to_the_second():
+    from zoneinfo import ZoneInfo
+
+    from carefront.feedback.reports import _offset_spans
+
+    berlin = ZoneInfo("Europe/Berlin")
+    spans = _offset_spans(
+        berlin,
+        dt.datetime(2026, 1, 1, tzinfo=berlin),
+        dt.datetime(2027, 1, 1, tzinfo=berlin),
+    )
+    assert spans == [
+        (dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.UTC), 3600),
+        (dt.datetime(2026, 10, 25, 1, 0, tzinfo=dt.UTC), 7200),
+        (None, 3600),
+    ]
+    kolkata = ZoneInfo("Asia/Kolkata")
+    assert _offset_spans(
+        kolkata, dt.datetime(2026, 1, 1, tzinfo=kolkata), dt.datetime(2026, 2, 1, tzinfo=kolkata)
+    ) == [(None, 19800)]
+
+
+def test_a_half_hour_zone_cuts_days_at_its_own_midnight(world):
+    # 18:45 UTC is 00:15 the next day in Kolkata (UTC+5:30).
+    conversation = conversation_for(InboxFactory(name="Gamma"), from_address="k@example.com")
+    rating_for(conversation, world["ann"], "great", when=at("2026-03-20T18:45"))
+    report = feedback_report(actor=world["admin"], time_zone="Asia/Kolkata", period="day", **MARCH)
+    days = {p.start: p.csat.ratings for p in report.trend}
+    assert days[dt.date(2026, 3, 21)] == 1
+    assert days[dt.date(2026, 3, 20)] == 0
