@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
                                          sla-engine|acknowledgements|sentiment|recovery|
-                                         feedback]
+                                         feedback|feedback-report]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -455,6 +455,24 @@ def feedback_rows(comments: int, requests: int, reuse: bool) -> list[tuple[str, 
     return rows
 
 
+def feedback_report_rows(
+    ratings: int, requests: int, reuse: bool
+) -> list[tuple[str, str, str, str]]:
+    args = ["--ratings", str(ratings), "--requests", str(min(requests, 50))]
+    r = _run("feedback_report.py", *args, *(["--reuse"] if reuse else []))
+    if "error" in r:
+        return [("feedback report", r["error"], "", "")]
+    return [
+        (
+            f"feedback report: {name}, {r['ratings']:,} ratings, p50 / p95",
+            f"{m['p50_ms']} / {m['p95_ms']} ms ({m['queries']} queries)",
+            "",
+            "",
+        )
+        for name, m in r["pages"].items()
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -468,6 +486,7 @@ def main() -> int:
         "sentiment",
         "recovery",
         "feedback",
+        "feedback-report",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -510,6 +529,8 @@ def main() -> int:
         rows += recovery_rows(args.conversations)
     if args.only in (None, "feedback"):
         rows += feedback_rows(args.conversations, args.requests, args.reuse)
+    if args.only in (None, "feedback-report"):
+        rows += feedback_report_rows(args.conversations, args.requests, args.reuse)
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:
