@@ -25,7 +25,7 @@ class FeedbackReportForm(forms.Form):
     since = forms.DateField(label=gettext_lazy("From"), required=False)
     until = forms.DateField(label=gettext_lazy("To"), required=False)
     period = forms.ChoiceField(
-        label=gettext_lazy("Per"),
+        label=gettext_lazy("Period"),
         required=False,
         choices=[
             ("day", gettext_lazy("Day")),
