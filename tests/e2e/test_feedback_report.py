@@ -44,7 +44,8 @@ def test_the_report_shows_charts_and_downloads_csv(live_server, watched_page, sc
         expect(page.locator(f'svg[data-chart="{chart}"]')).to_be_visible()
     bars = page.locator('svg[data-chart="ratings"] rect')
     expect(bars.first).to_be_visible()
-    assert page.get_by_role("img", name="CSAT per period: the percentage of great ratings, from 0 to 100").count() == 1
+    csat_name = "CSAT per period: the percentage of great ratings, from 0 to 100"
+    assert page.get_by_role("img", name=csat_name).count() == 1
     by_inbox = page.locator('[data-table="inbox"]')
     expect(by_inbox.get_by_role("rowheader", name="Alpha")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "feedback-report.png"), full_page=True)
