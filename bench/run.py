@@ -2,8 +2,7 @@
 
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
                                          sla-engine|acknowledgements|sentiment|recovery|
-                                         feedback|qa]
-                                         feedback|knowledge]
+                                         feedback|feedback-report|qa|knowledge]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -546,6 +545,24 @@ def knowledge_rows() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def feedback_report_rows(
+    ratings: int, requests: int, reuse: bool
+) -> list[tuple[str, str, str, str]]:
+    args = ["--ratings", str(ratings), "--requests", str(min(requests, 50))]
+    r = _run("feedback_report.py", *args, *(["--reuse"] if reuse else []))
+    if "error" in r:
+        return [("feedback report", r["error"], "", "")]
+    return [
+        (
+            f"feedback report: {name}, {r['ratings']:,} ratings, p50 / p95",
+            f"{m['p50_ms']} / {m['p95_ms']} ms ({m['queries']} queries)",
+            "",
+            "",
+        )
+        for name, m in r["pages"].items()
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -561,6 +578,7 @@ def main() -> int:
         "feedback",
         "qa",
         "knowledge",
+        "feedback-report",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -607,6 +625,8 @@ def main() -> int:
         rows += qa_rows()
     if args.only in (None, "knowledge"):
         rows += knowledge_rows()
+    if args.only in (None, "feedback-report"):
+        rows += feedback_report_rows(args.conversations, args.requests, args.reuse)
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

@@ -18,6 +18,7 @@ from .endpoints import (
     quality_reviews,
     ratings,
     recovery,
+    reports,
     saved_replies,
     search,
     sla_policies,
@@ -64,3 +65,4 @@ api.add_router("", recovery.router)
 api.add_router("", quality.router)
 api.add_router("", quality_reviews.router)
 api.add_router("", knowledge.router)
+api.add_router("", reports.router)

@@ -5,6 +5,9 @@
 - A follow-up promise not kept by its due time tells its owner and the team's leads (the
   conversation comes back to the owner at that moment; there is no separate "due" event).
 
+- A recovery task opened for, or reassigned to, an agent tells that owner (feedback events).
+- Praise from a customer tells the agent praised (it is on their profile too).
+
 Registered inside the publisher's transaction (`in_transaction`): the notifications commit with
 the target's or the promise's "fired" mark, so no crash between the two loses them or makes them
 twice. Each handler writes in a savepoint of its own.
@@ -13,6 +16,7 @@ twice. Each handler writes in a savepoint of its own.
 from django.db import transaction
 
 from carefront.core.events import subscribe
+from carefront.feedback import events as feedback_events
 from carefront.sla import events as sla_events
 
 from .models import NotificationKind
@@ -72,7 +76,70 @@ def on_follow_up_broken(event: sla_events.FollowUpBroken) -> None:
             )
 
 
+# What the customer said, shown under the headline: enough to know what it is about.
+NOTE_LENGTH = 300
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= NOTE_LENGTH else text[: NOTE_LENGTH - 1] + "…"
+
+
+def _tell_recovery_owner(*, task_id: int, owner_id: int | None) -> None:
+    from carefront.accounts.models import Agent
+    from carefront.feedback.models import RecoveryTask
+
+    if owner_id is None:
+        return
+    owner = Agent.objects.filter(pk=owner_id).first()
+    task = RecoveryTask.objects.filter(pk=task_id).only("pk", "comment", "conversation_id").first()
+    if owner is None or task is None:
+        return
+    with transaction.atomic():
+        notification_create(
+            recipient=owner,
+            kind=NotificationKind.RECOVERY_ASSIGNED,
+            conversation_id=task.conversation_id,
+            # Once per task and owner: a task handed back to someone does not tell them again.
+            dedupe_key=f"recovery:{task.pk}:owner:{owner.pk}",
+            recovery_task_id=task.pk,
+            note=_excerpt(task.comment),
+        )
+
+
+def on_recovery_opened(event: feedback_events.RecoveryOpened) -> None:
+    _tell_recovery_owner(task_id=event.recovery_task_id, owner_id=event.owner_id)
+
+
+def on_recovery_reassigned(event: feedback_events.RecoveryReassigned) -> None:
+    if event.owner_id == event.old_owner_id:
+        return
+    _tell_recovery_owner(task_id=event.recovery_task_id, owner_id=event.owner_id)
+
+
+def on_praise_received(event: feedback_events.PraiseReceived) -> None:
+    from carefront.accounts.models import Agent
+    from carefront.feedback.models import Praise
+
+    agent = Agent.objects.filter(pk=event.agent_id).first()
+    praise = Praise.objects.filter(pk=event.praise_id).only("pk", "text").first()
+    if agent is None or praise is None:
+        return
+    with transaction.atomic():
+        notification_create(
+            recipient=agent,
+            kind=NotificationKind.PRAISE_RECEIVED,
+            conversation_id=event.conversation_id,
+            dedupe_key=f"praise:{praise.pk}",
+            praise_id=praise.pk,
+            note=_excerpt(praise.text),
+        )
+
+
 def connect() -> None:
     subscribe(sla_events.SlaTargetAtRisk, on_sla_target_at_risk, in_transaction=True)
     subscribe(sla_events.SlaTargetBreached, on_sla_target_breached, in_transaction=True)
     subscribe(sla_events.FollowUpBroken, on_follow_up_broken, in_transaction=True)
+    subscribe(feedback_events.RecoveryOpened, on_recovery_opened, in_transaction=True)
+    subscribe(feedback_events.RecoveryReassigned, on_recovery_reassigned, in_transaction=True)
+    subscribe(feedback_events.PraiseReceived, on_praise_received, in_transaction=True)

@@ -59,6 +59,14 @@ def _coaching_follow_up(params: dict) -> str:
     return _("Coaching follow-up with %(name)s is due") % {"name": params.get("with_name", "")}
 
 
+def _recovery_assigned(params: dict) -> str:
+    return _("A recovery task is yours: follow up on a bad experience")
+
+
+def _praise_received(params: dict) -> str:
+    return _("A customer praised you")
+
+
 # A later feature that adds a kind adds its text here.
 HEADLINES: dict[str, Callable[[dict], str]] = {
     NotificationKind.SLA_AT_RISK: _sla_at_risk,
@@ -69,6 +77,8 @@ HEADLINES: dict[str, Callable[[dict], str]] = {
     NotificationKind.REVIEW_DISPUTED: _review_disputed,
     NotificationKind.REVIEW_DISPUTE_RESOLVED: _review_dispute_resolved,
     NotificationKind.COACHING_FOLLOW_UP: _coaching_follow_up,
+    NotificationKind.RECOVERY_ASSIGNED: _recovery_assigned,
+    NotificationKind.PRAISE_RECEIVED: _praise_received,
 }
 
 

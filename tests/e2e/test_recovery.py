@@ -71,7 +71,7 @@ def test_a_bad_rating_is_followed_up_until_its_task_is_closed(
 
     # The report counts it, on time.
     page.get_by_role("link", name="Recovery", exact=True).click()
-    page.get_by_role("link", name="Report").click()
+    page.get_by_role("link", name="Report", exact=True).click()
     expect(page.locator("[data-closed]")).to_contain_text("1 · 100 % on time")
     page.screenshot(path=screenshot_dir / "recovery-report.png", full_page=True)
     assert page_problems(page) == []

@@ -247,6 +247,7 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
             {"accept": False, "resolution": "It stands"},
             ADMIN_OBJECT,
         ),
+        ("get", "/api/v1/reports/feedback?since=2026-03-01&until=2026-03-31", None, OWN),
         ("post", "/api/v1/saved-replies", {"title": "New", "body": "Hi"}, ADMIN),
         ("patch", f"/api/v1/saved-replies/{saved_reply}", {"title": "Renamed"}, ADMIN),
         # Last: the rows above use the saved reply.

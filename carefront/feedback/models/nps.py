@@ -141,6 +141,8 @@ class NpsInvitation(models.Model):
             # The throttle: when was this customer last asked?
             models.Index(fields=["customer", "sent_at"], name="nps_invitation_customer_idx"),
             models.Index(fields=["status", "sending_since"], name="nps_invitation_stale_idx"),
+            # The feedback report: invitations sent in a period (its NPS response rate).
+            models.Index(fields=["status", "sent_at"], name="nps_invitation_sent_idx"),
         ]
 
     def __str__(self) -> str:

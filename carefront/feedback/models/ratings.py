@@ -73,6 +73,11 @@ class Survey(models.Model):
             models.Index(fields=["conversation", "created_at"], name="survey_conversation_idx"),
             # The throttle across CSAT and NPS: when was this customer last asked?
             models.Index(fields=["customer", "sent_at"], name="survey_customer_sent_idx"),
+            # The feedback report: surveys sent in a period (its response rate), with what it
+            # groups by, so that the report reads the index alone.
+            models.Index(
+                fields=["status", "sent_at", "agent", "conversation"], name="survey_sent_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,6 +110,11 @@ class Rating(models.Model):
             # The API's list, newest or oldest first, filtered by score, agent or conversation.
             models.Index(fields=["created_at", "id"], name="rating_created_idx"),
             models.Index(fields=["score", "created_at", "id"], name="rating_score_idx"),
+            # The feedback report: a period's ratings with what it groups by (the index alone
+            # answers it).
+            models.Index(
+                fields=["created_at", "agent", "score", "conversation"], name="rating_report_idx"
+            ),
             models.Index(fields=["agent", "created_at", "id"], name="rating_agent_idx"),
             models.Index(
                 fields=["conversation", "created_at", "id"], name="rating_conversation_idx"

@@ -21,6 +21,8 @@ class NotificationKind(models.TextChoices):
     REVIEW_DISPUTED = "review_disputed", _("A review was disputed")
     REVIEW_DISPUTE_RESOLVED = "review_dispute_resolved", _("Your dispute of a review was resolved")
     COACHING_FOLLOW_UP = "coaching_follow_up", _("Coaching follow-up due")
+    RECOVERY_ASSIGNED = "recovery_assigned", _("Recovery task assigned")
+    PRAISE_RECEIVED = "praise_received", _("Praise from a customer")
 
 
 class DigestStatus(models.TextChoices):

@@ -108,6 +108,9 @@ AGENT_ROUTES = [
     Route("web:knowledge_revisions", ["kb_article"]),
     Route("web:knowledge_translate", ["kb_article"]),
     Route("web:knowledge_translation_current", ["kb_translation"], "post", {}, 303),
+    # Scoped by role, not by URL: an agent sees their own figures (test_feedback_report.py).
+    Route("web:feedback_report", []),
+    Route("web:feedback_report_csv", ["report_table"]),
 ]
 SCOPED = {
     "web:quality_review",
@@ -300,6 +303,7 @@ def world(inbox, team, agent, admin):
         "second": receive(inbox, from_address="ana@example.com", subject="Again").conversation,
         "webhook": webhook,
         "doc": SimpleNamespace(pk="api"),  # docs are files: the URL takes a name
+        "report_table": SimpleNamespace(pk="trend"),  # the feedback report's tables by name
         "held": email_ingest(
             inbox=inbox,
             data=(

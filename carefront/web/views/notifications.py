@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from carefront.notifications.models import NotificationKind
 from carefront.notifications.selectors import notification_page, unread_badge
 from carefront.notifications.services import (
     notification_mark_read,
@@ -52,14 +53,20 @@ def notification_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 @agent_view
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
-    """Follow a notification (from the page or an email): it is read, and its conversation
-    opens."""
+    """Follow a notification (from the page or an email): it is read, and what it is about
+    opens (the recovery task, the agent's profile with their praise, or the conversation)."""
     notification = notification_mark_read(actor=request.user, notification_id=notification_id)
     params = notification.params or {}
     if isinstance(params.get("review_id"), int):
         return redirect("web:quality_review", params["review_id"])
     if isinstance(params.get("coaching_session_id"), int):
         return redirect("web:quality_coaching_session", params["coaching_session_id"])
+    if notification.kind == NotificationKind.RECOVERY_ASSIGNED and isinstance(
+        params.get("recovery_task_id"), int
+    ):
+        return redirect("web:recovery_task", params["recovery_task_id"])
+    if notification.kind == NotificationKind.PRAISE_RECEIVED:
+        return redirect("web:profile")
     if notification.conversation_id is None:
         return redirect("web:notifications")
     return redirect("web:conversation", notification.conversation_id)
