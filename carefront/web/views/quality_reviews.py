@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -635,7 +636,7 @@ def _chart(series: list[selectors.ProgressSeries]) -> dict:
         )
     return {
         "lines": lines,
-        "weeks": [(round(x_of[w], 1), w) for w in weeks],
+        "weeks": [(round(x_of[w], 1), date_format(w, "d M")) for w in weeks],
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
         "bottom": CHART_HEIGHT - CHART_PAD,
