@@ -13,6 +13,7 @@ from .endpoints import (
     inboxes,
     notifications,
     nps,
+    people,
     ratings,
     recovery,
     saved_replies,
@@ -58,3 +59,4 @@ api.add_router("", notifications.router)
 api.add_router("", nps.router)
 api.add_router("", sla_policies.router)
 api.add_router("", recovery.router)
+api.add_router("", people.router)

@@ -43,12 +43,32 @@ def _follow_up_broken(params: dict) -> str:
     return _("A follow-up promise was not kept")
 
 
+def _training_assigned(params: dict) -> str:
+    return _("New training: %(title)s") % {"title": params.get("title", "")}
+
+
+def _training_due_soon(params: dict) -> str:
+    return _("Training due soon: %(title)s") % {"title": params.get("title", "")}
+
+
+def _kudos_received(params: dict) -> str:
+    return _("%(name)s sent you kudos") % {"name": params.get("giver", "")}
+
+
+def _pulse_open(params: dict) -> str:
+    return _("How are you doing? The anonymous pulse survey is open")
+
+
 # A later feature that adds a kind adds its text here.
 HEADLINES: dict[str, Callable[[dict], str]] = {
     NotificationKind.SLA_AT_RISK: _sla_at_risk,
     NotificationKind.SLA_BREACHED: _sla_breached,
     NotificationKind.FOLLOW_UP_DUE: _follow_up_due,
     NotificationKind.FOLLOW_UP_BROKEN: _follow_up_broken,
+    NotificationKind.TRAINING_ASSIGNED: _training_assigned,
+    NotificationKind.TRAINING_DUE_SOON: _training_due_soon,
+    NotificationKind.KUDOS_RECEIVED: _kudos_received,
+    NotificationKind.PULSE_OPEN: _pulse_open,
 }
 
 
@@ -76,3 +96,11 @@ def notification_note(notification: Notification) -> str:
     """Free text that came with it (a follow-up's note), shown as written."""
     note = (notification.params or {}).get("note", "")
     return note if isinstance(note, str) else ""
+
+
+def notification_path(notification: Notification) -> str:
+    """Where a notification without a conversation leads (a page of the app), or ""."""
+    path = (notification.params or {}).get("path", "")
+    if isinstance(path, str) and path.startswith("/") and not path.startswith("//"):
+        return path
+    return ""

@@ -6,3 +6,10 @@ class QualityConfig(AppConfig):
     name = "carefront.quality"
     label = "quality"
     verbose_name = _("Quality and people")
+
+    def ready(self) -> None:
+        from carefront.core.workers import register_recovery
+
+        from .services.recognition_digest import people_recover
+
+        register_recovery("quality-people", people_recover)

@@ -17,6 +17,10 @@ class NotificationKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA target breached")
     FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
     FOLLOW_UP_BROKEN = "follow_up_broken", _("Follow-up promise not kept")
+    TRAINING_ASSIGNED = "training_assigned", _("New training")
+    TRAINING_DUE_SOON = "training_due_soon", _("Training due soon")
+    KUDOS_RECEIVED = "kudos_received", _("Kudos from a colleague")
+    PULSE_OPEN = "pulse_open", _("Pulse survey open")
 
 
 class DigestStatus(models.TextChoices):

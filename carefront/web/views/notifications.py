@@ -15,6 +15,7 @@ from carefront.notifications.texts import (
     notification_due_at,
     notification_headline,
     notification_note,
+    notification_path,
 )
 from carefront.web.errors import agent_view
 
@@ -56,7 +57,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     opens."""
     notification = notification_mark_read(actor=request.user, notification_id=notification_id)
     if notification.conversation_id is None:
-        return redirect("web:notifications")
+        return redirect(notification_path(notification) or "web:notifications")
     return redirect("web:conversation", notification.conversation_id)
 
 
