@@ -9,7 +9,8 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Left, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,7 +118,7 @@ def training_item_status(
     assignments = list(
         TrainingAssignment.objects.filter(item=item)
         .select_related("agent")
-        .order_by(Q(acknowledged_at__isnull=False), "agent__name", "id")
+        .order_by(F("acknowledged_at").asc(nulls_first=True), "agent__name", "id")
     )
     for assignment in assignments:
         assignment.is_overdue = assignment.acknowledged_at is None and item.due_at < now
@@ -448,7 +449,7 @@ def workload_signals(
     """Signals of each agent in [start, end): conversations they replied in, replies outside
     8:00-18:00 on weekdays in their own time zone, the longest run of days with replies, and
     how many of their conversations were difficult (the customer's opening words negative,
-    reopened after being solved, or long). Three queries, whatever the number of agents."""
+    reopened after being solved, or long). Four queries, whatever the number of agents."""
     by_id = {agent.pk: WorkloadSignals(agent=agent) for agent in agents}
     if not by_id:
         return []
@@ -470,10 +471,18 @@ def workload_signals(
     all_ids = set().union(*conversations.values()) if conversations else set()
     difficult: set[int] = set()
     if all_ids:
-        for pk, preview, count in Conversation.objects.filter(pk__in=all_ids).values_list(
-            "pk", "preview", "message_count"
+        difficult.update(
+            Conversation.objects.filter(
+                pk__in=all_ids, message_count__gte=LONG_CONVERSATION
+            ).values_list("pk", flat=True)
+        )
+        # The customer's words, the new text of each message only (quotes folded away).
+        for pk, text in (
+            Message.objects.filter(conversation_id__in=all_ids, direction=Direction.INCOMING)
+            .annotate(words=Left(Coalesce(NullIf("reply_text", Value("")), "body_text"), 600))
+            .values_list("conversation_id", "words")
         ):
-            if count >= LONG_CONVERSATION or analyse_sentiment(preview or "").is_negative:
+            if pk not in difficult and analyse_sentiment(text or "").is_negative:
                 difficult.add(pk)
         reopened = (
             ConversationEvent.objects.filter(
