@@ -3,6 +3,7 @@ agent (no agent column, no time, random ids, a random storage order), results pe
 for closed rounds with at least 5 answers, next to the team's CSAT."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.db import connection
@@ -39,7 +40,7 @@ def test_rounds_start_on_mondays_every_two_weeks():
     starts = {round_start(dt.date(2026, 3, 1) + dt.timedelta(days=d)) for d in range(60)}
     assert all(day.weekday() == 0 for day in starts)
     ordered = sorted(starts)
-    assert all((b - a).days == ROUND_DAYS for a, b in zip(ordered, ordered[1:], strict=False))
+    assert all((b - a).days == ROUND_DAYS for a, b in itertools.pairwise(ordered))
 
 
 def test_an_answer_stores_no_agent_and_no_time():
@@ -111,7 +112,7 @@ def test_an_agent_in_two_teams_chooses_one(agent, team):
 
 
 def test_ids_are_random_and_rewritten_in_a_random_order_on_every_answer():
-    team, members = team_with_members(8)
+    _team, members = team_with_members(8)
     previous_ids: set = set()
     for i, member in enumerate(members):
         answer(member, feeling=1 + i % 5, enps=i)

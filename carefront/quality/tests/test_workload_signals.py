@@ -73,9 +73,7 @@ def test_difficult_conversations_negative_reopened_or_long(inbox, agent):
     assert signals.difficult_share == 67
 
 
-def test_a_whole_team_costs_the_same_queries_whatever_its_size(
-    inbox, team, django_assert_num_queries
-):
+def test_a_whole_team_costs_the_same_queries(inbox, team, django_assert_num_queries):
     lead = lead_of(team)
     members = [AgentFactory() for _ in range(4)]
     team.members.add(*members)
