@@ -3,7 +3,7 @@ answer the pulse; leads publish training and read pulse aggregates of the teams 
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from carefront.conversations.representations import ref
 from carefront.quality.models import Kudos, TrainingItem
@@ -101,7 +101,7 @@ def publish_training(request: HttpRequest, payload: TrainingIn):
         due_at=payload.due_at,
         team_ids=list(payload.team_ids),
     )
-    return 201, _item(item)
+    return Status(201, _item(item))
 
 
 @router.get("/training/{item_id}", response={200: TrainingStatusOut, **ERRORS})
@@ -161,7 +161,7 @@ def give_kudos(request: HttpRequest, payload: KudosIn):
         message=payload.message,
         conversation_id=payload.conversation_id,
     )
-    return 201, _kudos(Kudos.objects.select_related("giver", "receiver").get(pk=kudos.pk))
+    return Status(201, _kudos(Kudos.objects.select_related("giver", "receiver").get(pk=kudos.pk)))
 
 
 @router.get("/pulse", response={200: PulseStatusOut, **ERRORS})
@@ -188,7 +188,7 @@ def answer_pulse(request: HttpRequest, payload: PulseAnswerIn):
         enps=payload.enps,
         comment=payload.comment,
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/teams/{team_id}/pulse", response={200: PulseResultsOut, **ERRORS})

@@ -181,6 +181,9 @@ def wellbeing(request: HttpRequest) -> HttpResponse:
     status = 200
     form = None
     answered = pulse_has_answered(actor=actor)
+    if answered and request.method == "POST":
+        messages.info(request, _("You have answered this round already. Thank you!"))
+        return redirect("web:wellbeing")
     if not answered:
         form = PulseForm(request.POST or None, teams=teams)
         if request.method == "POST":
