@@ -88,6 +88,11 @@ AGENT_ROUTES = [
     Route("web:recovery_task_close", ["recovery_task"], "post", {"outcome": "resolved"}, 303),
     Route("web:recovery_task_reassign", ["recovery_task"], "post", {"owner": "@agent"}, 303),
     Route("web:recognition", ["team"]),
+    Route("web:training", []),
+    Route("web:training_item", ["training_item"]),
+    Route("web:training_acknowledge", ["training_item"], "post", {}, 302),
+    Route("web:kudos_give", [], "post", {"receiver": "@other_agent", "message": "Thanks"}, 302),
+    Route("web:wellbeing", []),
 ]
 SCOPED = {
     "web:conversation",
@@ -118,6 +123,8 @@ SCOPED = {
     "web:recovery_task_close",
     "web:recovery_task_reassign",
     "web:recognition",
+    "web:training_item",
+    "web:training_acknowledge",
 }
 IMAP_CLOSED_PORT = {
     "imap_host": "127.0.0.1",
@@ -192,6 +199,12 @@ LEAD_ROUTES = [
     Route("web:feedback_theme_rename", ["theme"], "post", {"name": "Refunds"}, 303),
     Route("web:feedback_theme_merge", ["theme"], "post", {"into": "@other_theme"}, 303),
     Route("web:feedback_theme_split", ["theme"], "post", {}, 303),
+    Route("web:training_new", []),
+]
+# Leads of the team (and admins) only: a lead of another team gets 404 (quality: wellbeing).
+TEAM_LEAD_ROUTES = [
+    Route("web:wellbeing_team", ["team"]),
+    Route("web:wellbeing_team_csv", ["team"]),
 ]
 
 
@@ -271,7 +284,20 @@ def world(inbox, team, agent, admin):
             subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
         ),
         **_themes(admin),
+        "training_item": _training_item(admin, team),
     }
+
+
+def _training_item(admin, team):
+    from carefront.quality.services.training import training_publish
+
+    return training_publish(
+        actor=admin,
+        title="Tone of voice",
+        url="https://kb.example.test/tone",
+        due_at=timezone.now() + dt.timedelta(days=3),
+        team_ids=[team.pk],
+    )
 
 
 def _call(client: Client, route: Route, world: dict):
@@ -289,7 +315,7 @@ def _client_for(user) -> Client:
     return client
 
 
-ALL_ROUTES = AGENT_ROUTES + ADMIN_ROUTES + LEAD_ROUTES
+ALL_ROUTES = AGENT_ROUTES + ADMIN_ROUTES + LEAD_ROUTES + TEAM_LEAD_ROUTES
 
 
 @pytest.mark.parametrize("route", ALL_ROUTES, ids=lambda r: r.name)
@@ -337,6 +363,18 @@ def test_lead_may_manage_saved_replies_and_feedback(route, world):
 def test_admin_may_use_admin_area(route, world, admin):
     response = _call(_client_for(admin), route, world)
     assert response.status_code == route.ok, response.content[:500]
+
+
+@pytest.mark.parametrize("route", TEAM_LEAD_ROUTES, ids=lambda r: r.name)
+def test_only_leads_of_the_team_and_admins_may_use_team_lead_routes(route, world, team, admin):
+    agent_of_team = AgentFactory()
+    lead = AgentFactory(role=Role.LEAD)
+    other_lead = AgentFactory(role=Role.LEAD)
+    team.members.add(agent_of_team, lead)
+    assert _call(_client_for(agent_of_team), route, world).status_code == 403
+    assert _call(_client_for(other_lead), route, world).status_code == 404
+    assert _call(_client_for(lead), route, world).status_code == route.ok
+    assert _call(_client_for(admin), route, world).status_code == route.ok
 
 
 def test_deactivated_agent_is_sent_to_login(world, agent):
