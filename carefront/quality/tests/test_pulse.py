@@ -208,3 +208,10 @@ def test_agents_are_told_once_per_round_that_the_pulse_is_open(agent):
     assert pulse_round_announce() == 0
     note = Notification.objects.get(recipient=agent, kind="pulse_open")
     assert note.params["path"] == "/wellbeing/"
+
+
+def test_no_admin_page_lists_single_answers():
+    from django.contrib import admin
+
+    assert not admin.site.is_registered(PulseAnswer)
+    assert not admin.site.is_registered(PulseAnswered)

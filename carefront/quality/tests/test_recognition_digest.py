@@ -106,3 +106,36 @@ def test_the_hook_is_registered_with_the_workers():
     from carefront.core import workers
 
     assert "quality-people" in [name for name, _hook in workers._recovery_hooks]
+
+
+def test_each_new_weeks_email_is_queued_for_the_monday_after(monkeypatch, team):
+    from carefront.quality import people_tasks
+
+    scheduled = []
+
+    class Deferring:
+        supports_defer = True
+
+    class Using:
+        def __init__(self, run_after):
+            self.run_after = run_after
+
+        def enqueue(self, digest_id):
+            scheduled.append((digest_id, self.run_after))
+
+    class FakeTask:
+        """Stands for the task on a database queue (django-tasks-db defers)."""
+
+        def get_backend(self):
+            return Deferring()
+
+        def using(self, run_after):
+            return Using(run_after)
+
+    monkeypatch.setattr(people_tasks, "recognition_digest_send_task", FakeTask())
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        recognition_digests_schedule(now=WEDNESDAY)
+    digest = RecognitionDigest.objects.get()
+    assert scheduled == [(digest.pk, dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC))]
