@@ -101,6 +101,7 @@ def notification_note(notification: Notification) -> str:
 def notification_path(notification: Notification) -> str:
     """Where a notification without a conversation leads (a page of the app), or ""."""
     path = (notification.params or {}).get("path", "")
-    if isinstance(path, str) and path.startswith("/") and not path.startswith("//"):
+    # A path on this site only: "//host" and "/\\host" lead browsers elsewhere.
+    if isinstance(path, str) and path.startswith("/") and path[1:2] not in {"/", "\\"}:
         return path
     return ""

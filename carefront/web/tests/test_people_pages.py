@@ -217,3 +217,24 @@ def test_the_team_page_costs_the_same_queries_for_a_bigger_team(
     team.members.add(*[AgentFactory() for _ in range(6)])
     with django_assert_max_num_queries(before):
         lead_client.get(reverse("web:wellbeing_team", args=[team.pk]))
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/training/", "/training/"),
+        ("//evil.example/", "/notifications/"),
+        ("/\\evil.example/", "/notifications/"),
+        ("https://evil.example/", "/notifications/"),
+    ],
+)
+def test_a_notification_without_a_conversation_opens_its_page_on_this_site_only(
+    agent_client, agent, path, expected
+):
+    from carefront.notifications.services import notification_create
+
+    note = notification_create(
+        recipient=agent, kind="training_assigned", dedupe_key="t:1", title="X", path=path
+    )
+    response = agent_client.get(reverse("web:notification_open", args=[note.pk]))
+    assert response.status_code == 302 and response["Location"] == expected
