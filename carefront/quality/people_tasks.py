@@ -3,6 +3,7 @@ service. (A module of its own so that the other parts of the quality app keep `t
 
 from django.tasks import task
 
+from .services.pulse import pulse_round_announce
 from .services.recognition_digest import recognition_digest_send, recognition_digests_schedule
 from .services.training import training_remind
 
@@ -18,3 +19,8 @@ def recognition_digest_send_task(digest_id: int) -> str:
     # The next week's emails, now that this one is done (the recovery hook does it too).
     recognition_digests_schedule()
     return result
+
+
+@task()
+def pulse_round_announce_task() -> int:
+    return pulse_round_announce()

@@ -8,6 +8,7 @@ its team's answers of the round in a random order under fresh random ids.
 """
 
 import datetime as dt
+import logging
 import random
 import uuid
 
@@ -28,6 +29,7 @@ ROUND_DAYS = 14
 FIRST_ROUND = dt.date(2024, 1, 1)
 MAX_COMMENT = 2000
 _random = random.SystemRandom()
+logger = logging.getLogger(__name__)
 
 
 def round_start(day: dt.date) -> dt.date:
@@ -54,6 +56,7 @@ def pulse_round_announce(*, now: dt.datetime | None = None) -> int:
     )
     if not claimed:
         return 0
+    transaction.on_commit(lambda: _schedule_next(pulse_round.ends_on))
     path = reverse("web:wellbeing")
     count = 0
     for agent in Agent.objects.filter(is_active=True).only("id", "is_active"):
@@ -66,6 +69,19 @@ def pulse_round_announce(*, now: dt.datetime | None = None) -> int:
         )
         count += made is not None
     return count
+
+
+def _schedule_next(starts_on: dt.date) -> None:
+    """Queue the announcement of the next round for its first minute (the workers' recovery
+    hook announces it too, if the queue lost it)."""
+    from ..people_tasks import pulse_round_announce_task
+
+    when = dt.datetime.combine(starts_on, dt.time.min, tzinfo=dt.UTC)
+    try:
+        if pulse_round_announce_task.get_backend().supports_defer:
+            pulse_round_announce_task.using(run_after=when).enqueue()
+    except Exception:
+        logger.exception("Could not queue the announcement of the pulse round of %s", starts_on)
 
 
 def _score(value: object, low: int, high: int, label: str) -> int:

@@ -215,3 +215,34 @@ def test_no_admin_page_lists_single_answers():
 
     assert not admin.site.is_registered(PulseAnswer)
     assert not admin.site.is_registered(PulseAnswered)
+
+
+def test_announcing_a_round_queues_the_next_ones_announcement(monkeypatch, agent):
+    from django.test import TestCase
+
+    from carefront.quality import people_tasks
+
+    scheduled = []
+
+    class Deferring:
+        supports_defer = True
+
+    class Using:
+        def __init__(self, run_after):
+            self.run_after = run_after
+
+        def enqueue(self):
+            scheduled.append(self.run_after)
+
+    class FakeTask:
+        def get_backend(self):
+            return Deferring()
+
+        def using(self, run_after):
+            return Using(run_after)
+
+    monkeypatch.setattr(people_tasks, "pulse_round_announce_task", FakeTask())
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        pulse_round_announce()
+    ends_on = pulse_round_current().ends_on
+    assert scheduled == [dt.datetime.combine(ends_on, dt.time.min, tzinfo=dt.UTC)]
