@@ -14,6 +14,7 @@ from .endpoints import (
     knowledge,
     notifications,
     nps,
+    people,
     quality,
     quality_reviews,
     ratings,
@@ -66,3 +67,4 @@ api.add_router("", quality.router)
 api.add_router("", quality_reviews.router)
 api.add_router("", knowledge.router)
 api.add_router("", reports.router)
+api.add_router("", people.router)

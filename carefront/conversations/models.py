@@ -271,6 +271,8 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"], name="message_timeline_idx"),
+            # An agent's replies in a period (quality: workload signals).
+            models.Index(fields=["author", "created_at"], name="message_author_created_idx"),
         ]
         constraints = [
             # The same email (CC'd to two inboxes, fetched twice) is stored once; another

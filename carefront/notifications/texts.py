@@ -67,6 +67,22 @@ def _praise_received(params: dict) -> str:
     return _("A customer praised you")
 
 
+def _training_assigned(params: dict) -> str:
+    return _("New training: %(title)s") % {"title": params.get("title", "")}
+
+
+def _training_due_soon(params: dict) -> str:
+    return _("Training due soon: %(title)s") % {"title": params.get("title", "")}
+
+
+def _kudos_received(params: dict) -> str:
+    return _("%(name)s sent you kudos") % {"name": params.get("giver", "")}
+
+
+def _pulse_open(params: dict) -> str:
+    return _("How are you doing? The anonymous pulse survey is open")
+
+
 # A later feature that adds a kind adds its text here.
 HEADLINES: dict[str, Callable[[dict], str]] = {
     NotificationKind.SLA_AT_RISK: _sla_at_risk,
@@ -79,6 +95,10 @@ HEADLINES: dict[str, Callable[[dict], str]] = {
     NotificationKind.COACHING_FOLLOW_UP: _coaching_follow_up,
     NotificationKind.RECOVERY_ASSIGNED: _recovery_assigned,
     NotificationKind.PRAISE_RECEIVED: _praise_received,
+    NotificationKind.TRAINING_ASSIGNED: _training_assigned,
+    NotificationKind.TRAINING_DUE_SOON: _training_due_soon,
+    NotificationKind.KUDOS_RECEIVED: _kudos_received,
+    NotificationKind.PULSE_OPEN: _pulse_open,
 }
 
 
@@ -106,3 +126,12 @@ def notification_note(notification: Notification) -> str:
     """Free text that came with it (a follow-up's note), shown as written."""
     note = (notification.params or {}).get("note", "")
     return note if isinstance(note, str) else ""
+
+
+def notification_path(notification: Notification) -> str:
+    """Where a notification without a conversation leads (a page of the app), or ""."""
+    path = (notification.params or {}).get("path", "")
+    # A path on this site only: "//host" and "/\\host" lead browsers elsewhere.
+    if isinstance(path, str) and path.startswith("/") and path[1:2] not in {"/", "\\"}:
+        return path
+    return ""

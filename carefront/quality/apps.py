@@ -8,6 +8,10 @@ class QualityConfig(AppConfig):
     verbose_name = _("Quality and people")
 
     def ready(self) -> None:
+        from carefront.core.workers import register_recovery
+
         from .handlers import connect
+        from .services.recognition_digest import people_recover
 
         connect()
+        register_recovery("quality-people", people_recover)

@@ -300,7 +300,9 @@ def nps_campaign(admin, inbox):
     return nps_campaign_create(actor=admin, name="Spring NPS", sender_inbox=inbox)
 
 
-def test_the_matrices_cover_every_endpoint_of_the_api(conversation, webhook_world, nps_campaign):
+def test_the_matrices_cover_every_endpoint_of_the_api(
+    conversation, webhook_world, nps_campaign, people_world
+):
     """Every operation of the OpenAPI document is in `matrix` or in `admin_endpoints` (below)."""
     from carefront.api.main import api
 
@@ -313,6 +315,7 @@ def test_the_matrices_cover_every_endpoint_of_the_api(conversation, webhook_worl
     rows += [(method, url) for method, url, _payload, _ok in admin_endpoints(*webhook_world)]
     rows += lead_endpoints(nps_campaign)
     rows += knowledge_endpoints()
+    rows += [(method, url) for method, url, _payload in people_endpoints(*people_world)]
     covered = set()
     for method, url in rows:
         path = url.split("?")[0].removeprefix("/api/v1")
@@ -617,3 +620,70 @@ def test_nps_endpoints_want_a_lead_or_admin(client, agent, nps_campaign):
         assert response.status_code == 403, url
         assert "Spring NPS" not in response.content.decode()
         assert _call(lead, method, url, None).status_code == 200, url
+
+
+# Training, kudos and the pulse (quality app): their scoping by team is tested in
+# test_people_api.py; here, that every one of them wants a caller and honours read-only tokens.
+
+
+def people_endpoints(team_id: int, item_id: int, colleague_id: int) -> list:
+    return [
+        ("get", "/api/v1/training/mine", None),
+        ("get", "/api/v1/training", None),
+        (
+            "post",
+            "/api/v1/training",
+            {
+                "title": "Tone",
+                "url": "https://kb.example.test/tone",
+                "due_at": (timezone.now() + dt.timedelta(days=3)).isoformat(),
+                "team_ids": [team_id],
+            },
+        ),
+        ("get", f"/api/v1/training/{item_id}", None),
+        ("post", f"/api/v1/training/{item_id}/acknowledge", {}),
+        ("get", "/api/v1/kudos", None),
+        ("post", "/api/v1/kudos", {"receiver_id": colleague_id, "message": "Thanks!"}),
+        ("get", "/api/v1/pulse", None),
+        (
+            "post",
+            "/api/v1/pulse/answers",
+            {"feeling": 4, "workload": 3, "support": 4, "enps": 9, "team_id": team_id},
+        ),
+        ("get", f"/api/v1/teams/{team_id}/pulse", None),
+    ]
+
+
+@pytest.fixture
+def people_world(admin, team, agent):
+    from carefront.quality.services.training import training_publish
+
+    team.members.add(admin)
+    item = training_publish(
+        actor=admin,
+        title="Refunds",
+        url="/help/articles/refunds/",
+        due_at=timezone.now() + dt.timedelta(days=2),
+        team_ids=[team.pk],
+    )
+    return team.pk, item.pk, agent.pk
+
+
+def test_people_endpoints_want_a_caller_and_honour_read_only_tokens(client, admin, people_world):
+    from carefront.accounts.models import TokenScope
+    from carefront.quality.models import Kudos, PulseAnswer, TrainingAssignment, TrainingItem
+
+    from .conftest import token_client
+
+    read_only = token_client(admin, TokenScope.READ)
+    read_write = token_client(admin)
+    for method, url, payload in people_endpoints(*people_world):
+        assert _call(client, method, url, payload).status_code == 401, url
+        response = _call(read_only, method, url, payload)
+        assert response.status_code == (403 if method in WRITES else 200), url
+    assert not Kudos.objects.exists() and not PulseAnswer.objects.exists()
+    assert TrainingItem.objects.count() == 1
+    assert not TrainingAssignment.objects.filter(acknowledged_at__isnull=False).exists()
+    for method, url, payload in people_endpoints(*people_world):
+        response = _call(read_write, method, url, payload)
+        assert response.status_code in {200, 201, 204}, (url, response.content)

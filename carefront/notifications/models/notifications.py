@@ -23,6 +23,10 @@ class NotificationKind(models.TextChoices):
     COACHING_FOLLOW_UP = "coaching_follow_up", _("Coaching follow-up due")
     RECOVERY_ASSIGNED = "recovery_assigned", _("Recovery task assigned")
     PRAISE_RECEIVED = "praise_received", _("Praise from a customer")
+    TRAINING_ASSIGNED = "training_assigned", _("New training")
+    TRAINING_DUE_SOON = "training_due_soon", _("Training due soon")
+    KUDOS_RECEIVED = "kudos_received", _("Kudos from a colleague")
+    PULSE_OPEN = "pulse_open", _("Pulse survey open")
 
 
 class DigestStatus(models.TextChoices):

@@ -2,6 +2,16 @@
 
 from .coaching import CoachingGoal, CoachingSession
 from .marks import QaCheckSetting, QaMark
+from .people import (
+    DigestState,
+    Kudos,
+    PulseAnswer,
+    PulseAnswered,
+    PulseRound,
+    RecognitionDigest,
+    TrainingAssignment,
+    TrainingItem,
+)
 from .reviews import (
     SCALE_RANGE,
     CalibrationSession,
@@ -19,8 +29,14 @@ __all__ = [
     "CalibrationSession",
     "CoachingGoal",
     "CoachingSession",
+    "DigestState",
+    "Kudos",
+    "PulseAnswer",
+    "PulseAnswered",
+    "PulseRound",
     "QaCheckSetting",
     "QaMark",
+    "RecognitionDigest",
     "Review",
     "ReviewScore",
     "ReviewState",
@@ -28,4 +44,6 @@ __all__ = [
     "Scorecard",
     "ScorecardCategory",
     "ScorecardVersion",
+    "TrainingAssignment",
+    "TrainingItem",
 ]

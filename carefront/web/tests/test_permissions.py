@@ -111,6 +111,11 @@ AGENT_ROUTES = [
     # Scoped by role, not by URL: an agent sees their own figures (test_feedback_report.py).
     Route("web:feedback_report", []),
     Route("web:feedback_report_csv", ["report_table"]),
+    Route("web:training", []),
+    Route("web:training_item", ["training_item"]),
+    Route("web:training_acknowledge", ["training_item"], "post", {}, 302),
+    Route("web:kudos_give", [], "post", {"receiver": "@other_agent", "message": "Thanks"}, 302),
+    Route("web:wellbeing", []),
 ]
 SCOPED = {
     "web:quality_review",
@@ -145,6 +150,8 @@ SCOPED = {
     "web:recovery_task_reassign",
     "web:recognition",
     "web:reply_check",
+    "web:training_item",
+    "web:training_acknowledge",
 }
 IMAP_CLOSED_PORT = {
     "imap_host": "127.0.0.1",
@@ -233,6 +240,7 @@ LEAD_ROUTES = [
     Route("web:knowledge_categories", []),
     Route("web:knowledge_gaps", []),
     Route("web:knowledge_gap_action", ["kb_gap"], "post", {"action": "dismiss"}, 303),
+    Route("web:training_new", []),
 ]
 # For the leads of the agent's team (and admins): another lead gets 404, an agent 403.
 TEAM_LEAD_ROUTES = [
@@ -244,6 +252,11 @@ TEAM_LEAD_ROUTES = [
         303,
     ),
     Route("web:quality_calibration", ["calibration"]),
+]
+# Leads of the team (and admins) only: a lead of another team gets 404 (quality: wellbeing).
+WELLBEING_ROUTES = [
+    Route("web:wellbeing_team", ["team"]),
+    Route("web:wellbeing_team_csv", ["team"]),
 ]
 
 
@@ -326,6 +339,7 @@ def world(inbox, team, agent, admin):
         **_themes(admin),
         **_quality(conversation, team, agent, admin),
         **_knowledge(agent),
+        "training_item": _training_item(admin, team),
     }
 
 
@@ -381,6 +395,18 @@ def _knowledge(agent) -> dict:
     }
 
 
+def _training_item(admin, team):
+    from carefront.quality.services.training import training_publish
+
+    return training_publish(
+        actor=admin,
+        title="Tone of voice",
+        url="https://kb.example.test/tone",
+        due_at=timezone.now() + dt.timedelta(days=3),
+        team_ids=[team.pk],
+    )
+
+
 def _call(client: Client, route: Route, world: dict):
     url = reverse(route.name, args=[world[a].pk for a in route.args])
     data = {
@@ -396,7 +422,7 @@ def _client_for(user) -> Client:
     return client
 
 
-ALL_ROUTES = AGENT_ROUTES + ADMIN_ROUTES + LEAD_ROUTES + TEAM_LEAD_ROUTES
+ALL_ROUTES = AGENT_ROUTES + ADMIN_ROUTES + LEAD_ROUTES + TEAM_LEAD_ROUTES + WELLBEING_ROUTES
 
 
 @pytest.mark.parametrize("route", TEAM_LEAD_ROUTES, ids=lambda r: r.name)
@@ -451,6 +477,18 @@ def test_lead_may_manage_saved_replies_and_feedback(route, world):
 def test_admin_may_use_admin_area(route, world, admin):
     response = _call(_client_for(admin), route, world)
     assert response.status_code == route.ok, response.content[:500]
+
+
+@pytest.mark.parametrize("route", WELLBEING_ROUTES, ids=lambda r: r.name)
+def test_only_leads_of_the_team_and_admins_may_use_team_lead_routes(route, world, team, admin):
+    agent_of_team = AgentFactory()
+    lead = AgentFactory(role=Role.LEAD)
+    other_lead = AgentFactory(role=Role.LEAD)
+    team.members.add(agent_of_team, lead)
+    assert _call(_client_for(agent_of_team), route, world).status_code == 403
+    assert _call(_client_for(other_lead), route, world).status_code == 404
+    assert _call(_client_for(lead), route, world).status_code == route.ok
+    assert _call(_client_for(admin), route, world).status_code == route.ok
 
 
 def test_deactivated_agent_is_sent_to_login(world, agent):

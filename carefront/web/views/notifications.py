@@ -16,6 +16,7 @@ from carefront.notifications.texts import (
     notification_due_at,
     notification_headline,
     notification_note,
+    notification_path,
 )
 from carefront.web.errors import agent_view
 
@@ -68,7 +69,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     if notification.kind == NotificationKind.PRAISE_RECEIVED:
         return redirect("web:profile")
     if notification.conversation_id is None:
-        return redirect("web:notifications")
+        return redirect(notification_path(notification) or "web:notifications")
     return redirect("web:conversation", notification.conversation_id)
 
 

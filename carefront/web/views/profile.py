@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from carefront.accounts.services import agent_update_profile
 from carefront.core.exceptions import InvalidInput
-from carefront.feedback.selectors import agent_praise
 from carefront.notifications.selectors import notification_preferences_get
 from carefront.notifications.services import notification_preferences_update
+from carefront.quality.selectors_people import agent_recognition
 from carefront.web.errors import agent_view, form_error
 from carefront.web.forms import ProfileForm
 
@@ -46,7 +46,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "form": form,
-        "praise": agent_praise(agent=agent),
+        "recognition": agent_recognition(agent=agent),
         "teams": list(agent.teams.order_by("name").values("id", "name")),
     }
     return render(request, "web/profile.html", context, status=status)
