@@ -50,8 +50,6 @@ logger = logging.getLogger(__name__)
 LINK_BATCH = 500
 MAX_LINK_IDS = 500
 TELL_BATCH = 50
-# A pending notice left this long by the task that should tell it is told by the recovery.
-RECOVER_AFTER = dt.timedelta(minutes=2)
 RECOVER_BATCH = 200
 
 
@@ -566,15 +564,13 @@ def improvement_tell(*, improvement_id: int, batch_size: int = TELL_BATCH) -> in
         after = ids[-1]
 
 
-def improvement_notices_recover(*, now: dt.datetime | None = None) -> int:
-    """Tell the customers whose notice stayed pending (the task was lost, or its worker died
-    before the commit: nothing was written). Registered with core.workers; safe at any time
-    (the claim keeps a customer from being told twice). Returns how many were told."""
-    now = now or timezone.now()
+def improvement_notices_recover() -> int:
+    """Tell the customers whose notice is still pending (the task was lost, or its worker died
+    before the commit: nothing was written). Registered with core.workers (run when workers
+    start and every minute); safe at any time, even beside the task: the claim keeps a
+    customer from being told twice. Returns how many were told."""
     ids = list(
-        ImprovementNotice.objects.filter(
-            status=NoticeStatus.PENDING, updated_at__lte=now - RECOVER_AFTER
-        )
+        ImprovementNotice.objects.filter(status=NoticeStatus.PENDING)
         .order_by("pk")
         .values_list("pk", flat=True)[:RECOVER_BATCH]
     )

@@ -49,6 +49,9 @@ CUSTOMER_FACING = [
     "carefront/web/templates/web/rate_error.html",
     "carefront/web/templates/web/rate_thanks.html",
     "carefront/web/templates/web/survey_unsubscribe.html",
+    "carefront/feedback/improvement_messages.py",
+    "carefront/web/views/improvement_public.py",
+    "carefront/web/templates/web/improvement_optout.html",
 ]
 TOOLS = ("xgettext", "msgmerge", "msguniq", "msgattrib", "msgcmp", "msgfmt")
 
