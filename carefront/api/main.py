@@ -10,6 +10,7 @@ from .endpoints import (
     customers,
     followups,
     held_mail,
+    improvements,
     inboxes,
     notifications,
     nps,
@@ -58,3 +59,4 @@ api.add_router("", notifications.router)
 api.add_router("", nps.router)
 api.add_router("", sla_policies.router)
 api.add_router("", recovery.router)
+api.add_router("", improvements.router)

@@ -16,6 +16,7 @@ SLA_BREACHED = "sla.breached"
 SLA_MET = "sla.met"
 RECOVERY_OPENED = "recovery.opened"
 RECOVERY_CLOSED = "recovery.closed"
+IMPROVEMENT_SHIPPED = "improvement.shipped"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -34,6 +35,7 @@ EVENT_TYPES: dict[str, str] = {
     SLA_MET: _("An SLA target was met (a reply, a resolution), on time or late"),
     RECOVERY_OPENED: _("A recovery task was opened for a bad rating or a negative comment"),
     RECOVERY_CLOSED: _("A recovery task was closed with its outcome"),
+    IMPROVEMENT_SHIPPED: _("An improvement was marked shipped (its customers are being told)"),
 }
 
 

@@ -168,6 +168,14 @@ def on_recovery_closed(event: feedback_events.RecoveryClosed) -> None:
     )
 
 
+def on_improvement_shipped(event: feedback_events.ImprovementShipped) -> None:
+    def build() -> dict | None:
+        improvement = payloads.improvement_for_payload(event.improvement_id)
+        return None if improvement is None else payloads.improvement_data(improvement)
+
+    webhook_event_record(event_type=catalogue.IMPROVEMENT_SHIPPED, build=build)
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -186,5 +194,6 @@ def connect() -> None:
         (sla_events.SlaTargetMet, on_sla_met),
         (feedback_events.RecoveryOpened, on_recovery_opened),
         (feedback_events.RecoveryClosed, on_recovery_closed),
+        (feedback_events.ImprovementShipped, on_improvement_shipped),
     ):
         subscribe(event_type, handler, in_transaction=True)
