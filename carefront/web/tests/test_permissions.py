@@ -192,7 +192,39 @@ LEAD_ROUTES = [
     Route("web:feedback_theme_rename", ["theme"], "post", {"name": "Refunds"}, 303),
     Route("web:feedback_theme_merge", ["theme"], "post", {"into": "@other_theme"}, 303),
     Route("web:feedback_theme_split", ["theme"], "post", {}, 303),
+    Route("web:improvements", []),
+    Route("web:improvement_new", []),
+    Route("web:improvement", ["improvement"]),
+    Route("web:improvement_edit", ["improvement"]),
+    Route("web:improvement_status", ["improvement"], "post", {"status": "in_progress"}, 303),
+    Route("web:improvement_ship", ["improvement"], "post", {}, 303),
+    Route("web:improvement_unlink", ["improvement", "improvement_link"], "post", {}, 303),
+    Route(
+        "web:improvement_link",
+        [],
+        "post",
+        {"comment": "@feedback_comment", "improvement": "@improvement"},
+        303,
+    ),
+    Route(
+        "web:improvement_link_conversation",
+        ["conversation"],
+        "post",
+        {"improvement": "@improvement"},
+        303,
+    ),
 ]
+
+
+def _improvements(admin, conversation) -> dict:
+    from carefront.feedback.models import ImprovementLink
+    from carefront.feedback.services import improvement_create, improvement_link
+
+    improvement = improvement_create(
+        actor=admin, title="CSV export", customer_message="You can export CSV now."
+    )
+    improvement_link(actor=admin, improvement_id=improvement.pk, conversation_ids=[conversation.pk])
+    return {"improvement": improvement, "improvement_link": ImprovementLink.objects.get()}
 
 
 def _themes(admin) -> dict:
@@ -271,6 +303,7 @@ def world(inbox, team, agent, admin):
             subscription=webhook, event_type="customer.created", payload='{"id": "x"}'
         ),
         **_themes(admin),
+        **_improvements(admin, conversation),
     }
 
 
@@ -366,6 +399,8 @@ def test_every_web_route_is_in_the_matrix():
         "web:nps_answer",
         "web:nps_thanks",
         "web:survey_unsubscribe",
+        # Public by design (the token is the key); tested in test_improvements.py.
+        "web:improvement_optout",
     }
     names = {f"web:{p.name}" for p in urlpatterns} - public
     assert names == {r.name for r in ALL_ROUTES}
