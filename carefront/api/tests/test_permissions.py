@@ -230,6 +230,18 @@ def nps_campaign(admin, inbox):
     return nps_campaign_create(actor=admin, name="Spring NPS", sender_inbox=inbox)
 
 
+def improvement_endpoints() -> list[tuple[str, str]]:
+    """Leads and admins (tested in test_improvements.py: agents get 403)."""
+    return [
+        ("get", "/api/v1/improvements"),
+        ("post", "/api/v1/improvements"),
+        ("get", "/api/v1/improvements/1"),
+        ("patch", "/api/v1/improvements/1"),
+        ("post", "/api/v1/improvements/1/links"),
+        ("post", "/api/v1/improvements/1/ship"),
+    ]
+
+
 def test_the_matrices_cover_every_endpoint_of_the_api(conversation, webhook_world, nps_campaign):
     """Every operation of the OpenAPI document is in `matrix` or in `admin_endpoints` (below)."""
     from carefront.api.main import api
@@ -242,6 +254,7 @@ def test_the_matrices_cover_every_endpoint_of_the_api(conversation, webhook_worl
     rows = [(method, url) for method, url, _payload, _kind in matrix(conversation)]
     rows += [(method, url) for method, url, _payload, _ok in admin_endpoints(*webhook_world)]
     rows += lead_endpoints(nps_campaign)
+    rows += improvement_endpoints()
     covered = set()
     for method, url in rows:
         path = url.split("?")[0].removeprefix("/api/v1")
