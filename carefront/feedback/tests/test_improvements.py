@@ -74,9 +74,13 @@ def csat_comment(inbox, text="Please add a CSV export", **customer_fields):
 
 
 def told_messages(customer_id: int) -> list[Message]:
+    """The "you said, we did" messages to the customer (not, say, an acknowledgement)."""
     return list(
         Message.objects.filter(
-            conversation__customer_id=customer_id, direction="outgoing", is_auto_submitted=True
+            conversation__customer_id=customer_id,
+            direction="outgoing",
+            is_auto_submitted=True,
+            body_text__contains="/improvements/news/",
         )
     )
 
