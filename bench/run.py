@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
                                          sla-engine|acknowledgements|sentiment|recovery|
-                                         feedback]
+                                         feedback|improvement-crash]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -455,6 +455,23 @@ def feedback_rows(comments: int, requests: int, reuse: bool) -> list[tuple[str, 
     return rows
 
 
+def improvement_crash_rows(kills: int) -> list[tuple[str, str, str, str]]:
+    r = _run("improvement_crash.py", "--customers", "300", "--kills", str(kills))
+    if "error" in r:
+        return [("improvement crash", r["error"], "", "")]
+    label = f"improvement shipped to 300 customers, worker killed {r['kills']} times"
+    return [
+        (f"{label}: customers never told", str(r["lost"]), "0", _mark(r["lost"] == 0)),
+        (f"{label}: customers told twice", str(r["told_twice"]), "0", _mark(r["told_twice"] == 0)),
+        (
+            f"{label}: messages received twice (outbox, SMTP window)",
+            str(r["received_twice"]),
+            "as few as SMTP allows",
+            "",
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -468,6 +485,7 @@ def main() -> int:
         "sentiment",
         "recovery",
         "feedback",
+        "improvement-crash",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -510,6 +528,8 @@ def main() -> int:
         rows += recovery_rows(args.conversations)
     if args.only in (None, "feedback"):
         rows += feedback_rows(args.conversations, args.requests, args.reuse)
+    if args.only in (None, "improvement-crash"):
+        rows += improvement_crash_rows(min(args.kills, 12))
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

@@ -170,6 +170,13 @@ def test_a_forged_comment_id_links_nothing(lead_client, lead):
         reverse("web:improvement_link"), {"comment": [real.pk], "improvement": 987654}
     )
     assert response.status_code == 404
+    # A new improvement is not left behind when its links fail.
+    for data in (
+        {"comment": [987654], "improvement": "new", "new_improvement": "Ghost"},
+        {"theme_all": 987654, "improvement": "new", "new_improvement": "Ghost"},
+    ):
+        assert lead_client.post(reverse("web:improvement_link"), data).status_code == 404
+    assert not Improvement.objects.exclude(pk=improvement.pk).exists()
 
 
 def test_link_all_comments_of_a_theme(lead_client, lead):

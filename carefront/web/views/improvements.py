@@ -5,6 +5,7 @@ a theme and a conversation."""
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from carefront.feedback.models import ImprovementStatus, NoticeStatus
 from carefront.feedback.models.improvements import MAX_TEXT_LENGTH, MAX_TITLE_LENGTH
 from carefront.feedback.selectors import (
     access_improvement,
+    access_theme,
     improvement_link_page,
     improvement_notice_counts,
     improvement_notice_page,
@@ -244,15 +246,21 @@ def improvement_link_comments(request: HttpRequest) -> HttpResponse:
     ids = _ids(request.POST.getlist("comment"))
     if not theme_id and not ids:
         raise InvalidInput(_("Tick the comments to link first."))
-    improvement_id = _target(request)
     if theme_id:
+        # Checked first: a new improvement is not left behind for a theme that is gone. The
+        # theme is linked in batches of their own (not one long transaction).
+        access_theme(actor=request.user, theme_id=theme_id)
+        improvement_id = _target(request)
         result = improvement_link_theme(
             actor=request.user, improvement_id=improvement_id, theme_id=theme_id
         )
     else:
-        result = improvement_link(
-            actor=request.user, improvement_id=improvement_id, comment_ids=ids
-        )
+        # One transaction: a new improvement and its links, or neither (a forged id).
+        with transaction.atomic():
+            improvement_id = _target(request)
+            result = improvement_link(
+                actor=request.user, improvement_id=improvement_id, comment_ids=ids
+            )
     _linked_message(request, result, improvement_id)
     return HttpResponseSeeOther(reverse("web:improvement", args=[improvement_id]))
 
@@ -261,9 +269,10 @@ def improvement_link_comments(request: HttpRequest) -> HttpResponse:
 @lead_view
 def improvement_link_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """From the conversation page."""
-    improvement_id = _target(request)
-    result = improvement_link(
-        actor=request.user, improvement_id=improvement_id, conversation_ids=[conversation_id]
-    )
+    with transaction.atomic():
+        improvement_id = _target(request)
+        result = improvement_link(
+            actor=request.user, improvement_id=improvement_id, conversation_ids=[conversation_id]
+        )
     _linked_message(request, result, improvement_id)
     return HttpResponseSeeOther(reverse("web:conversation", args=[conversation_id]))
