@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carefront.core.exceptions import InvalidInput
@@ -202,7 +202,12 @@ def improvement_ship_view(request: HttpRequest, improvement_id: int) -> HttpResp
     else:
         messages.success(
             request,
-            _("Shipped: %(n)s customers are being told.") % {"n": improvement.customers_linked},
+            ngettext(
+                "Shipped: %(n)s customer is being told.",
+                "Shipped: %(n)s customers are being told.",
+                improvement.customers_linked,
+            )
+            % {"n": improvement.customers_linked},
         )
     return HttpResponseSeeOther(reverse("web:improvement", args=[improvement_id]))
 
@@ -233,7 +238,11 @@ def _target(request: HttpRequest) -> int:
 def _linked_message(request: HttpRequest, result: LinkResult, improvement_id: int) -> None:
     messages.success(
         request,
-        _("%(links)s linked (%(customers)s new customers) to the improvement.")
+        ngettext(
+            "%(links)s linked to the improvement (%(customers)s new customer).",
+            "%(links)s linked to the improvement (%(customers)s new customers).",
+            result.customers_added,
+        )
         % {"links": result.links_added, "customers": result.customers_added},
     )
 
