@@ -121,6 +121,15 @@ def _sub(env: dict, *args: str) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def _recovered(path: Path) -> int:
+    marker = "whose improvement notice was left pending"
+    return sum(
+        int(line.split("Told ", 1)[1].split()[0])
+        for line in path.read_text(errors="replace").splitlines()
+        if marker in line and "Told " in line
+    )
+
+
 def run(args: argparse.Namespace) -> dict:
     workdir = Path(args.workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -133,6 +142,8 @@ def run(args: argparse.Namespace) -> dict:
         "from bench.settings import *  # noqa: F403\n"
         "MAILERS = {'default': {'BACKEND': 'django.core.mail.backends.smtp.EmailBackend',\n"
         f"    'OPTIONS': {{'host': '127.0.0.1', 'port': {port}, 'timeout': 10}}}}}}\n"
+        # The recovery's account of what it told goes to the worker log.
+        "LOGGING['loggers']['carefront']['level'] = 'WARNING'\n"
     )
     env = _env(workdir, database)
     started = time.monotonic()
@@ -179,6 +190,8 @@ def run(args: argparse.Namespace) -> dict:
         "told_twice": sum(1 for e in expected if final["told_per_customer"].get(e, 0) > 1),
         "received_twice": sum(1 for mid in final["message_ids"] if received[mid] > 1),
         "notices": final["notices"],
+        # Told by the recovery hook of a later worker: the kill had left them pending.
+        "told_by_recovery": _recovered(log_path),
         "seconds": round(time.monotonic() - started, 1),
     }
 

@@ -462,6 +462,12 @@ def improvement_crash_rows(kills: int) -> list[tuple[str, str, str, str]]:
     label = f"improvement shipped to 300 customers, worker killed {r['kills']} times"
     return [
         (f"{label}: customers never told", str(r["lost"]), "0", _mark(r["lost"] == 0)),
+        (
+            f"{label}: customers told by a later worker's recovery",
+            str(r["told_by_recovery"]),
+            "",
+            "",
+        ),
         (f"{label}: customers told twice", str(r["told_twice"]), "0", _mark(r["told_twice"] == 0)),
         (
             f"{label}: messages received twice (outbox, SMTP window)",

@@ -51,6 +51,8 @@ LINK_BATCH = 500
 MAX_LINK_IDS = 500
 TELL_BATCH = 50
 RECOVER_BATCH = 200
+# A pending notice older than this is the recovery's (a task tells its notices within seconds).
+RECOVER_AFTER = dt.timedelta(minutes=1)
 
 
 # Creating and editing -----------------------------------------------------------------------
@@ -564,17 +566,24 @@ def improvement_tell(*, improvement_id: int, batch_size: int = TELL_BATCH) -> in
         after = ids[-1]
 
 
-def improvement_notices_recover() -> int:
-    """Tell the customers whose notice is still pending (the task was lost, or its worker died
-    before the commit: nothing was written). Registered with core.workers (run when workers
-    start and every minute); safe at any time, even beside the task: the claim keeps a
-    customer from being told twice. Returns how many were told."""
+def improvement_notices_recover(*, now: dt.datetime | None = None) -> int:
+    """Tell the customers whose notice stayed pending for `RECOVER_AFTER` (the task was lost,
+    or its worker died before the commit: nothing was written). Registered with core.workers
+    (run when workers start and every minute). Safe at any time, even beside a live task: the
+    claim keeps a customer from being told twice; the wait only leaves a running task its own
+    work. Returns how many were told."""
+    now = now or timezone.now()
     ids = list(
-        ImprovementNotice.objects.filter(status=NoticeStatus.PENDING)
+        ImprovementNotice.objects.filter(
+            status=NoticeStatus.PENDING, updated_at__lte=now - RECOVER_AFTER
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:RECOVER_BATCH]
     )
-    return sum(improvement_notice_tell(notice_id=pk) == NoticeStatus.SENT for pk in ids)
+    told = sum(improvement_notice_tell(notice_id=pk) == NoticeStatus.SENT for pk in ids)
+    if told:
+        logger.warning("Told %s customer(s) whose improvement notice was left pending", told)
+    return told
 
 
 # The customer's opt-out ---------------------------------------------------------------------
