@@ -7,8 +7,9 @@ task worker that tells them is killed again and again.
    customers, links every conversation to one improvement and marks it shipped with the real
    service: the telling task sits in the django-tasks-db queue.
 2. Starts a real SMTP sink on 127.0.0.1 and runs `manage.py db_worker` against it, killing it
-   with SIGKILL at a random moment 0.3-`--max-delay` s after it starts (while it writes
-   notices, or while the outbox sends them), then a new one: `--kills` times. Every worker runs
+   with SIGKILL at a random moment 0-`--max-delay` s after it has told its first customer (so
+   mid-way through the telling, or while the outbox sends), then a new one: up to `--kills`
+   times, while customers are left to tell. Every worker runs
    the recovery hooks when it starts (`improvement-notices` tells what is still pending; the
    outbox's puts back its sends).
 3. A last worker runs undisturbed until every customer's message has arrived (at most
@@ -25,6 +26,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -121,6 +123,14 @@ def _sub(env: dict, *args: str) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def _told(database: Path) -> int:
+    """Notices told so far, read straight from the SQLite file (WAL: beside the worker)."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as db:
+        return db.execute(
+            "SELECT COUNT(*) FROM feedback_improvementnotice WHERE status = 'sent'"
+        ).fetchone()[0]
+
+
 def _recovered(path: Path) -> int:
     marker = "whose improvement notice was left pending"
     return sum(
@@ -153,14 +163,26 @@ def run(args: argparse.Namespace) -> dict:
     log_path.unlink(missing_ok=True)
     log = log_path.open("ab")
     kills = 0
+    told_at_kills: list[int] = []
     try:
         while kills < args.kills:
+            before = _told(database)
+            if before >= args.customers:
+                break  # everyone told: nothing of the telling left to interrupt
             worker = _worker(env, ROOT, log)
-            time.sleep(rng.uniform(0.3, args.max_delay))
+            # Kill while it tells: once it has told someone, at a random moment after.
+            wait_until = time.monotonic() + 60
+            while _told(database) == before and worker.poll() is None:
+                if time.monotonic() > wait_until:
+                    break
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, args.max_delay))
             if worker.poll() is None:
                 os.kill(worker.pid, signal.SIGKILL)
                 kills += 1
             worker.wait()
+            # How far the telling had got at this kill.
+            told_at_kills.append(_told(database))
         worker = _worker(env, ROOT, log)
         drain_until = time.monotonic() + args.drain_seconds
         while len(set(sink.received)) < args.customers and time.monotonic() < drain_until:
@@ -190,6 +212,7 @@ def run(args: argparse.Namespace) -> dict:
         "told_twice": sum(1 for e in expected if final["told_per_customer"].get(e, 0) > 1),
         "received_twice": sum(1 for mid in final["message_ids"] if received[mid] > 1),
         "notices": final["notices"],
+        "told_at_each_kill": told_at_kills,
         # Told by the recovery hook of a later worker: the kill had left them pending.
         "told_by_recovery": _recovered(log_path),
         "seconds": round(time.monotonic() - started, 1),
@@ -205,7 +228,9 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--kills", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-delay", type=float, default=3.0, help="seconds after a start")
+    parser.add_argument(
+        "--max-delay", type=float, default=0.5, help="seconds after its first customer told"
+    )
     parser.add_argument("--drain-seconds", type=float, default=90)
     parser.add_argument("--workdir", default=str(ROOT / "bench" / "out"))
     args = parser.parse_args()

@@ -463,6 +463,12 @@ def improvement_crash_rows(kills: int) -> list[tuple[str, str, str, str]]:
     return [
         (f"{label}: customers never told", str(r["lost"]), "0", _mark(r["lost"] == 0)),
         (
+            f"{label}: customers told when each kill landed",
+            " / ".join(map(str, r["told_at_each_kill"])),
+            "",
+            "",
+        ),
+        (
             f"{label}: customers told by a later worker's recovery",
             str(r["told_by_recovery"]),
             "",
