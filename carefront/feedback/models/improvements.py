@@ -162,8 +162,13 @@ class ImprovementNotice(models.Model):
     said_text = models.TextField(blank=True)
     said_at = models.DateTimeField()
     # Where the customer wrote to us: the message goes there (or in a new conversation).
+    # A reverse name, so that a conversation merge moves it to the merged conversation.
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Conversation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="improvement_notices",
     )
     # Where a new conversation starts when there is none (an NPS comment: the campaign's).
     inbox = models.ForeignKey(

@@ -427,3 +427,19 @@ def test_two_workers_tell_a_customer_once(inbox, team):
     assert ConversationEvent.objects.filter(kind=EventKind.IMPROVEMENT_TOLD).count() == 6
     improvement.refresh_from_db()
     assert improvement.customers_told == 6
+
+
+def test_a_merged_conversation_still_gets_its_customers_message(inbox, lead):
+    """The notice follows a conversation merge: the customer is told in the merged one."""
+    from carefront.conversations.services import conversation_merge
+
+    source = conversation_for(inbox, from_address="mia@example.com", subject="CSV?")
+    target = conversation_for(inbox, from_address="mia@example.com", subject="Exports")
+    improvement = new_improvement(lead)
+    improvement_link(actor=lead, improvement_id=improvement.pk, conversation_ids=[source.pk])
+    conversation_merge(source_id=source.pk, target_id=target.pk)
+    ship(lead, improvement)
+    [message] = told_messages(target.customer_id)
+    assert message.conversation_id == target.pk
+    improvement.refresh_from_db()
+    assert improvement.customers_told == 1
