@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
                                          sla-engine|acknowledgements|sentiment|recovery|
-                                         feedback|feedback-report|qa|knowledge]
+                                         feedback|feedback-report|qa|knowledge|
+                                         improvement-crash]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -563,6 +564,35 @@ def feedback_report_rows(
     ]
 
 
+def improvement_crash_rows(kills: int) -> list[tuple[str, str, str, str]]:
+    r = _run("improvement_crash.py", "--customers", "300", "--kills", str(kills))
+    if "error" in r:
+        return [("improvement crash", r["error"], "", "")]
+    label = f"improvement shipped to 300 customers, worker killed {r['kills']} times"
+    return [
+        (f"{label}: customers never told", str(r["lost"]), "0", _mark(r["lost"] == 0)),
+        (
+            f"{label}: customers told when each kill landed",
+            " / ".join(map(str, r["told_at_each_kill"])),
+            "",
+            "",
+        ),
+        (
+            f"{label}: customers told by a later worker's recovery",
+            str(r["told_by_recovery"]),
+            "",
+            "",
+        ),
+        (f"{label}: customers told twice", str(r["told_twice"]), "0", _mark(r["told_twice"] == 0)),
+        (
+            f"{label}: messages received twice (outbox, SMTP window)",
+            str(r["received_twice"]),
+            "as few as SMTP allows",
+            "",
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -579,6 +609,7 @@ def main() -> int:
         "qa",
         "knowledge",
         "feedback-report",
+        "improvement-crash",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -627,6 +658,8 @@ def main() -> int:
         rows += knowledge_rows()
     if args.only in (None, "feedback-report"):
         rows += feedback_report_rows(args.conversations, args.requests, args.reuse)
+    if args.only in (None, "improvement-crash"):
+        rows += improvement_crash_rows(min(args.kills, 12))
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

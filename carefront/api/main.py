@@ -10,6 +10,7 @@ from .endpoints import (
     customers,
     followups,
     held_mail,
+    improvements,
     inboxes,
     knowledge,
     notifications,
@@ -68,3 +69,4 @@ api.add_router("", quality_reviews.router)
 api.add_router("", knowledge.router)
 api.add_router("", reports.router)
 api.add_router("", people.router)
+api.add_router("", improvements.router)

@@ -355,6 +355,9 @@ class EventKind(models.TextChoices):
     PRIORITY_CHANGED = "priority_changed", _("Priority changed")
     # Written by the sla app through `conversation_timeline_add`.
     SLA_BREACHED = "sla_breached", _("SLA target breached")
+    # Written by the feedback app ("you said, we did").
+    IMPROVEMENT_LINKED = "improvement_linked", _("Linked to an improvement")
+    IMPROVEMENT_TOLD = "improvement_told", _("Customer told about a shipped improvement")
 
 
 class ConversationEvent(models.Model):

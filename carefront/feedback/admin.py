@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from .models import (
     FeedbackComment,
+    Improvement,
+    ImprovementNotice,
     NpsCampaign,
     NpsInvitation,
     NpsResponse,
@@ -91,3 +93,31 @@ class FeedbackCommentAdmin(admin.ModelAdmin):
 class ThemeRunAdmin(admin.ModelAdmin):
     list_display = ["id", "created_at", "space", "trigger", "comments", "themes", "seconds"]
     exclude = ["lexical_state"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown for support; changed only through the services (and the Improvements pages), so
+    that the counts and the exactly-once telling hold."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Improvement)
+class ImprovementAdmin(ReadOnlyAdmin):
+    list_display = ["id", "title", "status", "customers_linked", "customers_told", "shipped_at"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+
+
+@admin.register(ImprovementNotice)
+class ImprovementNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "improvement", "customer", "status", "told_at", "skip_reason"]
+    list_filter = ["status"]
+    raw_id_fields = ["improvement", "customer", "conversation", "inbox", "message"]

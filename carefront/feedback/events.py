@@ -76,3 +76,13 @@ class PraiseReceived:
     agent_id: int
     source: str
     conversation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImprovementShipped:
+    """A lead marked an improvement shipped: its linked customers are being told (published
+    once per improvement)."""
+
+    improvement_id: int
+    shipped_by_id: int
+    customers_linked: int

@@ -16,11 +16,22 @@ from carefront.accounts.services.permissions import require_lead_or_admin
 from carefront.conversations.selectors import after_keyset, conversations_visible_to
 from carefront.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from carefront.core.generations import Generation
-from carefront.core.pagination import MAX_ID, cursor_decode, cursor_encode
+from carefront.core.pagination import (
+    MAX_ID,
+    NewestFirstPage,
+    cursor_decode,
+    cursor_encode,
+    newest_first_page,
+)
 
 from .models import (
     FeedbackComment,
+    Improvement,
+    ImprovementLink,
+    ImprovementNotice,
+    ImprovementStatus,
     InvitationStatus,
+    NoticeStatus,
     NpsCampaign,
     NpsInvitation,
     NpsResponse,
@@ -645,3 +656,104 @@ def unthemed_count(*, actor: Agent, cap: int = 1000) -> int:
     """Comments in no theme, counted up to `cap` (cap + 1 means "more")."""
     _require_lead(actor)
     return len(FeedbackComment.objects.filter(theme__isnull=True).values_list("pk")[: cap + 1])
+
+
+# Improvements ("you said, we did"): leads and admins --------------------------------------------
+
+IMPROVEMENT_CHOICES_SHOWN = 200
+
+
+def _require_improvement_reader(actor: Agent) -> None:
+    if not actor.sees_all_inboxes:
+        raise PermissionDenied(_("Improvements are for leads and admins."))
+
+
+def improvements_visible_to(*, actor: Agent) -> QuerySet[Improvement]:
+    _require_improvement_reader(actor)
+    return Improvement.objects.select_related("created_by", "shipped_by")
+
+
+def access_improvement(*, actor: Agent, improvement_id: int) -> Improvement:
+    improvement = improvements_visible_to(actor=actor).filter(pk=improvement_id).first()
+    if improvement is None:
+        raise NotFound(_("Improvement not found."))
+    return improvement
+
+
+def improvement_page(
+    *, actor: Agent, status: str | None = None, cursor: str | None = None, limit: int = 25
+) -> NewestFirstPage[Improvement]:
+    """Newest first, optionally one status (index on (status, id))."""
+    qs = improvements_visible_to(actor=actor)
+    if status:
+        qs = qs.filter(status=status)
+    return newest_first_page(qs, cursor=cursor, limit=limit, kind="improvements")
+
+
+def improvement_choices(*, actor: Agent) -> list[Improvement]:
+    """What a lead may link to, for a menu: the newest improvements, those not shipped first."""
+    _require_improvement_reader(actor)
+    rows = list(
+        Improvement.objects.only("id", "title", "status").order_by("-id")[
+            :IMPROVEMENT_CHOICES_SHOWN
+        ]
+    )
+    rows.sort(key=lambda i: i.status == ImprovementStatus.SHIPPED)
+    return rows
+
+
+def improvement_link_page(
+    *, actor: Agent, improvement: Improvement, cursor: str | None = None, limit: int = 50
+) -> NewestFirstPage[ImprovementLink]:
+    """An improvement's links, newest first, with what they point at in the same query."""
+    _require_improvement_reader(actor)
+    qs = ImprovementLink.objects.filter(improvement=improvement).select_related(
+        "comment", "conversation", "customer", "linked_by"
+    )
+    return newest_first_page(qs, cursor=cursor, limit=limit, kind=f"improvement-{improvement.pk}")
+
+
+def improvement_notice_page(
+    *,
+    actor: Agent,
+    improvement: Improvement,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> NewestFirstPage[ImprovementNotice]:
+    """The customers of an improvement (one notice each), newest first."""
+    _require_improvement_reader(actor)
+    qs = ImprovementNotice.objects.filter(improvement=improvement).select_related("customer")
+    return newest_first_page(
+        qs, cursor=cursor, limit=limit, kind=f"improvement-notices-{improvement.pk}"
+    )
+
+
+def improvement_notice_counts(*, actor: Agent, improvement: Improvement) -> dict[str, int]:
+    """How many customers are waiting, to be told, told and not told (one grouped query)."""
+    _require_improvement_reader(actor)
+    counts = dict.fromkeys(NoticeStatus.values, 0)
+    for status, n in (
+        ImprovementNotice.objects.filter(improvement=improvement)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts[status] = n
+    return counts
+
+
+def conversation_improvements(*, actor: Agent, conversation_id: int) -> list[Improvement]:
+    """The improvements a conversation is linked to (leads and admins; none for agents)."""
+    if not actor.sees_all_inboxes:
+        return []
+    return list(
+        Improvement.objects.filter(
+            Exists(
+                ImprovementLink.objects.filter(
+                    improvement=OuterRef("pk"), conversation_id=conversation_id
+                )
+            )
+        )
+        .only("id", "title", "status")
+        .order_by("-id")
+    )

@@ -43,3 +43,11 @@ def feedback_regroup_task(actor_id: int | None = None) -> int:
     return themes_regroup(
         trigger=ThemeRun.Trigger.LEAD if actor else ThemeRun.Trigger.COMMAND, actor=actor
     ).themes
+
+
+@task()
+def improvement_tell_task(improvement_id: int) -> int:
+    """Tell the customers of a shipped improvement ("you said, we did")."""
+    from .services import improvement_tell
+
+    return improvement_tell(improvement_id=improvement_id)

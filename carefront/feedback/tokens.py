@@ -55,3 +55,25 @@ def unsubscribe_customer_id(token: str) -> int | None:
     if not hmac.compare_digest(unsubscribe_token(customer_id), token):
         return None
     return customer_id
+
+
+IMPROVEMENT_OPTOUT_KEY_SALT = "carefront.feedback.improvement-news-optout"
+
+
+def improvement_optout_token(customer_id: int) -> str:
+    """Like `unsubscribe_token`, under a key of its own: the link in "you said, we did"
+    messages stops those only (a survey unsubscribe link does not work here, nor this one
+    there)."""
+    signature = salted_hmac(IMPROVEMENT_OPTOUT_KEY_SALT, str(customer_id), algorithm="sha256")
+    return f"{customer_id}-{signature.hexdigest()}"
+
+
+def improvement_optout_customer_id(token: str) -> int | None:
+    """The customer an improvement opt-out token was made for; None when forged or malformed."""
+    match = UNSUBSCRIBE_RE.match(token or "")
+    if match is None:
+        return None
+    customer_id = int(match.group(1))
+    if not hmac.compare_digest(improvement_optout_token(customer_id), token):
+        return None
+    return customer_id

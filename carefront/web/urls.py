@@ -15,6 +15,8 @@ from .views import (
     followups,
     held_mail,
     help_centre,
+    improvement_public,
+    improvements,
     inbox,
     knowledge,
     manage,
@@ -54,6 +56,12 @@ urlpatterns = [
         "surveys/unsubscribe/<str:token>/",
         nps_public.survey_unsubscribe,
         name="survey_unsubscribe",
+    ),
+    # Public: the opt-out link of every "you said, we did" message.
+    path(
+        "improvements/news/<str:token>/",
+        improvement_public.improvement_optout,
+        name="improvement_optout",
     ),
     path("", inbox.inbox, name="inbox"),
     path("bulk/", inbox.inbox_bulk, name="inbox_bulk"),
@@ -488,5 +496,38 @@ urlpatterns = [
         "manage/contact-forms/<int:inbox_id>/",
         contact_forms_manage.contact_form_edit,
         name="manage_contact_form",
+    ),
+    path("improvements/", improvements.improvement_list, name="improvements"),
+    path("improvements/new/", improvements.improvement_edit, name="improvement_new"),
+    path("improvements/link/", improvements.improvement_link_comments, name="improvement_link"),
+    path(
+        "improvements/link/conversation/<int:conversation_id>/",
+        improvements.improvement_link_conversation,
+        name="improvement_link_conversation",
+    ),
+    path(
+        "improvements/<int:improvement_id>/",
+        improvements.improvement_detail,
+        name="improvement",
+    ),
+    path(
+        "improvements/<int:improvement_id>/edit/",
+        improvements.improvement_edit,
+        name="improvement_edit",
+    ),
+    path(
+        "improvements/<int:improvement_id>/status/",
+        improvements.improvement_status,
+        name="improvement_status",
+    ),
+    path(
+        "improvements/<int:improvement_id>/ship/",
+        improvements.improvement_ship_view,
+        name="improvement_ship",
+    ),
+    path(
+        "improvements/<int:improvement_id>/links/<int:link_id>/unlink/",
+        improvements.improvement_unlink_view,
+        name="improvement_unlink",
     ),
 ]

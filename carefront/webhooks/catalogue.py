@@ -20,6 +20,7 @@ QA_REPLY_CHECKED = "qa.reply_checked"
 REVIEW_CREATED = "review.created"
 REVIEW_DISPUTED = "review.disputed"
 ARTICLE_PUBLISHED = "article.published"
+IMPROVEMENT_SHIPPED = "improvement.shipped"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -42,6 +43,7 @@ EVENT_TYPES: dict[str, str] = {
     REVIEW_CREATED: _("A lead reviewed an agent's conversation with a scorecard"),
     REVIEW_DISPUTED: _("An agent disputed a review of their conversation"),
     ARTICLE_PUBLISHED: _("A knowledge-base article was published"),
+    IMPROVEMENT_SHIPPED: _("An improvement was marked shipped (its customers are being told)"),
 }
 
 

@@ -235,6 +235,14 @@ def on_article_published(event: knowledge_events.ArticlePublished) -> None:
     webhook_event_record(event_type=catalogue.ARTICLE_PUBLISHED, build=_article(event.article_id))
 
 
+def on_improvement_shipped(event: feedback_events.ImprovementShipped) -> None:
+    def build() -> dict | None:
+        improvement = payloads.improvement_for_payload(event.improvement_id)
+        return None if improvement is None else payloads.improvement_data(improvement)
+
+    webhook_event_record(event_type=catalogue.IMPROVEMENT_SHIPPED, build=build)
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -257,5 +265,6 @@ def connect() -> None:
         (quality_events.ReviewCreated, on_review_created),
         (quality_events.ReviewDisputed, on_review_disputed),
         (knowledge_events.ArticlePublished, on_article_published),
+        (feedback_events.ImprovementShipped, on_improvement_shipped),
     ):
         subscribe(event_type, handler, in_transaction=True)

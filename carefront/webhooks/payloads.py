@@ -10,7 +10,7 @@ from carefront.conversations.models import Conversation, Direction, Message
 from carefront.conversations.representations import conversation_repr, message_repr, ref
 from carefront.customers.models import Customer
 from carefront.customers.representations import customer_repr
-from carefront.feedback.models import NpsResponse, Rating, RecoveryTask
+from carefront.feedback.models import Improvement, NpsResponse, Rating, RecoveryTask
 from carefront.sla.models import SlaTarget
 from carefront.sla.representations import sla_blocks, target_repr
 from carefront.sla.selectors import calendar_directory
@@ -193,5 +193,31 @@ def recovery_for_payload(task_id: int) -> RecoveryTask | None:
         )
         .prefetch_related("conversation__tags")
         .filter(pk=task_id)
+        .first()
+    )
+
+
+def improvement_data(improvement: Improvement) -> dict:
+    """Expects created_by and shipped_by selected. The same shape as the API's improvement."""
+    return {
+        "id": improvement.pk,
+        "title": improvement.title,
+        "description": improvement.description,
+        "customer_message": improvement.customer_message,
+        "status": improvement.status,
+        "shipped_at": improvement.shipped_at,
+        "shipped_by": ref(improvement.shipped_by),
+        "customers_linked": improvement.customers_linked,
+        "customers_told": improvement.customers_told,
+        "created_by": ref(improvement.created_by),
+        "created_at": improvement.created_at,
+        "updated_at": improvement.updated_at,
+    }
+
+
+def improvement_for_payload(improvement_id: int) -> Improvement | None:
+    return (
+        Improvement.objects.select_related("created_by", "shipped_by")
+        .filter(pk=improvement_id)
         .first()
     )

@@ -300,6 +300,18 @@ def nps_campaign(admin, inbox):
     return nps_campaign_create(actor=admin, name="Spring NPS", sender_inbox=inbox)
 
 
+def improvement_endpoints() -> list[tuple[str, str]]:
+    """Leads and admins (tested in test_improvements.py: agents get 403)."""
+    return [
+        ("get", "/api/v1/improvements"),
+        ("post", "/api/v1/improvements"),
+        ("get", "/api/v1/improvements/1"),
+        ("patch", "/api/v1/improvements/1"),
+        ("post", "/api/v1/improvements/1/links"),
+        ("post", "/api/v1/improvements/1/ship"),
+    ]
+
+
 def test_the_matrices_cover_every_endpoint_of_the_api(
     conversation, webhook_world, nps_campaign, people_world
 ):
@@ -316,6 +328,7 @@ def test_the_matrices_cover_every_endpoint_of_the_api(
     rows += lead_endpoints(nps_campaign)
     rows += knowledge_endpoints()
     rows += [(method, url) for method, url, _payload in people_endpoints(*people_world)]
+    rows += improvement_endpoints()
     covered = set()
     for method, url in rows:
         path = url.split("?")[0].removeprefix("/api/v1")

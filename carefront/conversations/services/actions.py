@@ -15,6 +15,7 @@ from carefront.accounts.models import Agent, Team
 from carefront.core.events import publish
 from carefront.core.exceptions import InvalidInput, PermissionDenied
 from carefront.customers.models import Customer
+from carefront.inboxes.models import Inbox
 
 from .. import events
 from ..models import (
@@ -225,6 +226,34 @@ def conversation_send_automatic(
     )
     _deliver_on_commit(message)
     return message
+
+
+@transaction.atomic
+def conversation_start_automatic(
+    *, inbox: Inbox, customer: Customer, subject: str, body: str
+) -> Message:
+    """A conversation Carefront starts on its own to tell a customer something (an improvement
+    they asked for has shipped) where no conversation of theirs is at hand: created solved
+    (nothing for agents to do until the customer answers, which reopens it), with the
+    automatic message as its first, delivered through the outbox like any reply.
+
+    No `ConversationCreated` is published: it is not a customer's request, and automation,
+    acknowledgements and SLA targets must not treat it as one.
+    """
+    if not customer.email:
+        raise InvalidInput(_("The customer has no email address."))
+    subject = " ".join((subject or "").split())[: Conversation.subject.field.max_length]
+    now = timezone.now()
+    conversation = Conversation.objects.create(
+        inbox=inbox,
+        customer=customer,
+        subject=subject,
+        status=Status.SOLVED,
+        last_message_at=now,
+        message_count=0,
+    )
+    ConversationEvent.objects.create(conversation=conversation, kind=EventKind.CREATED)
+    return conversation_send_automatic(conversation=conversation, body=body, to=[customer.email])
 
 
 @transaction.atomic
@@ -458,6 +487,8 @@ EXTERNAL_EVENT_KINDS = frozenset(
         EventKind.RECOVERY_OPENED,
         EventKind.RECOVERY_REASSIGNED,
         EventKind.RECOVERY_CLOSED,
+        EventKind.IMPROVEMENT_LINKED,
+        EventKind.IMPROVEMENT_TOLD,
     }
 )
 

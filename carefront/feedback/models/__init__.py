@@ -2,6 +2,14 @@
 of bad experiences, praise, and the feedback inbox (every comment, grouped into themes)."""
 
 from .comments import CommentSource, CommentVector, FeedbackComment, Sentiment, Theme, ThemeRun
+from .improvements import (
+    Improvement,
+    ImprovementLink,
+    ImprovementNotice,
+    ImprovementOptOut,
+    ImprovementStatus,
+    NoticeStatus,
+)
 from .nps import (
     CampaignStatus,
     InvitationStatus,
@@ -26,7 +34,13 @@ __all__ = [
     "CommentSource",
     "CommentVector",
     "FeedbackComment",
+    "Improvement",
+    "ImprovementLink",
+    "ImprovementNotice",
+    "ImprovementOptOut",
+    "ImprovementStatus",
     "InvitationStatus",
+    "NoticeStatus",
     "NpsCampaign",
     "NpsCategory",
     "NpsInvitation",

@@ -31,3 +31,25 @@ def test_recovery_tasks_and_praise_in_the_django_admin(admin, inbox, agent):
         assert (
             client.get(reverse(f"admin:feedback_{name}_change", args=[obj.pk])).status_code == 200
         )
+
+
+def test_improvements_and_notices_are_shown_read_only(admin, inbox):
+    from carefront.feedback.models import Improvement, ImprovementNotice
+    from carefront.feedback.services import improvement_create, improvement_link
+    from carefront.feedback.tests.factories import comment
+
+    improvement = improvement_create(actor=admin, title="CSV export")
+    improvement_link(
+        actor=admin, improvement_id=improvement.pk, comment_ids=[comment("CSV please").pk]
+    )
+    client = Client()
+    client.force_login(admin)
+    for model, obj in (
+        (Improvement, improvement),
+        (ImprovementNotice, ImprovementNotice.objects.get()),
+    ):
+        name = model._meta.model_name
+        assert client.get(reverse(f"admin:feedback_{name}_changelist")).status_code == 200
+        change = reverse(f"admin:feedback_{name}_change", args=[obj.pk])
+        assert client.get(change).status_code == 200
+        assert client.post(change).status_code == 403

@@ -240,6 +240,15 @@ def describe_event(event, team_names: dict) -> str:
         return _("SLA missed: %(target)s target breached") % {"target": target}
     if event.kind in RECOVERY_EVENT_KINDS:
         return _describe_recovery(event.kind, who, data)
+    if event.kind == EventKind.IMPROVEMENT_LINKED:
+        return _("%(who)s linked it to the improvement “%(title)s”") % {
+            "who": who,
+            "title": data.get("title", ""),
+        }
+    if event.kind == EventKind.IMPROVEMENT_TOLD:
+        return _("The customer was told the improvement “%(title)s” shipped") % {
+            "title": data.get("title", "")
+        }
     if event.kind == EventKind.CUSTOMER_CHANGED:
         return _("%(who)s changed the customer from %(old)s to %(new)s") % {
             "who": who,

@@ -241,6 +241,27 @@ LEAD_ROUTES = [
     Route("web:knowledge_gaps", []),
     Route("web:knowledge_gap_action", ["kb_gap"], "post", {"action": "dismiss"}, 303),
     Route("web:training_new", []),
+    Route("web:improvements", []),
+    Route("web:improvement_new", []),
+    Route("web:improvement", ["improvement"]),
+    Route("web:improvement_edit", ["improvement"]),
+    Route("web:improvement_status", ["improvement"], "post", {"status": "in_progress"}, 303),
+    Route("web:improvement_ship", ["improvement"], "post", {}, 303),
+    Route("web:improvement_unlink", ["improvement", "improvement_link"], "post", {}, 303),
+    Route(
+        "web:improvement_link",
+        [],
+        "post",
+        {"comment": "@feedback_comment", "improvement": "@improvement"},
+        303,
+    ),
+    Route(
+        "web:improvement_link_conversation",
+        ["conversation"],
+        "post",
+        {"improvement": "@improvement"},
+        303,
+    ),
 ]
 # For the leads of the agent's team (and admins): another lead gets 404, an agent 403.
 TEAM_LEAD_ROUTES = [
@@ -258,6 +279,17 @@ WELLBEING_ROUTES = [
     Route("web:wellbeing_team", ["team"]),
     Route("web:wellbeing_team_csv", ["team"]),
 ]
+
+
+def _improvements(admin, conversation) -> dict:
+    from carefront.feedback.models import ImprovementLink
+    from carefront.feedback.services import improvement_create, improvement_link
+
+    improvement = improvement_create(
+        actor=admin, title="CSV export", customer_message="You can export CSV now."
+    )
+    improvement_link(actor=admin, improvement_id=improvement.pk, conversation_ids=[conversation.pk])
+    return {"improvement": improvement, "improvement_link": ImprovementLink.objects.get()}
 
 
 def _themes(admin) -> dict:
@@ -340,6 +372,7 @@ def world(inbox, team, agent, admin):
         **_quality(conversation, team, agent, admin),
         **_knowledge(agent),
         "training_item": _training_item(admin, team),
+        **_improvements(admin, conversation),
     }
 
 
@@ -543,6 +576,8 @@ def test_every_web_route_is_in_the_matrix():
         "web:portal_sign_in_sent",
         "web:portal_sign_in_link",
         "web:portal_sign_out",
+        # Public by design (the token is the key); tested in test_improvements.py.
+        "web:improvement_optout",
     }
     names = {f"web:{p.name}" for p in urlpatterns} - public
     assert names == {r.name for r in ALL_ROUTES}

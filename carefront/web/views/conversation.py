@@ -122,6 +122,8 @@ def _render_conversation(
     context = {
         "rating": ratings[-1].data if ratings else None,
         "open_recoveries": _open_recoveries(timeline),
+        "linked_improvements": _linked_improvements(timeline),
+        "improvement_choices": _improvement_choices(actor),
         "closed_notice": conversation_notice(conversation),
         "conversation": conversation,
         "customer": customer,
@@ -157,6 +159,27 @@ def _render_conversation(
 
 
 RECOVERY_KINDS = {"recovery_opened", "recovery_reassigned", "recovery_closed"}
+
+
+def _linked_improvements(timeline: list) -> list[dict]:
+    """The improvements this conversation (or a comment on it) was linked to, from its
+    timeline rows (no query of their own)."""
+    seen: dict[int, dict] = {}
+    for kind, _when, item in timeline:
+        if kind == "event" and item.kind == "improvement_linked":
+            data = item.data or {}
+            if isinstance(data.get("improvement"), int):
+                seen[data["improvement"]] = {"id": data["improvement"], "title": data.get("title")}
+    return list(seen.values())
+
+
+def _improvement_choices(actor) -> list:
+    """Leads and admins link a conversation to an improvement (one query); agents do not."""
+    if not actor.sees_all_inboxes:
+        return []
+    from carefront.feedback.selectors import improvement_choices
+
+    return improvement_choices(actor=actor)
 
 
 def _open_recoveries(timeline: list) -> list[dict]:

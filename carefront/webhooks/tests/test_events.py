@@ -410,3 +410,33 @@ def test_a_bad_rating_delivers_recovery_opened_and_closing_it_recovery_closed(
     assert closed["data"]["outcome"] == "resolved"
     assert closed["data"]["note"] == "Refunded"
     assert closed["data"]["closed_by"] == {"id": admin.pk, "name": admin.name}
+
+
+def test_shipping_an_improvement_delivers_improvement_shipped_once(
+    everything, receiver, inbox, admin
+):
+    from carefront.conversations.tests.factories import conversation_for
+    from carefront.feedback.services import (
+        improvement_create,
+        improvement_link,
+        improvement_ship,
+    )
+    from carefront.feedback.tests.factories import after_commit
+
+    conversation = conversation_for(inbox, from_address="ana@example.com")
+    improvement = improvement_create(
+        actor=admin, title="CSV export", customer_message="You can export CSV now."
+    )
+    improvement_link(actor=admin, improvement_id=improvement.pk, conversation_ids=[conversation.pk])
+    receiver.requests.clear()
+    with after_commit():
+        improvement_ship(actor=admin, improvement_id=improvement.pk)
+    with after_commit():
+        improvement_ship(actor=admin, improvement_id=improvement.pk)
+    shipped = [p for p in sent(receiver) if p["type"] == "improvement.shipped"]
+    assert len(shipped) == 1
+    data = shipped[0]["data"]
+    assert data["id"] == improvement.pk
+    assert data["status"] == "shipped"
+    assert data["customers_linked"] == 1
+    assert data["shipped_by"] == {"id": admin.pk, "name": admin.name}

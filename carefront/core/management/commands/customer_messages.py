@@ -84,6 +84,9 @@ CUSTOMER_FACING = [
     "carefront/web/templates/web/portal/sign_in.html",
     "carefront/web/templates/web/portal/sign_in_link.html",
     "carefront/web/templates/web/portal/sign_in_sent.html",
+    "carefront/feedback/improvement_messages.py",
+    "carefront/web/views/improvement_public.py",
+    "carefront/web/templates/web/improvement_optout.html",
 ]
 TOOLS = ("xgettext", "msgmerge", "msguniq", "msgattrib", "msgcmp", "msgfmt")
 

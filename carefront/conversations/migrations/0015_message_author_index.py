@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0013_recovery_timeline_kinds'),
+        ('conversations', '0014_improvement_timeline_kinds'),
         ('customers', '0004_customer_surveys_opt_out'),
         ('inboxes', '0008_inbox_recovery_owner'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
