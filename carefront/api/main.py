@@ -8,6 +8,7 @@ from .endpoints import (
     attachments,
     conversations,
     customers,
+    feedback,
     followups,
     held_mail,
     inboxes,
@@ -58,3 +59,4 @@ api.add_router("", notifications.router)
 api.add_router("", nps.router)
 api.add_router("", sla_policies.router)
 api.add_router("", recovery.router)
+api.add_router("", feedback.router)
