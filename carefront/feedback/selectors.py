@@ -554,6 +554,7 @@ def feedback_comment_page(
         .only(
             "id",
             "source",
+            "source_id",
             "text",
             "sentiment",
             "score",

@@ -199,7 +199,7 @@ def move_comments(request: HttpRequest, payload: CommentsMoveIn):
     return {"moved": len(set(payload.comment_ids)), "theme": _ref(theme)}
 
 
-@router.post("/feedback/themes/regroup", response={202: RegroupOut, **ERRORS})
+@router.post("/feedback/regroup", response={202: RegroupOut, **ERRORS})
 def regroup_themes(request: HttpRequest):
     """Group every comment afresh, in the background (as the inbox's "Regroup now"); a
     lead's names and placements are kept."""
