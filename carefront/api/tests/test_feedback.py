@@ -331,3 +331,10 @@ def test_the_schema_literals_match_the_models():
 
     assert set(get_args(SentimentName)) == set(SENTIMENT_NAMES.values())
     assert set(SENTIMENT_NAMES) == set(Sentiment.values)
+
+
+def test_anonymous_calls_are_401(client, grouped):
+    from carefront.api.tests.test_permissions import feedback_endpoints
+
+    for method, url in feedback_endpoints():
+        assert getattr(client, method)(url).status_code == 401, url
