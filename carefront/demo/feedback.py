@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from carefront.accounts.models import Agent, Role
 from carefront.conversations.models import Conversation, Status
+from carefront.customers.models import Customer
 from carefront.feedback.models import (
     InvitationStatus,
     NpsInvitation,
@@ -42,6 +43,7 @@ RATING_ANSWER_RATE = 0.6
 NPS_ANSWER_RATE = 0.5
 NPS_DAYS_AGO = 18
 NPS_SHARE = 0.3
+FRESH_SHARE = 0.15
 
 # What customers write, by topic: (score, weight, texts). A weight may grow over the history
 # (`growth`): a topic that is rare two months ago and frequent this week shows as *growing* on
@@ -191,12 +193,20 @@ def feedback_build(
         .select_related("assignee")
         .order_by("updated_at", "pk")
     )
-    # A share of customers is left for the NPS campaign: whoever got a CSAT survey may not be
-    # asked again within the throttle window (90 days, longer than the history).
-    customers = sorted({c.customer_id for c in solved})
-    kept_for_nps = set(rng.sample(customers, k=round(len(customers) * NPS_SHARE)))
+    # Whoever got a CSAT survey may not be asked again within the throttle window (90 days,
+    # longer than the history): a share of customers (the "plus" plan) is kept for the NPS
+    # campaign, and a share is not asked at all, so that a conversation solved in the demo
+    # sends a survey.
+    customers = sorted(Customer.objects.values_list("pk", flat=True))
+    picked = rng.sample(customers, k=round(len(customers) * (NPS_SHARE + FRESH_SHARE)))
+    kept_for_nps = set(picked[: round(len(customers) * NPS_SHARE)])
+    not_asked = set(picked) - kept_for_nps
+    Customer.objects.filter(pk__in=kept_for_nps).update(attributes={"plan": "plus"})
+    Customer.objects.exclude(pk__in=kept_for_nps).update(attributes={"plan": "basic"})
     for conversation in solved:
-        if conversation.customer_id in kept_for_nps or rng.random() > RATING_ANSWER_RATE:
+        if conversation.customer_id in kept_for_nps | not_asked:
+            continue
+        if rng.random() > RATING_ANSWER_RATE:
             continue
         resolved = conversation.updated_at
         if resolved + dt.timedelta(hours=3) >= real_now:
@@ -226,9 +236,15 @@ def feedback_build(
 
 
 def _nps(*, rng: random.Random, clock, admin: Agent, inbox: Inbox) -> int:
-    """An NPS campaign sent some days ago to every customer not asked recently; half answer."""
+    """An NPS campaign sent some days ago to the customers of the "plus" plan; half answer."""
     started = clock.set(clock.real_now - dt.timedelta(days=NPS_DAYS_AGO))
-    campaign = nps_campaign_create(actor=admin, name="Autumn NPS", sender_inbox=inbox)
+    campaign = nps_campaign_create(
+        actor=admin,
+        name="Autumn NPS",
+        sender_inbox=inbox,
+        segment_attribute="plan",
+        segment_value="plus",
+    )
     nps_campaign_start(actor=admin, campaign=campaign, now=started)
     # What its task does (run here, as its enqueueing waits for a commit): invite the segment
     # and email them, into the dummy mail backend.
@@ -257,8 +273,13 @@ def _follow_ups(*, rng: random.Random, clock) -> int:
     """Most recovery tasks older than three days followed up by their owner (or a lead)."""
     leads = list(Agent.objects.filter(role__in=[Role.LEAD, Role.ADMIN]).order_by("pk"))
     closed = 0
-    tasks = RecoveryTask.objects.filter(state=RecoveryState.OPEN).select_related("owner")
-    for task in tasks.order_by("created_at", "pk"):
+    tasks = list(
+        RecoveryTask.objects.filter(state=RecoveryState.OPEN)
+        .select_related("owner")
+        .order_by("created_at", "pk")
+    )
+    # The two newest stay open whatever their age: the recovery list always has work.
+    for task in tasks[:-2]:
         if task.created_at > clock.real_now - dt.timedelta(days=3) or rng.random() < 0.3:
             continue
         outcome = rng.choices(list(RECOVERY_NOTES), weights=[5, 3, 1, 1])[0]
