@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Protocol
@@ -237,3 +238,15 @@ def embeddings_available() -> bool:
 def minilm() -> MiniLmSpace:
     """The model, loaded once per process (about 0.5 s)."""
     return MiniLmSpace()
+
+
+BULK_THREADS = 2
+BULK_TEXTS = 200
+
+
+@functools.cache
+def minilm_bulk() -> MiniLmSpace:
+    """The model with a thread per core (at most `BULK_THREADS`), for encoding many comments
+    at once (a regroup, where most of the time is the model): the same vectors as `minilm()`
+    up to rounding, about twice as fast on an idle 2-core machine."""
+    return MiniLmSpace(threads=max(1, min(BULK_THREADS, os.cpu_count() or 1)))

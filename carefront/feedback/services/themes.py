@@ -27,6 +27,7 @@ from carefront.core.exceptions import InvalidInput, NotFound, PermissionDenied
 
 from ..grouping import clustering, naming
 from ..grouping.vectors import (
+    BULK_TEXTS,
     LEXICAL_SPACE,
     MINILM_SPACE,
     DenseRows,
@@ -34,6 +35,7 @@ from ..grouping.vectors import (
     Rows,
     embeddings_available,
     minilm,
+    minilm_bulk,
 )
 from ..models import CommentVector, FeedbackComment, Theme, ThemeRun
 from .comments import recount_themes
@@ -123,7 +125,8 @@ def _minilm_rows(ids: list[int], texts: list[str]) -> DenseRows:
             found[comment_id] = np.frombuffer(bytes(blob), dtype=np.float32)
     missing = [i for i, comment_id in enumerate(ids) if comment_id not in found]
     if missing:
-        computed = minilm().encode([texts[i] for i in missing])
+        model = minilm_bulk() if len(missing) >= BULK_TEXTS else minilm()
+        computed = model.encode([texts[i] for i in missing])
         CommentVector.objects.filter(comment_id__in=[ids[i] for i in missing]).delete()
         CommentVector.objects.bulk_create(
             [

@@ -121,3 +121,16 @@ def test_sparse_rows_dot_and_sums_equal_the_dense_ones():
     assert np.allclose(sparse.sum_by(labels, 4), DenseRows(dense).sum_by(labels, 4), atol=1e-5)
     part = sparse.take(np.array([0, 3, 5]))
     assert np.allclose(part.dot(centroids), dense[[0, 3, 5]] @ centroids.T, atol=1e-5)
+
+
+def test_the_bulk_model_gives_the_same_vectors():
+    from carefront.feedback.grouping.vectors import embeddings_available, minilm, minilm_bulk
+
+    if not embeddings_available():
+        pytest.skip("the embeddings extra is not installed")
+    texts = ["My card has not arrived yet", "How do I reset my password?", "Great help, thanks"]
+    single, bulk = minilm().encode(texts), minilm_bulk().encode(texts)
+    assert np.allclose(single, bulk, atol=1e-4)
+    # Meaning, not words: the card that did not come is closer to a late card than to a reset.
+    late = minilm().encode(["Still waiting for the card you sent"])[0]
+    assert late @ single[0] > late @ single[1]
