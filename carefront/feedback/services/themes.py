@@ -216,7 +216,9 @@ def _regroup(
     vectors = _rows(space, ids, texts, lexical)
     free = np.array([i for i, r in enumerate(rows) if not r[3]], dtype=np.int64)
     if len(free) >= MIN_COMMENTS or (k and len(free) >= 2):
-        found = clustering.group(vectors.take(free), k=k, cohesion=COHESION[space], seed=0)
+        found = clustering.group(
+            vectors.take(free), k=k, cohesion=COHESION[space], alike=ALIKE[space], seed=0
+        )
         cluster_labels = found.labels
         cluster_count = len(found.sizes)
     else:
