@@ -338,3 +338,18 @@ def test_anonymous_calls_are_401(client, grouped):
 
     for method, url in feedback_endpoints():
         assert getattr(client, method)(url).status_code == 401, url
+
+
+def test_the_theme_list_costs_the_same_queries_whatever_the_count(lead_api, grouped, lead):
+    from carefront.feedback.services import feedback_comments_move
+
+    lead_api.get("/api/v1/feedback/themes")
+    with CaptureQueriesContext(connection) as few:
+        lead_api.get("/api/v1/feedback/themes")
+    for n, row in enumerate(grouped["agent"]):
+        feedback_comments_move(actor=lead, comment_ids=[row.pk], new_theme_name=f"Theme {n}")
+    lead_api.get("/api/v1/feedback/themes")  # the weekly counts, cached until themes change
+    with CaptureQueriesContext(connection) as many:
+        body = lead_api.get("/api/v1/feedback/themes").json()
+    assert len(body["items"]) == 8
+    assert len(many) == len(few)
