@@ -8,6 +8,7 @@ from .endpoints import (
     attachments,
     conversations,
     customers,
+    feedback,
     followups,
     held_mail,
     improvements,
@@ -70,3 +71,4 @@ api.add_router("", knowledge.router)
 api.add_router("", reports.router)
 api.add_router("", people.router)
 api.add_router("", improvements.router)
+api.add_router("", feedback.router)

@@ -46,6 +46,7 @@ from carefront.inboxes.setup import inbox_create, inbox_update
 from carefront.sla.services import business_calendar_create, followup_create
 
 from . import content
+from .feedback import feedback_build
 
 ADMIN_EMAIL = "admin@carefront.test"
 AGENT_EMAIL = "agent@carefront.test"
@@ -98,6 +99,9 @@ class DemoSummary:
     customers: int = 0
     conversations: int = 0
     messages: int = 0
+    ratings: int = 0
+    nps_answers: int = 0
+    themes: int = 0
     seconds: float = 0.0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -193,12 +197,23 @@ def demo_data_build(
             if progress and (index + 1) % 100 == 0:
                 progress(index + 1, conversations)
     _ask_for_ratings_from_now_on(admin, inboxes)
+    with _harmless_delivery(), clock.running():
+        feedback = feedback_build(
+            rng=random.Random(f"carefront-demo-feedback:{seed}"),  # noqa: S311 - demo data
+            clock=clock,
+            admin=admin,
+            inboxes=inboxes,
+            history_days=HISTORY_DAYS,
+        )
     _business_calendars(admin, inboxes)
     _snoozes_and_promises(agents[AGENT_EMAIL], real_now)
     summary.agents = len(agents)
     summary.customers = Customer.objects.count()
     summary.conversations = Conversation.objects.count()
     summary.messages = Message.objects.count()
+    summary.ratings = feedback.ratings
+    summary.nps_answers = feedback.nps_answers
+    summary.themes = feedback.themes
     summary.seconds = time.monotonic() - started
     summary.logins = [
         (ADMIN_EMAIL, DEMO_PASSWORD, str(Role.ADMIN.label)),

@@ -565,6 +565,7 @@ def feedback_comment_page(
         .only(
             "id",
             "source",
+            "source_id",
             "text",
             "sentiment",
             "score",
@@ -757,3 +758,64 @@ def conversation_improvements(*, actor: Agent, conversation_id: int) -> list[Imp
         .only("id", "title", "status")
         .order_by("-id")
     )
+
+
+@dataclass(frozen=True)
+class ThemeTrend:
+    """A theme's new comments per week, and whether it is growing: the later half of the
+    weeks against the earlier half."""
+
+    counts: list[int]
+    recent: int
+    before: int
+
+    @property
+    def change(self) -> int:
+        return self.recent - self.before
+
+    @property
+    def growing(self) -> bool:
+        return self.recent >= 3 and self.recent >= 1.5 * max(self.before, 1)
+
+
+def theme_trend(weekly: list[int]) -> ThemeTrend:
+    half = len(weekly) // 2
+    return ThemeTrend(counts=list(weekly), recent=sum(weekly[half:]), before=sum(weekly[:half]))
+
+
+def growing_first(trends: dict[int | None, ThemeTrend]) -> list[int | None]:
+    """Theme ids (None: no theme), the most growing first, then the busiest recently."""
+    return sorted(trends, key=lambda pk: (-trends[pk].change, -trends[pk].recent, pk or 0))
+
+
+@dataclass
+class ThemePage:
+    items: list[Theme]
+    next_cursor: str | None
+
+
+def _decode_theme_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        kind, count, pk = cursor_decode(cursor)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(_("The page cursor is not valid.")) from exc
+    if kind != "themes" or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_ID for v in (count, pk)
+    ):
+        raise InvalidInput(_("The page cursor is not valid."))
+    return count, pk
+
+
+def theme_page(*, actor: Agent, cursor: str | None = None, limit: int = 100) -> ThemePage:
+    """Themes, largest first (keyset on the kept count and id, the `theme_size_idx` index)."""
+    _require_lead(actor)
+    qs = Theme.objects.only("id", "name", "comment_count", "is_named_by_lead", "keywords")
+    if cursor:
+        count, pk = _decode_theme_cursor(cursor)
+        qs = qs.filter(Q(comment_count__lt=count) | Q(comment_count=count, pk__gt=pk))
+    rows = list(qs.order_by("-comment_count", "id")[: limit + 1])
+    if len(rows) <= limit:
+        return ThemePage(items=rows, next_cursor=None)
+    rows = rows[:limit]
+    last = rows[-1]
+    return ThemePage(items=rows, next_cursor=cursor_encode(["themes", last.comment_count, last.pk]))

@@ -293,6 +293,21 @@ def knowledge_endpoints() -> list[tuple[str, str]]:
     ]
 
 
+def feedback_endpoints() -> list[tuple[str, str]]:
+    """The feedback inbox: leads and admins only (403 for agents, 401 anonymous; tested with
+    real and forged ids in test_feedback.py)."""
+    return [
+        ("get", "/api/v1/feedback/comments"),
+        ("get", "/api/v1/feedback/themes"),
+        ("get", "/api/v1/feedback/themes/1"),
+        ("post", "/api/v1/feedback/themes/1/rename"),
+        ("post", "/api/v1/feedback/themes/1/merge"),
+        ("post", "/api/v1/feedback/themes/1/split"),
+        ("post", "/api/v1/feedback/comments/move"),
+        ("post", "/api/v1/feedback/regroup"),
+    ]
+
+
 @pytest.fixture
 def nps_campaign(admin, inbox):
     from carefront.feedback.services import nps_campaign_create
@@ -329,6 +344,7 @@ def test_the_matrices_cover_every_endpoint_of_the_api(
     rows += knowledge_endpoints()
     rows += [(method, url) for method, url, _payload in people_endpoints(*people_world)]
     rows += improvement_endpoints()
+    rows += feedback_endpoints()
     covered = set()
     for method, url in rows:
         path = url.split("?")[0].removeprefix("/api/v1")

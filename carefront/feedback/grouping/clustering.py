@@ -1,10 +1,18 @@
-"""Spherical k-means (cosine) with k-means++ seeding, in numpy, deterministic for a given input
-order and seed; then close themes are joined (average linkage on the centroids).
+"""Themes in two steps, in numpy, deterministic for a given input order and seed:
+
+1. spherical k-means (cosine, k-means++ seeding, the best of several restarts on small sets)
+   cuts the comments into many small, tight groups (about one per 20 comments);
+2. those groups are joined bottom-up by Ward's criterion (the join that adds the least spread
+   first) for as long as every theme stays tight enough (`cohesion`): how many themes there
+   are follows from the comments, not from a number fixed in advance.
+
+On banking77 (10,000 utterances, MiniLM) this gives purer themes than k-means alone at the
+same number of themes (0.80 against 0.77 at about 200; bench/README.md).
 
 Why this and not a library: scikit-learn's KMeans would do the first half, but it brings scipy
 and scikit-learn (well over 100 MB) for about sixty lines, and its hierarchical clustering
 needs the n x n distance matrix (400 MB at 10,000 comments). k-means costs n x k per round,
-and the joining step works on k centroids only.
+and the joining step works on the k x k dot products of the groups only.
 """
 
 from __future__ import annotations
@@ -23,12 +31,6 @@ class Clusters:
     labels: np.ndarray  # (n,) int, 0..k-1
     centroids: np.ndarray  # (k, dim) unit vectors
     sizes: np.ndarray  # (k,)
-
-
-def default_theme_count(n: int) -> int:
-    """How many themes k-means starts from: about one per 50 comments, between 2 and 200
-    (a lead reads a list of themes, not a thousand); joining close ones then lowers it."""
-    return int(min(200, max(2, round(n / 50))))
 
 
 def _best(rows: Rows, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,51 +116,104 @@ def _kmeans_once(
     return Clusters(labels=labels, centroids=centroids, sizes=sizes), float(scores.sum())
 
 
-def join_close(rows: Rows, clusters: Clusters, *, threshold: float) -> Clusters:
-    """Join the two themes whose centroids are closest (cosine ≥ `threshold`) until no such
-    pair is left: k-means splits a big theme evenly rather than leaving it whole."""
-    sums = rows.sum_by(clusters.labels, len(clusters.sizes))
-    sizes = clusters.sizes.astype(np.int64).copy()
+def micro_count(n: int) -> int:
+    """How many small, tight groups k-means cuts the comments into before they are joined:
+    about one per 20 comments (one per 3 in small sets), at most 500."""
+    return int(min(500, max(2, n // 20, min(n // 3, 30))))
+
+
+def ward_join(
+    rows: Rows, clusters: Clusters, *, cohesion: float, alike: float = 0.0, k: int | None = None
+) -> Clusters:
+    """Join groups bottom-up, always the pair whose join adds the least spread (Ward's
+    criterion: |A||B|/(|A|+|B|) x the squared distance of their means), but never into a
+    theme whose comments lie, on average, less than `cohesion` (cosine) from its centre, nor
+    two groups whose comments are on average less than `alike` (cosine) from each other: the
+    number of themes follows from how tight the comments are, not from a number given in
+    advance. With `k`, join down to k themes instead (neither is checked).
+
+    Everything is computed from the k x k dot products of the groups' sums (a join adds two
+    rows and columns), so its cost does not depend on the dimension (TF-IDF or MiniLM)."""
+    count = len(clusters.sizes)
+    sums = rows.sum_by(clusters.labels, count)
+    gram = sums @ sums.T  # float64
+    sizes = clusters.sizes.astype(np.float64).copy()
     alive = sizes > 0
-    parent = np.arange(len(sizes))
-    centroids = _normalise(sums)
-    sims = centroids @ centroids.T
-    np.fill_diagonal(sims, -np.inf)
-    sims[~alive, :] = -np.inf
-    sims[:, ~alive] = -np.inf
-    while True:
-        flat = int(np.argmax(sims))
-        a, b = divmod(flat, len(sizes))
-        if sims[a, b] < threshold:
+    parent = np.arange(count)
+
+    def links(i: int) -> np.ndarray:
+        """How good joining i with each group is (higher: better; -inf: not allowed)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = sizes + sizes[i]
+            # |mean_i - mean_j|^2 from the dot products of the sums.
+            distance = (
+                gram[i, i] / sizes[i] ** 2
+                + np.diag(gram) / sizes**2
+                - 2 * gram[i] / (sizes * sizes[i])
+            )
+            score = -(sizes * sizes[i] / total) * distance
+            if k is None:
+                tightness = np.sqrt(np.clip(gram[i, i] + 2 * gram[i] + np.diag(gram), 0, None))
+                # The joined theme is tight, and the two groups are alike: a small group of
+                # its own is not swallowed by a large one (which would barely loosen it).
+                apart = gram[i] / (sizes * sizes[i]) < alike
+                score[(tightness / total < cohesion) | apart] = -np.inf
+        score[~alive] = -np.inf
+        score[i] = -np.inf
+        return score
+
+    table = np.full((count, count), -np.inf)
+    for i in np.flatnonzero(alive):
+        table[i] = links(i)
+    remaining = int(alive.sum())
+    while k is None or remaining > k:
+        a, b = divmod(int(np.argmax(table)), count)
+        if not np.isfinite(table[a, b]):
             break
-        keep, gone = (a, b) if (sizes[a], -a) >= (sizes[b], -b) else (b, a)
-        sums[keep] += sums[gone]
-        sizes[keep] += sizes[gone]
-        sizes[gone] = 0
-        parent[parent == gone] = keep
-        centroids[keep] = _normalise(sums[keep][None, :])[0]
-        sims[gone, :] = -np.inf
-        sims[:, gone] = -np.inf
-        row = centroids @ centroids[keep]
-        row[sizes == 0] = -np.inf
-        row[keep] = -np.inf
-        sims[keep, :] = row
-        sims[:, keep] = row
-    survivors = np.flatnonzero(sizes > 0)
-    renumber = np.full(len(sizes), -1)
+        if (sizes[b], -b) > (sizes[a], -a):
+            a, b = b, a  # the larger group keeps its number
+        gram[a, :] += gram[b, :]
+        gram[:, a] += gram[:, b]
+        sums[a] += sums[b]
+        sizes[a] += sizes[b]
+        sizes[b] = 0
+        alive[b] = False
+        parent[parent == b] = a
+        table[b, :] = -np.inf
+        table[:, b] = -np.inf
+        row = links(a)
+        table[a, :] = row
+        table[:, a] = row
+        remaining -= 1
+    survivors = np.flatnonzero(alive)
+    renumber = np.full(count, -1)
     renumber[survivors] = np.arange(len(survivors))
-    labels = renumber[parent[clusters.labels]]
     return Clusters(
-        labels=labels, centroids=_normalise(sums[survivors]), sizes=sizes[survivors].copy()
+        labels=renumber[parent[clusters.labels]],
+        centroids=_normalise(sums[survivors]),
+        sizes=sizes[survivors].astype(np.int64),
     )
 
 
-def group(rows: Rows, *, k: int | None = None, join_threshold: float, seed: int = 0) -> Clusters:
-    """Themes for `rows`: k-means with `k` (default: `default_theme_count`), then joined."""
+def group(
+    rows: Rows,
+    *,
+    k: int | None = None,
+    cohesion: float,
+    alike: float = 0.0,
+    seed: int = 0,
+    rounds: int = 20,
+) -> Clusters:
+    """Themes for `rows`: k-means cuts them into many small tight groups (`micro_count`),
+    which are then joined bottom-up (`ward_join`) while the themes stay at least `cohesion`
+    tight and the joined groups `alike`, or, with `k`, down to k themes."""
     if rows.n == 0:
         return Clusters(np.zeros(0, dtype=np.int64), np.zeros((0, rows.dim)), np.zeros(0))
-    clusters = kmeans(rows, k or default_theme_count(rows.n), seed=seed)
-    return join_close(rows, clusters, threshold=join_threshold)
+    micro = micro_count(rows.n)
+    if k is not None:
+        micro = max(micro, min(rows.n, 2 * k))
+    clusters = kmeans(rows, micro, seed=seed, rounds=rounds)
+    return ward_join(rows, clusters, cohesion=cohesion, alike=alike, k=k)
 
 
 def split_in_two(rows: Rows, *, seed: int = 0) -> Clusters:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Protocol
@@ -50,7 +51,17 @@ class DenseRows:
 
     def sum_by(self, labels: np.ndarray, k: int) -> np.ndarray:
         sums = np.zeros((k, self.dim), dtype=np.float64)
-        np.add.at(sums, labels, self.matrix)
+        if not self.n:
+            return sums
+        if k == 1:
+            sums[0] = self.matrix.sum(0, dtype=np.float64)
+            return sums
+        # Rows sorted by label, then one sum per run of equal labels (np.add.at is ten times
+        # slower, and this runs in every round of k-means).
+        order = np.argsort(labels, kind="stable")
+        ordered = labels[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sums[ordered[starts]] = np.add.reduceat(self.matrix[order], starts, axis=0)
         return sums
 
     def take(self, index: np.ndarray) -> DenseRows:
@@ -73,11 +84,16 @@ class SparseRows:
         if not len(self.data):
             return out
         columns = centroids.T.astype(np.float32)  # (dim, k)
-        step = 20000  # values at a time: bounds the (values, k) temporary
-        for start in range(0, len(self.data), step):
-            stop = min(start + step, len(self.data))
+        # Blocks of rows with values (the values of a row are contiguous): each row's sum in
+        # one np.add.reduceat, about 2,000 rows (20,000 values) at a time to bound the
+        # (values, k) temporary.
+        filled = np.flatnonzero(np.diff(self.indptr) > 0)
+        block = max(1, int(20000 * len(filled) / max(len(self.data), 1)))
+        for first in range(0, len(filled), block):
+            which = filled[first : first + block]
+            start, stop = self.indptr[which[0]], self.indptr[which[-1] + 1]
             contrib = columns[self.indices[start:stop]] * self.data[start:stop, None]
-            np.add.at(out, self._row_of_value[start:stop], contrib)
+            out[which] = np.add.reduceat(contrib, self.indptr[which] - start, axis=0)
         return out
 
     def sum_by(self, labels: np.ndarray, k: int) -> np.ndarray:
@@ -222,3 +238,15 @@ def embeddings_available() -> bool:
 def minilm() -> MiniLmSpace:
     """The model, loaded once per process (about 0.5 s)."""
     return MiniLmSpace()
+
+
+BULK_THREADS = 2
+BULK_TEXTS = 200
+
+
+@functools.cache
+def minilm_bulk() -> MiniLmSpace:
+    """The model with a thread per core (at most `BULK_THREADS`), for encoding many comments
+    at once (a regroup, where most of the time is the model): the same vectors as `minilm()`
+    up to rounding, about twice as fast on an idle 2-core machine."""
+    return MiniLmSpace(threads=max(1, min(BULK_THREADS, os.cpu_count() or 1)))

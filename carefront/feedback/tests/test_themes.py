@@ -260,3 +260,34 @@ def test_one_grouping_at_a_time(corpus):
     assert themes_assign_new() == 1
     waiting.refresh_from_db()
     assert waiting.theme is not None
+
+
+def test_without_a_number_the_grouping_finds_the_topics(corpus):
+    """No k: the number of themes follows from how tight the comments are (lexical vectors
+    here): the three topics, none mixed."""
+    run = themes_regroup()
+    topics = topic_of(corpus)
+    assert run.themes == 3
+    for theme in Theme.objects.all():
+        members = {topics[pk] for pk in theme.comments.values_list("pk", flat=True)}
+        assert len(members) == 1, (theme.name, members)
+
+
+def test_a_small_topic_keeps_a_theme_of_its_own(db):
+    """Thirty comments about refunds and four about a broken coupon: joining the four into the
+    refunds would barely loosen that theme, but they are not alike, so they stay apart."""
+    refunds = [comment(f"{text} (order {n})") for n in range(5) for text in TOPICS["refund"]]
+    coupons = [
+        comment(text)
+        for text in (
+            "The coupon code is rejected at checkout",
+            "Coupon code rejected, says invalid code",
+            "My coupon code does not work at checkout",
+            "Checkout refuses the coupon code",
+        )
+    ]
+    themes_regroup()
+    coupon_themes = {FeedbackComment.objects.get(pk=c.pk).theme_id for c in coupons}
+    refund_themes = {FeedbackComment.objects.get(pk=c.pk).theme_id for c in refunds}
+    assert len(coupon_themes) == 1
+    assert not coupon_themes & refund_themes

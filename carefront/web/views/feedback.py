@@ -25,6 +25,7 @@ from carefront.feedback.selectors import (
     improvement_choices,
     latest_theme_run,
     theme_list,
+    theme_trend,
     theme_weekly_counts,
     unthemed_count,
 )
@@ -207,19 +208,18 @@ def feedback_themes(request: HttpRequest) -> HttpResponse:
     half = WEEKS // 2
     rows = []
     for theme in [*themes, None]:
-        weekly = counts.get(theme.pk if theme else None, [0] * WEEKS)
-        recent, before = sum(weekly[half:]), sum(weekly[:half])
-        if theme is None and not any(weekly):
+        trend = theme_trend(counts.get(theme.pk if theme else None, [0] * WEEKS))
+        if theme is None and not any(trend.counts):
             continue
         rows.append(
             {
                 "theme": theme,
-                "weekly": weekly,
-                "recent": recent,
-                "before": before,
-                "change": recent - before,
-                "growing": recent >= 3 and recent >= 1.5 * max(before, 1),
-                "points": _sparkline(weekly),
+                "weekly": trend.counts,
+                "recent": trend.recent,
+                "before": trend.before,
+                "change": trend.change,
+                "growing": trend.growing,
+                "points": _sparkline(trend.counts),
             }
         )
     rows.sort(key=lambda r: (-r["change"], -r["recent"], r["theme"].pk if r["theme"] else 0))

@@ -60,6 +60,14 @@ class Command(BaseCommand):
                 }
             )
         )
+        self.stdout.write(
+            _("Feedback: %(ratings)s ratings, %(nps)s NPS answers, comments in %(themes)s themes.")
+            % {
+                "ratings": summary.ratings,
+                "nps": summary.nps_answers,
+                "themes": summary.themes,
+            }
+        )
         self.stdout.write(_("Sign in with:"))
         for email, password, role in summary.logins:
             self.stdout.write(f"  {email} / {password}  ({role})")

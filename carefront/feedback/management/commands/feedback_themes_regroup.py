@@ -13,7 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--themes", type=int, default=None, help="themes to start from (default: n / 50)"
+            "--themes",
+            type=int,
+            default=None,
+            help="this many themes (default: as many as the comments make tight themes)",
         )
         parser.add_argument(
             "--space",
