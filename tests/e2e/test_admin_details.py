@@ -75,7 +75,7 @@ def test_webhooks_page_links_to_the_served_docs(live_server, admin_page, screens
     # A link written as [..](api.md) in the Markdown leads to the served API guide.
     page.locator(".doc-body a[href^='/docs/api/']").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("The REST API")
-    page.get_by_role("link", name="Help").click()
+    page.get_by_role("link", name="Help", exact=True).click()
     expect(page.get_by_role("link", name=re.compile("Admin guide"))).to_be_visible()
     assert page_problems(page) == []
 
