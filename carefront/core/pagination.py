@@ -1,9 +1,13 @@
-"""Newest-first pages keyed on the id, for admin lists (held mail, webhook deliveries): the
-page costs the rows it shows, wherever it starts, and the cursor is opaque to the reader."""
+"""Keyset pages: the page costs the rows it shows, wherever it starts, and the cursor is opaque
+to the reader. `newest_first_page` for lists keyed on the id alone (held mail, webhook
+deliveries); `keyset_cursor_decode` for lists keyed on a value and the id."""
 
 import base64
+import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
@@ -22,6 +26,47 @@ def cursor_decode(cursor: str) -> object:
     """The values of `cursor_encode`; ValueError or TypeError for anything else (callers check
     the shape and answer InvalidInput)."""
     return json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+
+
+def is_row_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
+
+
+def aware_datetime(value: Any) -> dt.datetime:
+    """A keyset cursor's timestamp: ISO 8601 with its offset (ValueError/TypeError otherwise)."""
+    when = dt.datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        raise ValueError(value)
+    return when
+
+
+def iso_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def row_count(value: Any) -> int:
+    """A keyset cursor's count (a theme's comments, a gap's customers)."""
+    if not is_row_id(value):
+        raise ValueError(value)
+    return value
+
+
+def keyset_cursor_decode[T](cursor: str, *, kind: str, key: Callable[[Any], T]) -> tuple[T, int]:
+    """The (sort value, id) of a cursor `cursor_encode([kind, value, id])`. `key` parses the
+    value (`aware_datetime`, `iso_date`, `row_count`) and raises ValueError or TypeError for a
+    bad one. Anything else, or a cursor of another list, is InvalidInput (a 400)."""
+    try:
+        values = cursor_decode(cursor)
+        if not (
+            isinstance(values, list)
+            and len(values) == 3
+            and values[0] == kind
+            and is_row_id(values[2])
+        ):
+            raise ValueError(values)
+        return key(values[1]), values[2]
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidInput(_("The page cursor is not valid.")) from exc
 
 
 @dataclass
@@ -54,12 +99,7 @@ def _decode_cursor(cursor: str, *, kind: str) -> int:
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("The page cursor is not valid.")) from exc
     if not (
-        isinstance(values, list)
-        and len(values) == 2
-        and values[0] == kind
-        and isinstance(values[1], int)
-        and not isinstance(values[1], bool)
-        and 0 <= values[1] <= MAX_ID
+        isinstance(values, list) and len(values) == 2 and values[0] == kind and is_row_id(values[1])
     ):
         raise InvalidInput(_("The page cursor is not valid."))
     return values[1]

@@ -17,11 +17,12 @@ from carefront.conversations.selectors import after_keyset, conversations_visibl
 from carefront.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from carefront.core.generations import Generation
 from carefront.core.pagination import (
-    MAX_ID,
     NewestFirstPage,
-    cursor_decode,
+    aware_datetime,
     cursor_encode,
+    keyset_cursor_decode,
     newest_first_page,
+    row_count,
 )
 
 from .models import (
@@ -362,23 +363,7 @@ def access_recovery_task(*, actor: Agent, task_id: int) -> RecoveryTask:
 
 
 def _decode(cursor: str, *, order: str) -> tuple[dt.datetime, int]:
-    try:
-        values = cursor_decode(cursor)
-        if not (
-            isinstance(values, list)
-            and len(values) == 3
-            and values[0] == order
-            and isinstance(values[2], int)
-            and not isinstance(values[2], bool)
-            and 0 <= values[2] < 2**63
-        ):
-            raise ValueError(values)
-        when = dt.datetime.fromisoformat(values[1])
-        if when.tzinfo is None:
-            raise ValueError(values)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(_("The page cursor is not valid.")) from exc
-    return when, values[2]
+    return keyset_cursor_decode(cursor, kind=order, key=aware_datetime)
 
 
 def recovery_task_page(
@@ -535,20 +520,7 @@ def _encode_cursor(comment: FeedbackComment) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        kind, when, pk = cursor_decode(cursor)
-        created_at = dt.datetime.fromisoformat(when)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(_("The page cursor is not valid.")) from exc
-    if (
-        kind != "feedback"
-        or not isinstance(pk, int)
-        or isinstance(pk, bool)
-        or not 0 <= pk <= MAX_ID
-        or created_at.tzinfo is None
-    ):
-        raise InvalidInput(_("The page cursor is not valid."))
-    return created_at, pk
+    return keyset_cursor_decode(cursor, kind="feedback", key=aware_datetime)
 
 
 def feedback_comment_page(
@@ -795,15 +767,7 @@ class ThemePage:
 
 
 def _decode_theme_cursor(cursor: str) -> tuple[int, int]:
-    try:
-        kind, count, pk = cursor_decode(cursor)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(_("The page cursor is not valid.")) from exc
-    if kind != "themes" or not all(
-        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_ID for v in (count, pk)
-    ):
-        raise InvalidInput(_("The page cursor is not valid."))
-    return count, pk
+    return keyset_cursor_decode(cursor, kind="themes", key=row_count)
 
 
 def theme_page(*, actor: Agent, cursor: str | None = None, limit: int = 100) -> ThemePage:

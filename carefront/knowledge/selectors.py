@@ -3,16 +3,17 @@ public articles only; agents see everything; the content-gap list is for leads a
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent, Role
-from carefront.core.exceptions import InvalidInput, NotFound, PermissionDenied
+from carefront.core.exceptions import NotFound, PermissionDenied
 from carefront.core.pagination import (
     NewestFirstPage,
-    cursor_decode,
     cursor_encode,
+    keyset_cursor_decode,
     newest_first_page,
+    row_count,
 )
 
 from .models import (
@@ -126,20 +127,7 @@ def content_gap_page(
         raise PermissionDenied(_("Only leads and admins see the content gaps."))
     queryset = ContentGap.objects.filter(status=status).select_related("article", "draft_article")
     if cursor:
-        try:
-            values = cursor_decode(cursor)
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(_("The page cursor is not valid.")) from exc
-        if not (
-            isinstance(values, list)
-            and len(values) == 3
-            and values[0] == "gaps"
-            and all(isinstance(v, int) for v in values[1:])
-        ):
-            raise InvalidInput(_("The page cursor is not valid."))
-        count, last_id = values[1], values[2]
-        from django.db.models import Q
-
+        count, last_id = keyset_cursor_decode(cursor, kind="gaps", key=row_count)
         queryset = queryset.filter(
             Q(customers_affected__lt=count) | Q(customers_affected=count, pk__lt=last_id)
         )

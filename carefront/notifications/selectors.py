@@ -9,9 +9,14 @@ from django.utils.translation import gettext as _
 from carefront.accounts.models import Agent, Role
 from carefront.conversations.models import Conversation
 from carefront.conversations.selectors import after_keyset
-from carefront.core.exceptions import InvalidInput, NotFound
+from carefront.core.exceptions import NotFound
 from carefront.core.generations import Generation
-from carefront.core.pagination import MAX_ID, NewestFirstPage, cursor_decode, cursor_encode
+from carefront.core.pagination import (
+    NewestFirstPage,
+    aware_datetime,
+    cursor_encode,
+    keyset_cursor_decode,
+)
 
 from .models import Notification, NotificationPreference
 
@@ -56,25 +61,8 @@ def _encode_cursor(last: Notification, *, kind: str) -> str:
 
 def _decode_cursor(cursor: str, *, kind: str) -> tuple[dt.datetime, int]:
     """A bad cursor, or one of the other list, is InvalidInput (a 400)."""
-    error = InvalidInput(_("The page cursor is not valid."))
-    try:
-        values = cursor_decode(cursor)
-        if not (
-            isinstance(values, list)
-            and len(values) == 3
-            and values[0] == kind
-            and isinstance(values[1], str)
-            and isinstance(values[2], int)
-            and not isinstance(values[2], bool)
-            and 0 <= values[2] <= MAX_ID
-        ):
-            raise error
-        created_at = dt.datetime.fromisoformat(values[1])
-        if created_at.tzinfo is None:
-            raise error
-        return created_at.astimezone(dt.UTC), values[2]
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise error from exc
+    created_at, pk = keyset_cursor_decode(cursor, kind=kind, key=aware_datetime)
+    return created_at.astimezone(dt.UTC), pk
 
 
 def notification_get(*, actor: Agent, notification_id: int) -> Notification:

@@ -16,8 +16,10 @@ from carefront.conversations.models import Conversation
 from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.core.pagination import (
     NewestFirstPage,
-    cursor_decode,
+    aware_datetime,
     cursor_encode,
+    iso_date,
+    keyset_cursor_decode,
     newest_first_page,
 )
 
@@ -309,23 +311,7 @@ class ReviewPage:
 
 
 def _decode_review_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        values = cursor_decode(cursor)
-        if not (
-            isinstance(values, list)
-            and len(values) == 3
-            and values[0] == "reviews"
-            and isinstance(values[2], int)
-            and not isinstance(values[2], bool)
-            and 0 <= values[2] < 2**63
-        ):
-            raise ValueError(values)
-        when = dt.datetime.fromisoformat(values[1])
-        if when.tzinfo is None:
-            raise ValueError(values)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(_("The page cursor is not valid.")) from exc
-    return when, values[2]
+    return keyset_cursor_decode(cursor, kind="reviews", key=aware_datetime)
 
 
 def review_page(
@@ -557,20 +543,8 @@ def review_candidates(
         )
         return CandidatePage(items=items, next_cursor=None, week=week)
     if cursor:
-        try:
-            values = cursor_decode(cursor)
-            if not (
-                isinstance(values, list)
-                and len(values) == 3
-                and values[0] == "candidates"
-                and isinstance(values[2], int)
-                and not isinstance(values[2], bool)
-            ):
-                raise ValueError(values)
-            when = dt.datetime.fromisoformat(values[1])
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(_("The page cursor is not valid.")) from exc
-        qs = qs.filter(after_keyset("last_message_at", when, values[2], descending=True))
+        when, last_id = keyset_cursor_decode(cursor, kind="candidates", key=aware_datetime)
+        qs = qs.filter(after_keyset("last_message_at", when, last_id, descending=True))
     rows = list(qs.order_by("-last_message_at", "-id")[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
@@ -605,20 +579,8 @@ def coaching_page(
     if agent_id:
         qs = qs.filter(agent_id=agent_id)
     if cursor:
-        try:
-            values = cursor_decode(cursor)
-            if not (
-                isinstance(values, list)
-                and len(values) == 3
-                and values[0] == "coaching"
-                and isinstance(values[2], int)
-                and not isinstance(values[2], bool)
-            ):
-                raise ValueError(values)
-            day = dt.date.fromisoformat(values[1])
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(_("The page cursor is not valid.")) from exc
-        qs = qs.filter(Q(held_on__lt=day) | Q(held_on=day, id__lt=values[2]))
+        day, last_id = keyset_cursor_decode(cursor, kind="coaching", key=iso_date)
+        qs = qs.filter(Q(held_on__lt=day) | Q(held_on=day, id__lt=last_id))
     rows = list(qs.order_by("-held_on", "-id")[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
