@@ -25,6 +25,7 @@ from carefront.core.workers import current_worker_id, heartbeat_forever, worker_
 from carefront.feedback.services import recovery_overdue_flush, surveys_flush
 from carefront.inboxes.email.imap import imap_poll_forever
 from carefront.inboxes.email.smtp_receiver import smtp_receiver_controller
+from carefront.knowledge.services.signals import search_outcomes_settle
 from carefront.notifications.services import notification_digests_flush
 from carefront.quality.services import coaching_reminders_flush
 from carefront.sla.services.acknowledgements import acknowledgements_flush
@@ -55,37 +56,28 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+# What the embedded runtime catches up on every minute; deployments that run `db_worker` call
+# the same through their `manage.py ..._flush` commands from a scheduler.
+FLUSHES = (
+    ("Outbox", outbox_flush),
+    ("Webhook", webhook_flush),
+    ("Survey", surveys_flush),
+    ("Acknowledgement", acknowledgements_flush),
+    ("Notification email", notification_digests_flush),
+    ("Recovery overdue", recovery_overdue_flush),
+    ("Coaching reminder", coaching_reminders_flush),
+    ("Help-centre search outcome", search_outcomes_settle),
+)
+
+
 def _flush_outbox_every(*, stop: threading.Event, seconds: float) -> None:
     while not stop.wait(seconds):
         close_old_connections()
-        try:
-            outbox_flush()
-        except Exception:
-            logger.exception("Outbox flush failed; trying again in %s s", seconds)
-        try:
-            webhook_flush()
-        except Exception:
-            logger.exception("Webhook flush failed; trying again in %s s", seconds)
-        try:
-            surveys_flush()
-        except Exception:
-            logger.exception("Survey flush failed; trying again in %s s", seconds)
-        try:
-            acknowledgements_flush()
-        except Exception:
-            logger.exception("Acknowledgement flush failed; trying again in %s s", seconds)
-        try:
-            notification_digests_flush()
-        except Exception:
-            logger.exception("Notification email flush failed; trying again in %s s", seconds)
-        try:
-            recovery_overdue_flush()
-        except Exception:
-            logger.exception("Recovery overdue flush failed; trying again in %s s", seconds)
-        try:
-            coaching_reminders_flush()
-        except Exception:
-            logger.exception("Coaching reminder flush failed; trying again in %s s", seconds)
+        for label, flush in FLUSHES:
+            try:
+                flush()
+            except Exception:
+                logger.exception("%s flush failed; trying again in %s s", label, seconds)
 
 
 class Command(BaseCommand):
