@@ -3,9 +3,7 @@ signed token names one customer and is good for this purpose only (a survey unsu
 does not work here). A GET asks to confirm (mail scanners open links); the POST records it."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -20,13 +18,7 @@ from carefront.feedback.services import (
     improvement_news_opted_out,
 )
 
-
-def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200):
-    response = render(request, template, context, status=status)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Content-Language"] = translation.get_language()
-    patch_vary_headers(response, ["Accept-Language"])
-    return response
+from .public_common import customer_page
 
 
 # csrf_exempt: the token in the URL is the secret, and all a forged request could do is what
@@ -41,7 +33,7 @@ def improvement_optout(request: HttpRequest, token: str) -> HttpResponse:
     if customer is None:
         with translation.override(first_supported_language(browser)):
             message = _("This link is not valid.")
-            return _page(request, "web/nps_error.html", {"message": message}, status=404)
+            return customer_page(request, "web/nps_error.html", {"message": message}, status=404)
     with translation.override(first_supported_language(customer.language, browser)):
         done = ""
         if request.method == "POST":
@@ -55,4 +47,4 @@ def improvement_optout(request: HttpRequest, token: str) -> HttpResponse:
             "opted_out": improvement_news_opted_out(customer_id=customer.pk),
             "done": done,
         }
-        return _page(request, "web/improvement_optout.html", context)
+        return customer_page(request, "web/improvement_optout.html", context)

@@ -11,10 +11,8 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -36,13 +34,7 @@ from carefront.feedback.services import (
 from carefront.web.http import HttpResponseSeeOther
 from carefront.web.public_forms import NpsAnswerForm
 
-
-def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200):
-    response = render(request, template, context, status=status)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Content-Language"] = translation.get_language()
-    patch_vary_headers(response, ["Accept-Language"])
-    return response
+from .public_common import customer_page
 
 
 def _zone(customer: Customer) -> zoneinfo.ZoneInfo | None:
@@ -54,7 +46,7 @@ def _zone(customer: Customer) -> zoneinfo.ZoneInfo | None:
 
 def _closed(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
     status = 410 if isinstance(exc, SurveyClosed) else 404
-    return _page(request, "web/nps_error.html", {"message": exc.message}, status=status)
+    return customer_page(request, "web/nps_error.html", {"message": exc.message}, status=status)
 
 
 def _invitation_page(
@@ -113,7 +105,9 @@ def nps_answer(request: HttpRequest, invitation: NpsInvitation, token: str) -> H
                 form.add_error(None, exc.message)
             else:
                 return HttpResponseSeeOther(reverse("web:nps_thanks", args=[token]))
-        return _page(request, "web/nps.html", _context(invitation, response, form), status=400)
+        return customer_page(
+            request, "web/nps.html", _context(invitation, response, form), status=400
+        )
     clicked = request.GET.get("score", "")
     if clicked.isdigit() and 0 <= int(clicked) <= 10:
         score = str(int(clicked))
@@ -121,7 +115,7 @@ def nps_answer(request: HttpRequest, invitation: NpsInvitation, token: str) -> H
         score = str(response.score) if response else ""
     initial = {"score": score, "comment": response.comment if response else ""}
     form = NpsAnswerForm(initial=initial)
-    return _page(request, "web/nps.html", _context(invitation, response, form))
+    return customer_page(request, "web/nps.html", _context(invitation, response, form))
 
 
 @never_cache
@@ -140,7 +134,7 @@ def nps_thanks(request: HttpRequest, invitation: NpsInvitation, token: str) -> H
             "web:survey_unsubscribe", args=[tokens.unsubscribe_token(invitation.customer_id)]
         ),
     }
-    return _page(request, "web/nps_thanks.html", context)
+    return customer_page(request, "web/nps_thanks.html", context)
 
 
 # csrf_exempt: mail clients unsubscribe with a one-click POST (RFC 8058) that carries no
@@ -158,7 +152,7 @@ def survey_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if customer is None:
         with translation.override(first_supported_language(browser)):
             message = _("This unsubscribe link is not valid.")
-            return _page(request, "web/nps_error.html", {"message": message}, status=404)
+            return customer_page(request, "web/nps_error.html", {"message": message}, status=404)
     language = first_supported_language(customer.language, browser)
     with translation.override(language):
         done = ""
@@ -170,4 +164,4 @@ def survey_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
                 customer = customer_surveys_opt_out(customer_id=customer.pk)
                 done = "unsubscribed"
         context = {"customer": customer, "done": done}
-        return _page(request, "web/survey_unsubscribe.html", context)
+        return customer_page(request, "web/survey_unsubscribe.html", context)

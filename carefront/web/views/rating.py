@@ -13,10 +13,8 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -29,14 +27,7 @@ from carefront.feedback.services import SurveyClosed, rating_record, survey_for_
 from carefront.web.http import HttpResponseSeeOther
 from carefront.web.public_forms import RatingForm
 
-
-def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200):
-    response = render(request, template, context, status=status)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Content-Language"] = translation.get_language()
-    # The language follows the survey, then the browser: caches must keep them apart.
-    patch_vary_headers(response, ["Accept-Language"])
-    return response
+from .public_common import customer_page
 
 
 def _customer_page(
@@ -69,7 +60,7 @@ def _customer_page(
 
 def _closed(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
     status = 410 if isinstance(exc, SurveyClosed) else 404
-    return _page(request, "web/rate_error.html", {"message": exc.message}, status=status)
+    return customer_page(request, "web/rate_error.html", {"message": exc.message}, status=status)
 
 
 def _survey(request: HttpRequest, token: str) -> Survey | HttpResponse:
@@ -110,13 +101,15 @@ def rate(request: HttpRequest, survey: Survey, token: str) -> HttpResponse:
                 form.add_error(None, exc.message)
             else:
                 return HttpResponseSeeOther(reverse("web:rate_thanks", args=[token]))
-        return _page(request, "web/rate.html", _context(survey, rating, form), status=400)
+        return customer_page(request, "web/rate.html", _context(survey, rating, form), status=400)
     clicked = request.GET.get("score", "")
     initial = {
         "score": clicked if clicked in Score.values else (rating.score if rating else ""),
         "comment": rating.comment if rating else "",
     }
-    return _page(request, "web/rate.html", _context(survey, rating, RatingForm(initial=initial)))
+    return customer_page(
+        request, "web/rate.html", _context(survey, rating, RatingForm(initial=initial))
+    )
 
 
 @never_cache
@@ -133,4 +126,4 @@ def rate_thanks(request: HttpRequest, survey: Survey, token: str) -> HttpRespons
         "change_url": reverse("web:rate", args=[token]),
         "title": _("Thank you"),
     }
-    return _page(request, "web/rate_thanks.html", context)
+    return customer_page(request, "web/rate_thanks.html", context)
