@@ -27,3 +27,200 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules (issue 14, docs/automation.md). The vocabulary of triggers, conditions and actions is in
+# carefront/automation/rules/catalogue.py; evaluation in rules/engine.py.
+
+
+class Trigger(models.TextChoices):
+    CONVERSATION_CREATED = "conversation_created", _("Conversation created")
+    CUSTOMER_MESSAGE = "customer_message", _("Customer message received")
+    AGENT_REPLY = "agent_reply", _("Agent reply sent")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNEE_CHANGED = "assignee_changed", _("Assignee changed")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    TAGS_CHANGED = "tags_changed", _("Tags changed")
+    RATING_RECEIVED = "rating_received", _("Rating received")
+    SLA_AT_RISK = "sla_at_risk", _("SLA target at risk")
+    SLA_BREACHED = "sla_breached", _("SLA target breached")
+    # A time rule: fires once when its conditions have held for `delay_minutes` since the anchor.
+    TIME = "time", _("Time passed")
+
+
+class TimeAnchor(models.TextChoices):
+    STATUS_CHANGED = "status_changed", _("since the status last changed")
+    CREATED = "created", _("since the conversation was created")
+    CUSTOMER_MESSAGE = "customer_message", _("since the customer's last message")
+    AGENT_REPLY = "agent_reply", _("since the last agent reply")
+
+
+class Rule(models.Model):
+    """An ordered procedure: when `trigger`, if `conditions`, then `actions`.
+
+    conditions: {"all": [condition, ...], "any": [condition, ...]}; a condition is
+    {"field": str, "op": str, "value": ...} with the fields and operators of the catalogue.
+    Both groups empty: always. `any` empty: only `all` counts.
+    actions: [{"type": str, "params": {...}}, ...], run in order.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    trigger = models.CharField(_("when"), max_length=32, choices=Trigger.choices)
+    # Time rules only.
+    time_anchor = models.CharField(
+        _("counted from"), max_length=32, choices=TimeAnchor.choices, blank=True
+    )
+    delay_minutes = models.PositiveIntegerField(_("after (minutes)"), null=True, blank=True)
+    in_business_hours = models.BooleanField(
+        _("count business hours only"),
+        default=True,
+        help_text=_("Count only the inbox's business hours (calendar hours without a calendar)."),
+    )
+    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+    actions = models.JSONField(_("actions"), default=list, blank=True)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["is_active", "trigger", "position", "id"], name="rule_active_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleRun(models.Model):
+    """The trace: one rule considered for one change of one conversation, why it matched or not,
+    and what it did. `change_key` names the change ("message:123", "status:456", "time:7:...");
+    a rule runs at most once per change (the unique constraint)."""
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", _("Matched")
+        NOT_MATCHED = "not_matched", _("Did not match")
+        SKIPPED = "skipped", _("Skipped")
+
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="+"
+    )
+    rule = models.ForeignKey(Rule, on_delete=models.SET_NULL, null=True, related_name="runs")
+    rule_name = models.CharField(max_length=120)
+    trigger = models.CharField(max_length=32, choices=Trigger.choices)
+    change_key = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    # Why: [{"field", "op", "value", "actual", "result": bool}] per condition, or the skip reason.
+    reasons = models.JSONField(default=list, blank=True)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    # What: [{"type", "params", "done": bool, "detail": str}] per action.
+    done = models.JSONField(default=list, blank=True)
+    # How deep in a chain of rules this change was (loops are capped at run time).
+    depth = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rule run")
+        verbose_name_plural = _("rule runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "conversation", "change_key"], name="rule_run_once_per_change"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "-id"], name="rule_run_conversation_idx"),
+            models.Index(fields=["rule", "-id"], name="rule_run_rule_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_name} on #{self.conversation_id}: {self.outcome}"
+
+
+class RuleChange(models.Model):
+    """The audit of a rule: who created, edited, enabled, disabled, moved or deleted it."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Edited")
+        ENABLED = "enabled", _("Enabled")
+        DISABLED = "disabled", _("Disabled")
+        MOVED = "moved", _("Moved")
+        DELETED = "deleted", _("Deleted")
+
+    rule = models.ForeignKey(Rule, on_delete=models.SET_NULL, null=True, related_name="changes")
+    rule_name = models.CharField(max_length=120)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The rule's fields before and after (empty for created / deleted respectively).
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rule change")
+        verbose_name_plural = _("rule changes")
+        indexes = [models.Index(fields=["rule", "-id"], name="rule_change_rule_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_name}: {self.action}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Triage (issue 14): language, sentiment / urgency and intent of each new conversation.
+
+
+class ConversationTriage(models.Model):
+    """What triage predicted for a conversation (from its first customer message), with the
+    confidence and the reasons, and the correction an agent made. Rules read these fields."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="triage",
+    )
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    language_confidence = models.FloatField(null=True, blank=True)
+    # "negative", "neutral", "positive" and a score in [-1, 1].
+    sentiment = models.CharField(_("sentiment"), max_length=16, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True)
+    # "low", "normal", "high".
+    urgency = models.CharField(_("urgency"), max_length=16, blank=True)
+    # Why: the words and signals behind sentiment and urgency, e.g.
+    # {"sentiment": ["angry", ...], "urgency": ["asap", "!!!"]}.
+    explanation = models.JSONField(default=dict, blank=True)
+    intent = models.CharField(_("intent"), max_length=100, blank=True)
+    intent_confidence = models.FloatField(null=True, blank=True)
+    # An agent's correction wins over the prediction and becomes training data.
+    intent_corrected = models.CharField(_("corrected intent"), max_length=100, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("triage")
+        verbose_name_plural = _("triage")
+        indexes = [models.Index(fields=["intent"], name="triage_intent_idx")]
+
+    def __str__(self) -> str:
+        return f"triage of #{self.conversation_id}"
+
+    @property
+    def effective_intent(self) -> str:
+        return self.intent_corrected or self.intent

@@ -35,6 +35,10 @@ class ConversationsConfig(AppConfig):
         _connect_inbox_access()
         _connect_folder_counts()
 
+        from . import live
+
+        live.connect()
+
 
 def _connect_folder_counts() -> None:
     """Folder counts (selectors.folder_counts) are cached; these changes move them on. Bulk

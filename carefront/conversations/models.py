@@ -145,6 +145,8 @@ class Conversation(models.Model):
     # `conversation_set_sla_due`.
     sla_due_at = models.DateTimeField(_("next SLA due time"), null=True, blank=True)
     sla_at_risk_at = models.DateTimeField(null=True, blank=True)
+    # The last LiveEvent.seq given out for this conversation (carefront/conversations/live.py).
+    live_seq = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -418,3 +420,30 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"outbox #{self.pk} ({self.status})"
+
+
+class LiveEvent(models.Model):
+    """A change to a conversation, numbered per conversation, for realtime pages to resume from.
+
+    Agent pages and the chat widget keep the last `seq` they saw; after a dropped connection
+    they ask for everything after it (carefront/conversations/live.py). `public` events are the
+    ones the customer may see (messages to and from them, read receipts): never notes.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=32)
+    public = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("live event")
+        verbose_name_plural = _("live events")
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="live_event_seq_unique")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="live_event_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.seq} on #{self.conversation_id}"

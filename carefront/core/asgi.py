@@ -89,3 +89,20 @@ class PooledThreadASGIHandler(ASGIHandler):
                 await self.handle(scope, receive, send)
         finally:
             pool.put_nowait(executor)
+
+
+class ServerLoopRecorder:
+    """Tells carefront.core.realtime which loop the sockets live on, on the first connection
+    (and on lifespan start-up), so that worker threads can send to them."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self._recorded = False
+
+    async def __call__(self, scope, receive, send) -> None:
+        if not self._recorded:
+            from carefront.core.realtime import remember_server_loop
+
+            remember_server_loop(asyncio.get_running_loop())
+            self._recorded = True
+        await self.app(scope, receive, send)

@@ -17,6 +17,7 @@ MAX_RECOVERY_DUE_HOURS = 30 * 24
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     API = "api", _("API")
+    CHAT = "chat", _("Live chat")
 
 
 class Inbox(models.Model):

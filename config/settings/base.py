@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "channels",
     # Before django_tasks_db: its `db_worker` command adds heartbeats and crash recovery.
     "carefront.core",
     "django_tasks_db",
@@ -129,6 +130,18 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
 }
+
+# Realtime (carefront/conversations/live.py, docs/realtime.md): one process keeps its channel
+# layer in memory; with CAREFRONT_REDIS_URL, Redis carries it between server processes.
+if os.environ.get("CAREFRONT_REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["CAREFRONT_REDIS_URL"]]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "accounts.Agent"
 LOGIN_URL = "web:login"

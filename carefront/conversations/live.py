@@ -1,0 +1,182 @@
+"""Realtime changes of conversations: numbered per conversation, stored, resumable.
+
+Every change a page shows live (a message, a note, a status or assignee change) becomes a
+`LiveEvent` in the same transaction as the change, numbered by `Conversation.live_seq`, and is
+sent after commit to the conversation's group and its inbox's group. A page that reconnects asks
+for `live_events_since(after_seq=last seen)` and so misses nothing; group messages carry the same
+`seq`, so a client drops what it already has. Ephemeral signals (who is viewing or typing) are
+sent with `carefront.core.realtime.group_send` directly and are neither numbered nor stored.
+
+Group message shape (a Channels event, handled by consumers as `live_event`):
+    {"type": "live.event", "conversation_id": int, "inbox_id": int, "seq": int, "kind": str,
+     "public": bool, "data": {...}}
+Kinds: "created", "message" (public unless a note), "note", "status", "assigned"; adapters may
+append their own (the chat adds "read", "agent_joined", ...).
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from carefront.core.realtime import group_send
+
+from .models import Conversation, LiveEvent
+
+# What a reconnecting page may replay at most; beyond it, the page reloads.
+REPLAY_LIMIT = 500
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"conv.{conversation_id}"
+
+
+def inbox_group(inbox_id: int) -> str:
+    return f"inbox.{inbox_id}"
+
+
+def as_group_message(event: LiveEvent, *, inbox_id: int) -> dict:
+    return {
+        "type": "live.event",
+        "conversation_id": event.conversation_id,
+        "inbox_id": inbox_id,
+        "seq": event.seq,
+        "kind": event.kind,
+        "public": event.public,
+        "data": event.data,
+    }
+
+
+def live_event_append(
+    *, conversation_id: int, kind: str, data: dict | None = None, public: bool = False
+) -> LiveEvent:
+    """Number and store an event in the caller's transaction; send it after commit."""
+    with transaction.atomic():
+        # The UPDATE takes the row lock, so numbers are handed out in commit order.
+        Conversation.objects.filter(pk=conversation_id).update(live_seq=F("live_seq") + 1)
+        seq, inbox_id = (
+            Conversation.objects.filter(pk=conversation_id)
+            .values_list("live_seq", "inbox_id")
+            .get()
+        )
+        event = LiveEvent.objects.create(
+            conversation_id=conversation_id,
+            seq=seq,
+            kind=kind,
+            public=public,
+            data=data or {},
+            created_at=timezone.now(),
+        )
+    message = as_group_message(event, inbox_id=inbox_id)
+
+    def send() -> None:
+        group_send(conversation_group(conversation_id), message)
+        group_send(inbox_group(inbox_id), message)
+
+    transaction.on_commit(send, robust=True)
+    return event
+
+
+def live_events_since(
+    *, conversation_id: int, after_seq: int, public_only: bool = False
+) -> list[LiveEvent]:
+    """The events after `after_seq`, oldest first, at most REPLAY_LIMIT + 1 (more: reload)."""
+    events = LiveEvent.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
+    if public_only:
+        events = events.filter(public=True)
+    return list(events.order_by("seq")[: REPLAY_LIMIT + 1])
+
+
+# The text a live page shows of a message; the full message is one request away.
+LIVE_TEXT_LIMIT = 4000
+
+
+def _message_data(message_id: int) -> dict:
+    from .models import Message
+
+    message = (
+        Message.objects.select_related("author", "customer")
+        .only(
+            "direction",
+            "channel",
+            "reply_text",
+            "body_text",
+            "created_at",
+            "from_name",
+            "author__name",
+            "customer__name",
+        )
+        .get(pk=message_id)
+    )
+    if message.author_id:
+        author = message.author.name
+    else:
+        author = message.from_name or (message.customer.name if message.customer_id else "")
+    return {
+        "message_id": message.pk,
+        "direction": message.direction,
+        "channel": message.channel,
+        "author": author,
+        "text": (message.reply_text or message.body_text)[:LIVE_TEXT_LIMIT],
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def on_conversation_created(event) -> None:
+    live_event_append(conversation_id=event.conversation_id, kind="created")
+
+
+def on_message_received(event) -> None:
+    live_event_append(
+        conversation_id=event.conversation_id,
+        kind="message",
+        public=True,
+        data=_message_data(event.message_id),
+    )
+
+
+def on_message_sent(event) -> None:
+    live_event_append(
+        conversation_id=event.conversation_id,
+        kind="message",
+        public=True,
+        data=_message_data(event.message_id),
+    )
+
+
+def on_note_added(event) -> None:
+    live_event_append(
+        conversation_id=event.conversation_id, kind="note", data=_message_data(event.message_id)
+    )
+
+
+def on_status_changed(event) -> None:
+    live_event_append(
+        conversation_id=event.conversation_id,
+        kind="status",
+        data={"old": event.old_status, "new": event.new_status},
+    )
+
+
+def on_assigned(event) -> None:
+    live_event_append(
+        conversation_id=event.conversation_id,
+        kind="assigned",
+        data={"assignee_id": event.assignee_id, "team_id": event.team_id},
+    )
+
+
+def connect() -> None:
+    """In the publisher's transaction: the event commits with the change or not at all."""
+    from carefront.core.events import subscribe
+
+    from . import events
+
+    for event_type, handler in (
+        (events.ConversationCreated, on_conversation_created),
+        (events.MessageReceived, on_message_received),
+        (events.MessageSent, on_message_sent),
+        (events.NoteAdded, on_note_added),
+        (events.ConversationStatusChanged, on_status_changed),
+        (events.ConversationAssigned, on_assigned),
+    ):
+        subscribe(event_type, handler, in_transaction=True)

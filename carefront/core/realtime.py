@@ -1,0 +1,54 @@
+"""Sending to channel-layer groups from synchronous code (services, tasks, any thread).
+
+With the in-memory layer (one process, the embedded mode) the groups live on the server's event
+loop, and an asyncio queue must only be touched from its own loop: a send from a worker thread
+(the in-process task worker, the IMAP poller) is handed to that loop. With Redis any thread may
+send. Sends are best effort: a page that misses one resumes from its last sequence number
+(carefront/conversations/live.py), so a failed send is logged, never raised.
+"""
+
+import asyncio
+import logging
+import threading
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+_server_loop: asyncio.AbstractEventLoop | None = None
+_lock = threading.Lock()
+
+
+def remember_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Called by the ASGI application on its first request: the loop the sockets live on."""
+    global _server_loop
+    with _lock:
+        _server_loop = loop
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("Realtime send failed: %r", future.exception())
+
+
+def group_send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    loop = _server_loop
+    if loop is not None and not loop.is_closed():
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(layer.group_send(group, message)).add_done_callback(_log_failure)
+        else:
+            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            future.add_done_callback(_log_failure)
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception as error:  # best effort, see the module docstring
+        logger.warning("Realtime send failed: %r", error)

@@ -1,0 +1,1 @@
+"""Live chat: the website widget's channel adapter (docs/chat.md)."""
