@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import channel_layers, get_channel_layer
 from asgiref.testing import ApplicationCommunicator
+from channels.layers import channel_layers, get_channel_layer
 
 from carefront.conversations.live import conversation_group
 from carefront.conversations.models import Conversation, LiveEvent
