@@ -339,3 +339,12 @@ def test_config_speaks_the_visitors_language(widget):
     body = response.json()
     assert body["language"] == "de"
     assert body["strings"]["open"] == "Chatten Sie mit uns"
+
+
+def test_a_session_alone_creates_no_customer(widget):
+    before = Customer.objects.count()
+    widget.start()
+    widget.get("config")
+    assert Customer.objects.count() == before
+    widget.say("now I write")
+    assert Customer.objects.count() == before + 1
