@@ -18,10 +18,21 @@ from .conftest import ORIGIN, Widget
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_layer():
+@pytest.fixture(autouse=True, params=["memory", "redis"])
+def _layer(request, settings):
+    """Each test with the in-memory layer (embedded mode) and with Redis (127.0.0.1:6379)."""
+    if request.param == "redis":
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": ["redis://127.0.0.1:6379/0"],
+                    "prefix": f"chat-test-{uuid.uuid4().hex[:8]}",
+                },
+            }
+        }
     channel_layers.backends.clear()
-    yield
+    yield request.param
     channel_layers.backends.clear()
 
 
