@@ -31,6 +31,7 @@ from .views import (
     rating,
     recognition,
     recovery,
+    routing,
     webhooks,
 )
 
@@ -529,5 +530,17 @@ urlpatterns = [
         "improvements/<int:improvement_id>/links/<int:link_id>/unlink/",
         improvements.improvement_unlink_view,
         name="improvement_unlink",
+    ),
+    path("me/availability/", routing.availability_set, name="availability_set"),
+    path("me/seen/", routing.availability_seen, name="availability_seen"),
+    path("chats/", routing.chats_waiting, name="chats_waiting"),
+    path("chats/<int:conversation_id>/accept/", routing.chat_accept, name="chat_offer_accept"),
+    path("chats/<int:conversation_id>/decline/", routing.chat_decline, name="chat_offer_decline"),
+    path("manage/routing/", routing.manage_routing, name="manage_routing"),
+    path("manage/routing/<int:policy_id>/", routing.manage_routing, name="manage_routing_policy"),
+    path(
+        "manage/routing/<int:policy_id>/delete/",
+        routing.manage_routing_delete,
+        name="manage_routing_delete",
     ),
 ]
