@@ -359,8 +359,12 @@ def chat_offer_decline(
     *, actor: Agent, conversation_id: int, now: dt.datetime | None = None
 ) -> ChatRouting:
     """The agent passes: the chat goes to the next agent with room, or back to the queue."""
+    from carefront.conversations.selectors import agent_can_access_inbox
+
     now = now or timezone.now()
     routing = _locked_routing(conversation_id)
+    if not agent_can_access_inbox(agent=actor, inbox_id=routing.inbox_id):
+        raise NotFound(_("This chat is not waiting for an agent."))
     if routing.state != ChatState.OFFERED or routing.offered_to_id != actor.pk:
         raise InvalidInput(_("This chat is not offered to you (any more)."))
     _pass_on(routing, now=now)
