@@ -21,6 +21,7 @@ from carefront.accounts.models import Agent, Availability, Team
 from carefront.core.exceptions import InvalidInput, NotFound, PermissionDenied
 
 from .models import AgentRouting, AssignmentPolicy, AssignmentStrategy
+from .routing import claim_first
 
 logger = logging.getLogger(__name__)
 
@@ -108,9 +109,11 @@ def conversation_auto_assign(
         policy = policy_for(inbox_id=conversation.inbox_id, team_id=conversation.team_id)
         if policy is None:
             return None
-        agent = assignment_candidates(
-            policy=policy, inbox_id=conversation.inbox_id, exclude_ids=exclude_ids
-        ).first()
+        agent = claim_first(
+            assignment_candidates(
+                policy=policy, inbox_id=conversation.inbox_id, exclude_ids=exclude_ids
+            )
+        )
         if agent is None:
             return None
         try:
@@ -188,13 +191,13 @@ def agent_away_reassign(*, agent_id: int, changed_at: str, now: dt.datetime | No
 def _schedule_away_timer(
     agent: Agent, *, after_minutes: int, now: dt.datetime | None = None
 ) -> None:
-    from .routing import _schedule
+    from .routing import schedule_timer
     from .tasks import agent_away_reassign_task
 
     if agent.status_changed_at is None:
         return
     when = now if now is not None else agent.status_changed_at + dt.timedelta(minutes=after_minutes)
-    _schedule(agent_away_reassign_task, when, agent.pk, agent.status_changed_at.isoformat())
+    schedule_timer(agent_away_reassign_task, when, agent.pk, agent.status_changed_at.isoformat())
 
 
 # Subscribers (registered in AutomationConfig.ready) -----------------------------------------

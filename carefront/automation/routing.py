@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 # How many waiting chats are told their new place when the queue moves (the rest learn it on
 # their next poll or reconnect).
 QUEUE_NOTIFY_LIMIT = 50
+# Candidates tried when others took the first ones' last slots at the same moment.
+CLAIM_TRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +186,7 @@ def chats_waiting_for(*, actor: Agent, limit: int = 100) -> list[ChatRouting]:
 # Writes -------------------------------------------------------------------------------------
 
 
-def _schedule(task, when: dt.datetime, *args) -> None:
+def schedule_timer(task, when: dt.datetime, *args) -> None:
     """A timer at `when`, enqueued after commit. A backend that cannot run tasks later (the
     immediate one of unit tests) gets none: tests call the timer's service directly."""
     if not task.get_backend().supports_defer:
@@ -224,7 +226,7 @@ def _try_offer(routing: ChatRouting, *, now: dt.datetime) -> bool:
     candidates = chat_agents_with_room(inbox_id=routing.inbox_id).exclude(
         pk__in=routing.passed_agent_ids or []
     )
-    agent = candidates.first()
+    agent = claim_first(candidates)
     if agent is None:
         if routing.state != ChatState.QUEUED:
             routing.state = ChatState.QUEUED
@@ -240,13 +242,23 @@ def _try_offer(routing: ChatRouting, *, now: dt.datetime) -> bool:
     routing.save(update_fields=["state", "offered_to", "offered_at", "offer_version"])
     AgentRouting.objects.update_or_create(agent=agent, defaults={"last_chat_offer_at": now})
     _notice(agent.pk, "chat_offer", _offer_data(routing, times))
-    _schedule(
+    schedule_timer(
         chat_offer_expire_task,
         now + dt.timedelta(seconds=times.accept_seconds),
         routing.conversation_id,
         routing.offer_version,
     )
     return True
+
+
+def claim_first(candidates: QuerySet[Agent]) -> Agent | None:
+    """The first candidate, with their row locked and their room checked again under the lock:
+    two chats routed at the same moment cannot both take an agent's last slot (PostgreSQL)."""
+    for agent in list(candidates[:CLAIM_TRIES]):
+        list(Agent.objects.select_for_update().filter(pk=agent.pk).values_list("pk"))
+        if candidates.filter(pk=agent.pk).exists():
+            return agent
+    return None
 
 
 def _tell_visitor_queue(routing: ChatRouting) -> None:
@@ -293,7 +305,7 @@ def chat_route(*, conversation_id: int, now: dt.datetime | None = None) -> ChatO
         routing.save(update_fields=["state", "settled_at"])
         return ChatOffer(agent_id=conversation.assignee_id, queue_position=None)
     times = chat_times(inbox_id=conversation.inbox_id)
-    _schedule(
+    schedule_timer(
         chat_wait_expire_task, now + dt.timedelta(minutes=times.wait_minutes), conversation_id
     )
     # The queue goes first: a chat waiting longer is offered before this one.
