@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Agents and teams")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
         from django.db.models.signals import post_delete, post_save
 
         from .models import Agent, ApiToken
@@ -19,3 +20,13 @@ class AccountsConfig(AppConfig):
                 signal.connect(
                     tokens_changed, sender=model, dispatch_uid=f"tokens-{name}-{model.__name__}"
                 )
+
+        user_logged_out.connect(_signed_out, dispatch_uid="availability-signed-out")
+
+
+def _signed_out(sender, request, user, **kwargs) -> None:
+    from .models import Agent
+    from .services.availability import agent_signed_out
+
+    if isinstance(user, Agent):
+        agent_signed_out(agent=user)

@@ -7,3 +7,15 @@ from dataclasses import dataclass
 class AgentDeactivated:
     agent_id: int
     actor_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgentAvailabilityChanged:
+    """Online / away / offline (carefront.accounts.models.Availability). `automatic`: Carefront
+    set it (inactivity, sign-out), not the agent. Routing reacts to it (docs/routing.md)."""
+
+    agent_id: int
+    old: str
+    new: str
+    changed_at: str  # ISO 8601, the agent's `status_changed_at`
+    automatic: bool

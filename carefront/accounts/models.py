@@ -24,6 +24,17 @@ def validate_time_zone(value: str) -> None:
         ) from exc
 
 
+class Availability(models.TextChoices):
+    """Whether an agent takes chats and automatic assignments now (docs/routing.md)."""
+
+    ONLINE = "online", _("Online")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
+DEFAULT_CHAT_CAPACITY = 3
+
+
 class AgentManager(BaseUserManager["Agent"]):
     use_in_migrations = True
 
@@ -57,6 +68,29 @@ class Agent(AbstractBaseUser, PermissionsMixin):
         _("back-office access"), default=False, help_text=_("May open the Django admin.")
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Availability (issue 13): written only through accounts.services.availability.
+    availability = models.CharField(
+        _("availability"), max_length=8, choices=Availability.choices, default=Availability.OFFLINE
+    )
+    status_changed_at = models.DateTimeField(_("availability changed"), null=True, blank=True)
+    # True when Carefront set "away" after inactivity: activity then brings the agent back online.
+    away_is_automatic = models.BooleanField(default=False, editable=False)
+    # The last activity seen in a page (throttled: written at most once a minute).
+    last_active_at = models.DateTimeField(_("last active"), null=True, blank=True)
+    chat_capacity = models.PositiveSmallIntegerField(
+        _("chat capacity"),
+        default=DEFAULT_CHAT_CAPACITY,
+        help_text=_("How many chats this agent answers at once."),
+    )
+    conversation_capacity = models.PositiveIntegerField(
+        _("open conversations at most"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Automatic assignment gives this agent no more open conversations than this. "
+            "Empty: no limit."
+        ),
+    )
 
     objects = AgentManager()
 

@@ -63,6 +63,9 @@ class AgentOut(Schema):
     is_active: bool
     time_zone: str
     teams: list[Ref]
+    availability: Literal["online", "away", "offline"] = Field(
+        ..., description="Whether the agent takes chats and automatic assignments now."
+    )
 
 
 class AgentPage(Schema):
@@ -83,6 +86,18 @@ class MeOut(AgentOut):
     token_scope: Literal["read", "read_write", "session"] = Field(
         ..., description="What the credentials of this call may do."
     )
+
+
+class AvailabilityOut(Schema):
+    availability: Literal["online", "away", "offline"]
+    status_changed_at: dt.datetime | None
+    last_active_at: dt.datetime | None
+    chat_capacity: int
+    conversation_capacity: int | None
+
+
+class AvailabilityIn(Schema):
+    availability: Literal["online", "away", "offline"]
 
 
 # Tags -------------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ def agents_out(agents: list[Agent], *, visible_team_ids: set[int] | None) -> lis
             "is_active": a.is_active,
             "time_zone": a.time_zone,
             "teams": teams[a.pk],
+            "availability": a.availability,
         }
         for a in agents
     ]

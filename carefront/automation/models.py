@@ -224,3 +224,147 @@ class ConversationTriage(models.Model):
     @property
     def effective_intent(self) -> str:
         return self.intent_corrected or self.intent
+
+
+# ---------------------------------------------------------------------------------------------
+# Routing and auto-assignment (issues 13 and 14, docs/routing.md; carefront/automation/routing.py)
+
+
+class AssignmentStrategy(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round-robin")
+    LEAST_LOADED = "least_loaded", _("Least loaded")
+
+
+DEFAULT_CHAT_ACCEPT_SECONDS = 60
+DEFAULT_CHAT_WAIT_MINUTES = 5
+
+
+class AssignmentPolicy(models.Model):
+    """How an inbox's or a team's new conversations find an agent, and for a chat inbox how long
+    an offered chat waits to be accepted. Exactly one of `inbox` and `team`; a team's policy
+    wins over its inbox's for conversations of that team."""
+
+    inbox = models.OneToOneField(
+        "inboxes.Inbox",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assignment_policy",
+        verbose_name=_("inbox"),
+    )
+    team = models.OneToOneField(
+        "accounts.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assignment_policy",
+        verbose_name=_("team"),
+    )
+    enabled = models.BooleanField(_("assign automatically"), default=True)
+    strategy = models.CharField(
+        _("strategy"),
+        max_length=16,
+        choices=AssignmentStrategy.choices,
+        default=AssignmentStrategy.ROUND_ROBIN,
+    )
+    reassign_after_away_minutes = models.PositiveIntegerField(
+        _("reassign after the agent is away for (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: conversations stay with an agent who is away."),
+    )
+    chat_accept_seconds = models.PositiveIntegerField(
+        _("seconds to accept a chat"), default=DEFAULT_CHAT_ACCEPT_SECONDS
+    )
+    chat_wait_minutes = models.PositiveIntegerField(
+        _("minutes a chat waits before it continues by email"), default=DEFAULT_CHAT_WAIT_MINUTES
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("assignment policy")
+        verbose_name_plural = _("assignment policies")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(inbox__isnull=False, team__isnull=True)
+                    | models.Q(inbox__isnull=True, team__isnull=False)
+                ),
+                name="assignment_policy_inbox_xor_team",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_strategy_display()} ({self.inbox or self.team})"
+
+
+class AgentRouting(models.Model):
+    """When an agent last got a chat offer and an automatic assignment: round-robin gives the
+    next one to whoever waited longest."""
+
+    agent = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="routing"
+    )
+    last_chat_offer_at = models.DateTimeField(null=True, blank=True)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent routing state")
+        verbose_name_plural = _("agent routing states")
+
+    def __str__(self) -> str:
+        return f"routing of agent #{self.agent_id}"
+
+
+class ChatState(models.TextChoices):
+    QUEUED = "queued", _("Waiting in the queue")
+    OFFERED = "offered", _("Offered to an agent")
+    ACCEPTED = "accepted", _("Accepted")
+    TO_EMAIL = "to_email", _("Continued by email")
+    CLOSED = "closed", _("Closed while waiting")
+
+
+WAITING_CHAT_STATES = (ChatState.QUEUED, ChatState.OFFERED)
+
+
+class ChatRouting(models.Model):
+    """Where a chat stands on its way to an agent: queued, offered (to whom, until when),
+    accepted, or continued by email when nobody accepted in time."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="chat_routing",
+    )
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=16, choices=ChatState.choices, default=ChatState.QUEUED)
+    queued_at = models.DateTimeField()
+    offered_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    offered_at = models.DateTimeField(null=True, blank=True)
+    # Moves on with each offer: the timer of an earlier offer finds another number and stops.
+    offer_version = models.PositiveIntegerField(default=0)
+    # Agents who declined or let the offer pass: not offered this chat again.
+    passed_agent_ids = models.JSONField(default=list, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chat routing")
+        verbose_name_plural = _("chat routings")
+        indexes = [
+            models.Index(
+                fields=["inbox", "state", "queued_at", "conversation"], name="chat_queue_idx"
+            ),
+            models.Index(fields=["offered_to", "state"], name="chat_offered_to_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chat #{self.conversation_id} ({self.state})"

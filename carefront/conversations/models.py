@@ -360,6 +360,8 @@ class EventKind(models.TextChoices):
     # Written by the feedback app ("you said, we did").
     IMPROVEMENT_LINKED = "improvement_linked", _("Linked to an improvement")
     IMPROVEMENT_TOLD = "improvement_told", _("Customer told about a shipped improvement")
+    # Written by the automation app's chat routing (a chat nobody accepted went to email).
+    ROUTING = "routing", _("Routing")
 
 
 class ConversationEvent(models.Model):

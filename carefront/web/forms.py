@@ -395,6 +395,20 @@ class AgentUpdateForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    chat_capacity = forms.IntegerField(
+        label=_("Chat capacity"),
+        min_value=0,
+        max_value=50,
+        initial=3,
+        help_text=_("How many chats this agent answers at once (0: no chats)."),
+    )
+    conversation_capacity = forms.IntegerField(
+        label=_("Open conversations at most"),
+        min_value=1,
+        max_value=100_000,
+        required=False,
+        help_text=_("Automatic assignment stops at this many open conversations. Empty: no limit."),
+    )
 
 
 class SavedReplyForm(forms.Form):

@@ -32,6 +32,7 @@ from .views import (
     rating,
     recognition,
     recovery,
+    routing,
     webhooks,
 )
 
@@ -534,4 +535,16 @@ urlpatterns = [
     path("manage/chat/", chat_manage.chat_index, name="manage_chats"),
     path("manage/chat/new/", chat_manage.chat_edit, name="manage_chat_new"),
     path("manage/chat/<int:inbox_id>/", chat_manage.chat_edit, name="manage_chat"),
+    path("me/availability/", routing.availability_set, name="availability_set"),
+    path("me/seen/", routing.availability_seen, name="availability_seen"),
+    path("chats/", routing.chats_waiting, name="chats_waiting"),
+    path("chats/<int:conversation_id>/accept/", routing.chat_accept, name="chat_offer_accept"),
+    path("chats/<int:conversation_id>/decline/", routing.chat_decline, name="chat_offer_decline"),
+    path("manage/routing/", routing.manage_routing, name="manage_routing"),
+    path("manage/routing/<int:policy_id>/", routing.manage_routing, name="manage_routing_policy"),
+    path(
+        "manage/routing/<int:policy_id>/delete/",
+        routing.manage_routing_delete,
+        name="manage_routing_delete",
+    ),
 ]

@@ -7,6 +7,7 @@ from .agents import (
     agent_update,
     agent_update_profile,
 )
+from .availability import agent_seen, agent_set_availability
 from .teams import team_create, team_update
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
@@ -14,6 +15,8 @@ __all__ = [
     "agent_create",
     "agent_deactivate",
     "agent_reactivate",
+    "agent_seen",
+    "agent_set_availability",
     "agent_update",
     "agent_update_profile",
     "api_token_authenticate",

@@ -15,6 +15,7 @@ from carefront.core.exceptions import InvalidInput
 from .permissions import require_admin
 
 MAX_SIGNATURE_LENGTH = 2000
+MAX_CHAT_CAPACITY = 50
 
 
 def _clean_name(name: str) -> str:
@@ -86,9 +87,17 @@ def agent_create(
 
 @transaction.atomic
 def agent_update(
-    *, actor: Agent, agent: Agent, name: str, role: str, teams: Iterable[Team]
+    *,
+    actor: Agent,
+    agent: Agent,
+    name: str,
+    role: str,
+    teams: Iterable[Team],
+    chat_capacity: int | None = None,
+    conversation_capacity: int | object | None = ...,
 ) -> Agent:
-    """Change an agent's name, role and teams."""
+    """Change an agent's name, role and teams, and (when given) their capacities for chats and
+    for automatically assigned conversations (None: no limit)."""
     require_admin(actor)
     role = _clean_role(role)
     if agent.pk == actor.pk and role != Role.ADMIN:
@@ -96,7 +105,22 @@ def agent_update(
     agent.name = _clean_name(name)
     agent.role = role
     agent.is_staff = role == Role.ADMIN
-    agent.save(update_fields=["name", "role", "is_staff"])
+    update = ["name", "role", "is_staff"]
+    if chat_capacity is not None:
+        if not 0 <= chat_capacity <= MAX_CHAT_CAPACITY:
+            raise InvalidInput(
+                _("A chat capacity is between 0 and %(n)s.") % {"n": MAX_CHAT_CAPACITY}
+            )
+        agent.chat_capacity = chat_capacity
+        update.append("chat_capacity")
+    if conversation_capacity is not ...:
+        if conversation_capacity is not None and not (
+            isinstance(conversation_capacity, int) and conversation_capacity >= 1
+        ):
+            raise InvalidInput(_("Open conversations at most: a number from 1, or empty."))
+        agent.conversation_capacity = conversation_capacity
+        update.append("conversation_capacity")
+    agent.save(update_fields=update)
     agent.teams.set(list(teams))
     return agent
 

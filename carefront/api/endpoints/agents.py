@@ -6,12 +6,20 @@ from ninja import Path, Query, Router
 
 from carefront.accounts.models import Agent
 from carefront.accounts.selectors import agents_visible_to, teams_visible_to
+from carefront.accounts.services import agent_set_availability
 from carefront.core.exceptions import NotFound
 
 from ..auth import caller
 from ..pagination import keyset_page
 from ..schemas import ErrorOut, Id, ValidationErrorOut
-from ..schemas_extra import AgentFilterIn, AgentOut, AgentPage, MeOut
+from ..schemas_extra import (
+    AgentFilterIn,
+    AgentOut,
+    AgentPage,
+    AvailabilityIn,
+    AvailabilityOut,
+    MeOut,
+)
 from ..serializers_extra import agents_out
 
 router = Router(tags=["agents"])
@@ -63,3 +71,26 @@ def me(request: HttpRequest):
         "sees_all_inboxes": actor.sees_all_inboxes,
         "token_scope": token.scope if token is not None else "session",
     }
+
+
+def _availability_out(agent: Agent) -> dict:
+    return {
+        "availability": agent.availability,
+        "status_changed_at": agent.status_changed_at,
+        "last_active_at": agent.last_active_at,
+        "chat_capacity": agent.chat_capacity,
+        "conversation_capacity": agent.conversation_capacity,
+    }
+
+
+@router.get("/me/availability", response={200: AvailabilityOut, 401: ErrorOut})
+def get_my_availability(request: HttpRequest):
+    """The caller's status (online, away, offline) and capacities (docs/routing.md)."""
+    return _availability_out(caller(request))
+
+
+@router.put("/me/availability", response={200: AvailabilityOut, **ERRORS})
+def set_my_availability(request: HttpRequest, payload: AvailabilityIn):
+    """Set the caller's status. Online: new chats and automatic assignments may come."""
+    agent = agent_set_availability(agent=caller(request), availability=payload.availability)
+    return _availability_out(agent)

@@ -200,6 +200,8 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
         ("get", f"/api/v1/agents?team_id={team}", None, LIST),
         ("get", f"/api/v1/agents/{member}", None, OBJECT),
         ("get", "/api/v1/me", None, OWN),
+        ("get", "/api/v1/me/availability", None, OWN),
+        ("put", "/api/v1/me/availability", {"availability": "online"}, OWN),
         ("get", "/api/v1/tags", None, SHARED),
         ("get", "/api/v1/saved-replies", None, SHARED),
         ("get", f"/api/v1/saved-replies/{saved_reply}", None, SHARED),

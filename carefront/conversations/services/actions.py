@@ -291,10 +291,13 @@ def conversation_assign(
     assignee: Agent | None,
     actor: Agent | None,
     team: Team | None = None,
+    reason: str = "",
+    reason_details: dict | None = None,
 ) -> Conversation:
     """Give the conversation to an agent (or nobody), optionally to a team. `actor` None:
     Carefront itself did it (an SLA escalation, a follow-up that came due), and the timeline
-    says so."""
+    says so; `reason` says why, in a word the timeline explains (automatic routing:
+    "round_robin", "least_loaded", "chat_accepted", "away_reassigned", "chat_to_email")."""
     from ..selectors import agent_can_access_inbox
 
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -321,6 +324,7 @@ def conversation_assign(
         assignee=assignee.pk if assignee else None,
         assignee_name=assignee.name if assignee else "",
         team=conversation.team_id,
+        **({"reason": reason, **(reason_details or {})} if reason else {}),
     )
     publish(
         events.ConversationAssigned(
@@ -489,6 +493,7 @@ EXTERNAL_EVENT_KINDS = frozenset(
         EventKind.RECOVERY_CLOSED,
         EventKind.IMPROVEMENT_LINKED,
         EventKind.IMPROVEMENT_TOLD,
+        EventKind.ROUTING,
     }
 )
 

@@ -173,6 +173,23 @@ def _describe_priority_change(who: str, data: dict) -> str:
     return _("%(who)s raised the priority to %(priority)s") % values
 
 
+def _assignment_reason(data: dict) -> str:
+    """Why automatic routing assigned it (carefront/automation/routing.py)."""
+    reason = data.get("reason")
+    if reason == "round_robin":
+        return _("— assigned by round-robin: next in turn")
+    if reason == "least_loaded":
+        return _("— assigned by round-robin: least loaded")
+    if reason == "chat_accepted":
+        return _("— accepted the chat")
+    if reason == "away_reassigned":
+        return _("— reassigned: %(name)s was away for %(minutes)s minutes") % {
+            "name": data.get("away_name", ""),
+            "minutes": data.get("away_minutes", ""),
+        }
+    return ""
+
+
 @register.simple_tag
 def describe_event(event, team_names: dict) -> str:
     """One readable line for a timeline event."""
@@ -200,6 +217,9 @@ def describe_event(event, team_names: dict) -> str:
             text = _("%(who)s unassigned it") % {"who": who}
         if team:
             text += " " + _("(team %(team)s)") % {"team": team}
+        why = _assignment_reason(data)
+        if why:
+            text += " " + why
         return text
     if event.kind == EventKind.STATUS_CHANGED:
         new = labels.get(data.get("new"), data.get("new", ""))
@@ -249,6 +269,12 @@ def describe_event(event, team_names: dict) -> str:
         return _("The customer was told the improvement “%(title)s” shipped") % {
             "title": data.get("title", "")
         }
+    if event.kind == EventKind.ROUTING:
+        if data.get("reason") == "chat_to_email":
+            return _(
+                "Nobody accepted the chat in %(minutes)s minutes: it continues by email, unassigned"
+            ) % {"minutes": data.get("wait_minutes", "")}
+        return event.get_kind_display()
     if event.kind == EventKind.CUSTOMER_CHANGED:
         return _("%(who)s changed the customer from %(old)s to %(new)s") % {
             "who": who,

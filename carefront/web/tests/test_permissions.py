@@ -117,8 +117,17 @@ AGENT_ROUTES = [
     Route("web:training_acknowledge", ["training_item"], "post", {}, 302),
     Route("web:kudos_give", [], "post", {"receiver": "@other_agent", "message": "Thanks"}, 302),
     Route("web:wellbeing", []),
+    # Availability and chats (docs/routing.md): the agent's own status; chats of their inboxes.
+    Route("web:availability_set", [], "post", {"availability": "online"}, 303),
+    Route("web:availability_seen", [], "post", {}, 204),
+    Route("web:chats_waiting", []),
+    Route("web:chat_offer_accept", ["waiting_chat"], "post", {}, 303),
+    # Not offered to this agent: a message on the chats page; an outsider: 404.
+    Route("web:chat_offer_decline", ["waiting_chat"], "post", {}, 303),
 ]
 SCOPED = {
+    "web:chat_offer_accept",
+    "web:chat_offer_decline",
     "web:quality_review",
     "web:quality_review_answer",
     "web:quality_coaching_session",
@@ -207,6 +216,9 @@ ADMIN_ROUTES = [
     Route("web:manage_nps_edit", ["nps_campaign"]),
     Route("web:manage_nps_start", ["nps_campaign"], "post", {}, 302),
     Route("web:manage_quality", []),
+    Route("web:manage_routing", []),
+    Route("web:manage_routing_policy", ["assignment_policy"]),
+    Route("web:manage_routing_delete", ["assignment_policy"], "post", {}, 302),
     Route("web:knowledge_settings", []),
 ]
 LEAD_ROUTES = [
@@ -307,6 +319,18 @@ def _themes(admin) -> dict:
     return {"theme": theme, "other_theme": other, "feedback_comment": comment("Slow answer")}
 
 
+def _routing(inbox) -> dict:
+    from carefront.automation.models import AssignmentPolicy
+    from carefront.automation.routing import chat_route
+
+    chat = receive(inbox, from_address="vic@example.com", subject="Chat").conversation
+    chat_route(conversation_id=chat.pk)
+    return {
+        "waiting_chat": SimpleNamespace(pk=chat.pk),
+        "assignment_policy": AssignmentPolicy.objects.create(inbox=inbox, enabled=False),
+    }
+
+
 @pytest.fixture
 def world(inbox, team, agent, admin):
     webhook = webhook_subscription_create(
@@ -377,6 +401,7 @@ def world(inbox, team, agent, admin):
         **_quality(conversation, team, agent, admin),
         **_knowledge(agent),
         "training_item": _training_item(admin, team),
+        **_routing(inbox),
         **_improvements(admin, conversation),
     }
 

@@ -351,7 +351,13 @@ def agent_edit(request: HttpRequest, agent_id: int) -> HttpResponse:
         status = 400
     else:
         form = AgentUpdateForm(
-            initial={"name": agent.name, "role": agent.role, "teams": list(agent.teams.all())}
+            initial={
+                "name": agent.name,
+                "role": agent.role,
+                "teams": list(agent.teams.all()),
+                "chat_capacity": agent.chat_capacity,
+                "conversation_capacity": agent.conversation_capacity,
+            }
         )
     return render(
         request, "web/manage/agent_form.html", {"form": form, "agent": agent}, status=status
