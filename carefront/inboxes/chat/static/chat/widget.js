@@ -194,7 +194,7 @@
   var CSS =
     ":host{all:initial}" +
     "*{box-sizing:border-box}" +
-    ".root{position:fixed;bottom:20px;right:20px;z-index:2147483000;font:15px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1c2230}" +
+    ".root{all:initial;position:fixed;bottom:20px;right:20px;z-index:2147483000;font:15px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1c2230}" +
     ".root.left{right:auto;left:20px}" +
     "[hidden]{display:none!important}" +
     "button,input,textarea{font:inherit;color:inherit}" +
@@ -935,6 +935,12 @@
 
   // ---------------------------------------------------------------- forms
 
+  var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+  function isEmail(field) {
+    return field.type === "email" || field.name === "email";
+  }
+
   function showPrechat() {
     var fields = (config && config.prechat) || [];
     ui.prechat.textContent = "";
@@ -945,7 +951,7 @@
       var input = el("input", {
         id: "cf-pre-" + index,
         name: String(field.name),
-        type: field.type === "email" ? "email" : "text",
+        type: isEmail(field) ? "email" : "text",
         required: !!field.required,
         autocomplete: field.name === "email" ? "email" : field.name === "name" ? "name" : "off",
         "aria-required": field.required ? "true" : "false",
@@ -971,7 +977,7 @@
         var field = inputs[i].field;
         var problem = null;
         if (field.required && !value) problem = t("field_required", { label: field.label || field.name });
-        else if (value && field.type === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) problem = t("invalid_email");
+        else if (value && isEmail(field) && !EMAIL.test(value)) problem = t("invalid_email");
         if (problem) {
           error.textContent = problem;
           error.hidden = false;
@@ -1019,7 +1025,7 @@
     ui.email.onsubmit = function (event) {
       event.preventDefault();
       var email = address.value.trim();
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      if (!EMAIL.test(email)) {
         error.textContent = t("invalid_email");
         error.hidden = false;
         address.setAttribute("aria-invalid", "true");
