@@ -11,7 +11,8 @@ To rebuild the minified copy after changing the source (terser from npm; not a d
 Carefront, nothing runs it at build or run time):
 
     S=carefront/inboxes/chat/static/chat
-    { echo "/* Carefront chat widget, minified widget.js sha256=$(sha256sum $S/widget.js | cut -c1-64) */"
+    { echo "/* Carefront chat widget, minified widget.js sha256=$(sha256sum $S/widget.js \
+        | cut -c1-64) */"
       npx terser $S/widget.js --compress --mangle --comments false; } > $S/widget.min.js
 """
 
@@ -40,12 +41,12 @@ def main() -> None:
         made_from = re.search(rb"sha256=([0-9a-f]{64})", minified.read_bytes()[:200])
         source_hash = hashlib.sha256((STATIC / "widget.js").read_bytes()).hexdigest()
         result["minified_stale"] = made_from is None or made_from.group(1).decode() != source_hash
-    print("| file | bytes | gzipped |")  # noqa: T201
-    print("|---|---|---|")  # noqa: T201
+    print("| file | bytes | gzipped |")
+    print("|---|---|---|")
     for name, sizes in result.items():
         if isinstance(sizes, dict):
-            print(f"| {name} | {sizes['raw']:,} | {sizes['gzip']:,} |")  # noqa: T201
-    print(json.dumps(result))  # noqa: T201
+            print(f"| {name} | {sizes['raw']:,} | {sizes['gzip']:,} |")
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """A plain website on another origin that embeds the chat widget: for the browser tests and for
 trying the widget by hand.
 
-    .venv/bin/python -m tests.e2e.chat_host --carefront http://127.0.0.1:8000 --key KEY [--port 8765]
+    .venv/bin/python -m tests.e2e.chat_host --carefront http://127.0.0.1:8000 --key KEY \
+        [--port 8765]
 
 serves http://localhost:8765/ (add `localhost` to the chat inbox's allowed domains). The page is
 deliberately unfriendly: a strict Content-Security-Policy (no inline styles, scripts only from
@@ -71,7 +72,7 @@ def write_site(folder: Path, *, carefront: str, key: str, user: dict | None = No
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args) -> None:  # noqa: A002
+    def log_message(self, format, *args) -> None:
         pass
 
 
