@@ -218,7 +218,8 @@
     ".bubble{padding:8px 12px;border-radius:14px;background:#fff;border:1px solid #e1e4ea;white-space:pre-wrap;overflow-wrap:anywhere}" +
     ".mine .bubble{background:var(--accent);color:var(--on-accent);border-color:transparent}" +
     ".who{font-size:12px;color:#555d6e;margin:0 4px 2px}" +
-    ".meta{font-size:12px;color:#555d6e;margin:2px 4px 0;text-align:right}" +
+    ".meta{font-size:12px;color:#555d6e;margin:2px 4px 0}" +
+    ".mine .meta{text-align:right}" +
     ".msg.failed .meta{color:#b3261e}" +
     ".files{margin:6px 0 0;padding:0;list-style:none}" +
     ".files a{color:inherit}" +
@@ -396,8 +397,10 @@
     ui.log.scrollTop = ui.log.scrollHeight;
   }
 
-  function systemLine(text) {
-    ui.msgs.appendChild(el("li", { className: "system", text: text }));
+  function systemLine(text, seq) {
+    var node = el("li", { className: "system", text: text });
+    if (seq) place(node, seq);
+    else ui.msgs.appendChild(node);
     scrollDown();
   }
 
@@ -458,10 +461,12 @@
     var existing = messages[id];
     var placeholder = findPending(id);
     var node = messageElement(mine, data.author, data.text, data.attachments, data.created_at);
-    if (existing && existing.el.parentNode) ui.msgs.replaceChild(node, existing.el);
-    else if (placeholder) ui.msgs.replaceChild(node, placeholder.el);
-    else ui.msgs.appendChild(node);
-    if (placeholder) delete pending[placeholder.item.client_id];
+    if (existing && existing.el.parentNode) existing.el.remove();
+    if (placeholder) {
+      placeholder.el.remove();
+      delete pending[placeholder.item.client_id];
+    }
+    place(node, event.seq);
     messages[id] = { el: node, seq: event.seq, mine: mine };
     if (!mine) {
       if (!isOpen && event.seq > readSent) updateBadge();
@@ -473,6 +478,21 @@
     }
     updateSeen();
     scrollDown();
+  }
+
+  function place(node, seq) {
+    // In the conversation's order (the server's numbers), whatever order frames arrived in;
+    // messages still unconfirmed stay at the end.
+    node.setAttribute("data-seq", String(seq));
+    var items = ui.msgs.children;
+    for (var i = 0; i < items.length; i++) {
+      var other = items[i].getAttribute("data-seq");
+      if ((other && Number(other) > seq) || (!other && items[i].classList.contains("mine"))) {
+        ui.msgs.insertBefore(node, items[i]);
+        return;
+      }
+    }
+    ui.msgs.appendChild(node);
   }
 
   function findPending(messageId) {
@@ -518,7 +538,7 @@
       }
     } else if (event.kind === "agent_joined") {
       ui.queue.hidden = true;
-      systemLine(t("agent_joined", { name: data.name || data.author || t("support") }));
+      systemLine(t("agent_joined", { name: data.name || data.author || t("support") }), event.seq);
     } else if (event.kind === "queue") showQueue(data);
   }
 
@@ -556,7 +576,7 @@
   function pendingElement(item) {
     var node = messageElement(true, null, item.text, item.file ? [{ name: item.file.name, size: item.file.size }] : null, item.created);
     pending[item.client_id] = { el: node, item: item, messageId: null };
-    setStatus(node, item.file ? t("uploading") : t("sending"));
+    setStatus(node, item.file ? t("uploading") : mode === "live" ? t("sending") : t("not_sent"));
     ui.msgs.appendChild(node);
     scrollDown();
     return node;
@@ -583,6 +603,8 @@
     entry.messageId = ack.message_id;
     messages[ack.message_id] = { el: entry.el, seq: ack.seq, mine: true };
     setStatus(entry.el, "");
+    entry.el.remove();
+    place(entry.el, ack.seq);
     updateSeen();
   }
 
@@ -795,7 +817,13 @@
         if (socket || fatal) return;
         var url =
           BASE.replace(/^http/, "ws") + "/ws/chat/" + encodeURIComponent(KEY) + "/?visitor_token=" + encodeURIComponent(token());
-        var ws = new WebSocket(url);
+        var ws;
+        try {
+          ws = new WebSocket(url);
+        } catch (e) {
+          socketFailed(false, 0);
+          return;
+        }
         var opened = false;
         socket = ws;
         ws.onopen = function () {
@@ -832,12 +860,7 @@
             showFatal(t("origin_refused"));
             return;
           }
-          failures++;
-          if (close.code === 4429) failures = Math.max(failures, 5);
-          // A socket that never opens (a proxy without WebSocket upgrade): poll over HTTP meanwhile.
-          if (!opened && failures >= 3) startPolling();
-          if (mode !== "polling") setConn(navigator.onLine === false ? "offline" : "reconnecting");
-          reconnectTimer = setTimeout(connect, backoff());
+          socketFailed(opened, close.code);
         };
       })
       .catch(function (error) {
@@ -847,6 +870,16 @@
         reconnectTimer = setTimeout(connect, backoff());
         return error;
       });
+  }
+
+  function socketFailed(opened, code) {
+    failures++;
+    if (code === 4429) failures = Math.max(failures, 5);
+    // A socket that never opens (a proxy without WebSocket upgrade): poll over HTTP meanwhile.
+    if (!opened && failures >= 3) startPolling();
+    if (mode !== "polling") setConn(navigator.onLine === false ? "offline" : "reconnecting");
+    else flushOutbox();
+    reconnectTimer = setTimeout(connect, backoff());
   }
 
   function onFrame(frame) {
