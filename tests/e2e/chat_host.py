@@ -47,6 +47,7 @@ def host_page(*, carefront: str, key: str, user: dict | None = None, title: str 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{html.escape(csp)}">
 <title>{html.escape(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="hostile.css">
 </head>
 <body>

@@ -53,7 +53,7 @@ def carefront_url(transactional_db):
             port=port,
             lifespan="off",
             log_level="warning",
-            ws="websockets",
+            ws="websockets-sansio",
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
@@ -102,7 +102,7 @@ def _widget(page, key):
 
 def _open_and_start(page, key, *, email="ana@example.com", name="Ana Lima"):
     widget = _widget(page, key)
-    widget.get_by_role("button", name="Open chat").click()
+    widget.get_by_role("button", name="Chat with us").click()
     dialog = widget.get_by_role("dialog", name="Shop support")
     expect(dialog).to_be_visible()
     dialog.get_by_label("Your name").fill(name)
@@ -254,7 +254,7 @@ def test_keyboard_only(watched_page, shop_url, chat):
     page = watched_page
     page.goto(shop_url)
     widget = _widget(page, chat["key"])
-    launcher = widget.get_by_role("button", name="Open chat")
+    launcher = widget.get_by_role("button", name="Chat with us")
     expect(launcher).to_be_visible()
     # Tab from the page's link reaches the launcher; Enter opens the chat.
     page.get_by_role("link", name="Products").focus()
@@ -299,7 +299,7 @@ def test_full_screen_on_a_phone(browser, shop_url, chat, screenshot_dir):
     _send(dialog, "From my phone")
     expect(dialog.locator("li.mine").filter(has_text="From my phone")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "chat-widget-phone.png"))
-    dialog.get_by_role("button", name="Close chat").click()
+    dialog.get_by_role("button", name="Close the chat").click()
     expect(dialog).to_be_hidden()
     context.close()
 

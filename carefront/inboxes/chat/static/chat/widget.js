@@ -30,12 +30,12 @@
 
   // English fallbacks; the server sends the same keys translated into the inbox's language.
   var STRINGS = {
-    open_chat: "Open chat",
-    close_chat: "Close chat",
+    open: "Chat with us",
+    close: "Close the chat",
     title: "Chat with us",
     conversation: "Conversation",
     message_label: "Message",
-    placeholder: "Type your message…",
+    placeholder: "Write a message…",
     send: "Send",
     attach: "Attach a file",
     you: "You",
@@ -48,32 +48,32 @@
     seen: "Seen",
     connecting: "Connecting…",
     reconnecting: "Reconnecting…",
-    offline: "You are offline. Messages will be sent when you are back online.",
+    connection_offline: "You are offline. Messages will be sent when you are back online.",
     polling: "Live updates are slow on this connection.",
-    typing: "{name} is typing…",
-    agent_joined: "{name} joined the chat.",
-    queue_position: "You are number {position} in the queue.",
+    typing: "%(name)s is typing…",
+    agent_joined: "%(name)s joined the chat.",
+    queue: "You are number %(position)s in the queue.",
     queue_waiting: "Waiting for the next available person…",
     unavailable: "Nobody is available right now.",
-    continue_by_email: "Leave your email and we'll reply by email",
-    email_intro: "Nobody is available right now. Leave your email and we'll reply by email.",
+    continue_by_email: "Leave your email and we will answer you there",
+    offline: "Nobody is available right now. Leave your email and we will answer you there.",
     email_label: "Your email",
     email_text_label: "Your message",
-    email_submit: "Send by email",
-    email_sent: "Thank you! We will reply to {email}.",
+    email_send: "Continue by email",
+    email_sent: "Thank you. We will answer you by email.",
     back_to_chat: "Back to the chat",
     prechat_intro: "Before we start, please tell us a little about you.",
-    prechat_submit: "Start the chat",
+    start: "Start the chat",
     optional: "optional",
-    field_required: "Please fill in: {label}",
+    field_required: "Please fill in: %(label)s",
     invalid_email: "Please enter a valid email address.",
-    too_long: "Your message is longer than {max} characters.",
-    too_large: "This file is larger than {size}.",
+    too_long: "This message is too long.",
+    too_large: "This file is larger than %(size)s.",
     identity_required: "Please sign in to chat with us.",
     origin_refused: "The chat is not available on this website.",
     error: "Something went wrong. Please try again.",
-    new_message: "New message from {name}: {text}",
-    unread: "{count} unread",
+    new_message: "New message from %(name)s: %(text)s",
+    unread: "%(count)s unread",
     earlier_hidden: "Earlier messages are not shown.",
   };
 
@@ -127,7 +127,8 @@
   function t(key, values) {
     var text = (strings && typeof strings[key] === "string" && strings[key]) || STRINGS[key] || key;
     if (values) {
-      text = text.replace(/\{(\w+)\}/g, function (match, name) {
+      // The server's translations use Python's %(name)s.
+      text = text.replace(/%\((\w+)\)s/g, function (match, name) {
         return name in values ? String(values[name]) : match;
       });
     }
@@ -316,8 +317,8 @@
   }
 
   function applyStrings() {
-    ui.launcher.setAttribute("aria-label", t(isOpen ? "close_chat" : "open_chat"));
-    ui.close.setAttribute("aria-label", t("close_chat"));
+    ui.launcher.setAttribute("aria-label", t(isOpen ? "close" : "open"));
+    ui.close.setAttribute("aria-label", t("close"));
     ui.title.textContent = (config && config.title) || t("title");
     ui.log.setAttribute("aria-label", t("conversation"));
     ui.text.setAttribute("aria-label", t("message_label"));
@@ -522,7 +523,7 @@
     });
     ui.badge.textContent = count > 9 ? "9+" : String(count);
     ui.badge.hidden = isOpen || count === 0;
-    var label = t(isOpen ? "close_chat" : "open_chat");
+    var label = t(isOpen ? "close" : "open");
     ui.launcher.setAttribute("aria-label", !isOpen && count ? label + " (" + t("unread", { count: count }) + ")" : label);
   }
 
@@ -548,7 +549,7 @@
       ui.queue.appendChild(document.createTextNode(t("unavailable") + " "));
       ui.queue.appendChild(el("button", { type: "button", text: t("continue_by_email"), onclick: showEmailForm }));
     } else if (typeof data.position === "number" && data.position > 0) {
-      ui.queue.textContent = t("queue_position", { position: data.position });
+      ui.queue.textContent = t("queue", { position: data.position });
     } else if (data.position === 0) {
       ui.queue.textContent = t("queue_waiting");
     }
@@ -613,7 +614,7 @@
     if (!text.trim()) return false;
     var max = config && config.max_message_chars;
     if (max && text.length > max) {
-      showError(t("too_long", { max: max }));
+      showError(t("too_long"));
       return false;
     }
     showError("");
@@ -773,7 +774,7 @@
 
   function setConn(next) {
     mode = next;
-    var text = { connecting: "connecting", reconnecting: "reconnecting", offline: "offline", polling: "polling" }[next];
+    var text = { connecting: "connecting", reconnecting: "reconnecting", offline: "connection_offline", polling: "polling" }[next];
     ui.conn.textContent = text ? t(text) : "";
     ui.conn.hidden = !text || (next === "connecting" && !outbox().length);
     ui.root.setAttribute("data-state", next);
@@ -1001,7 +1002,7 @@
     });
     var error = el("p", { className: "error", role: "alert", hidden: true });
     ui.prechat.appendChild(error);
-    ui.prechat.appendChild(el("button", { type: "submit", className: "primary", text: t("prechat_submit") }));
+    ui.prechat.appendChild(el("button", { type: "submit", className: "primary", text: t("start") }));
     ui.prechat.onsubmit = function (event) {
       event.preventDefault();
       var values = {};
@@ -1035,8 +1036,8 @@
     address.value = (session && session.email) || (stored.prechat && stored.prechat.email) || "";
     var text = el("textarea", { id: "cf-email-text", rows: "3" });
     var error = el("p", { className: "error", role: "alert", hidden: true });
-    var submit = el("button", { type: "submit", className: "primary", text: t("email_submit") });
-    ui.email.appendChild(el("p", { text: t("email_intro") }));
+    var submit = el("button", { type: "submit", className: "primary", text: t("email_send") });
+    ui.email.appendChild(el("p", { text: t("offline") }));
     ui.email.appendChild(el("label", { for: "cf-email" }, [t("email_label"), address]));
     ui.email.appendChild(el("label", { for: "cf-email-text" }, [t("email_text_label"), text]));
     ui.email.appendChild(error);
@@ -1074,7 +1075,7 @@
         })
         .then(function () {
           ui.email.textContent = "";
-          ui.email.appendChild(el("p", { role: "status", tabindex: "-1", text: t("email_sent", { email: email }) }));
+          ui.email.appendChild(el("p", { role: "status", tabindex: "-1", text: t("email_sent") }));
           ui.email.firstChild.focus();
         })
         .catch(function (failure) {
