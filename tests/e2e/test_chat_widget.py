@@ -7,8 +7,10 @@ different sites), with a strict CSP and hostile global styles (tests/e2e/chat_ho
 
 import re
 import socket
+import sqlite3
 import threading
 import time
+import urllib.request
 
 import pytest
 import uvicorn
@@ -33,8 +35,41 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _retry_when_locked(method):
+    """SQLite's shared in-memory test database locks whole tables, and a statement that meets
+    another thread's lock fails at once (the busy timeout does not apply to shared-cache
+    locks). The server's threads and the test's share that database here: wait for the lock
+    as a file database would."""
+
+    def execute(self, *args, **kwargs):
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    return execute
+
+
 @pytest.fixture
-def carefront_url(transactional_db):
+def shared_sqlite(monkeypatch):
+    if connections["default"].vendor != "sqlite":
+        return
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    monkeypatch.setattr(
+        SQLiteCursorWrapper, "execute", _retry_when_locked(SQLiteCursorWrapper.execute)
+    )
+    monkeypatch.setattr(
+        SQLiteCursorWrapper, "executemany", _retry_when_locked(SQLiteCursorWrapper.executemany)
+    )
+
+
+@pytest.fixture
+def carefront_url(transactional_db, shared_sqlite):
     """config.asgi served by uvicorn, as `carefront serve` does: HTTP and WebSockets."""
     from channels.layers import channel_layers
 
@@ -62,7 +97,10 @@ def carefront_url(transactional_db):
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    # The first request imports every view (seconds on a busy machine): not the tests' business.
+    urllib.request.urlopen(url + "/login/", timeout=120).read()  # noqa: S310
+    yield url
     server.should_exit = True
     thread.join(10)
 

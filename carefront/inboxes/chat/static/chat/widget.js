@@ -193,7 +193,7 @@
   var ICON_SEND = "M3 20l18-8L3 4v6l12 2-12 2z";
 
   var CSS =
-    ":host{all:initial}" +
+    ":host{all:initial}:host([hidden]){display:none}" +
     "*{box-sizing:border-box}" +
     ".root{all:initial;position:fixed;bottom:20px;right:20px;z-index:2147483000;font:15px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1c2230}" +
     ".root.left{right:auto;left:20px}" +
@@ -249,7 +249,9 @@
     "@media (prefers-reduced-motion:no-preference){.panel{animation:pop .16s ease-out}}" +
     "@keyframes pop{from{opacity:0;transform:translateY(8px)}}";
 
-  var host = el("div", { id: HOST_ID });
+  // Hidden until the config has come: no button that does nothing, nothing at all on a site
+  // that may not use this chat.
+  var host = el("div", { id: HOST_ID, hidden: true });
   var shadow = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
   try {
     // A constructed style sheet is not an inline <style>, so a strict host CSP does not block it.
@@ -1212,6 +1214,7 @@
     request("GET", "/config")
       .then(function (data) {
         config = data || {};
+        host.hidden = false;
         if (config.strings && typeof config.strings === "object") strings = config.strings;
         setAccent(config.accent_color);
         if (config.language) host.setAttribute("lang", config.language);
