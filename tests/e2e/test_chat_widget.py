@@ -361,3 +361,85 @@ def test_markup_in_messages_is_shown_as_text(watched_page, shop_url, chat):
     widget = _widget(page, chat["key"])
     assert widget.locator(".bubble img, .bubble b, .bubble script").count() == 0
     assert page.evaluate("window.__xss") is None
+
+
+def test_without_websockets_the_widget_polls(browser, shop_url, chat):
+    from carefront.conversations.services import conversation_reply
+
+    context = browser.new_context()
+    # A proxy that refuses WebSocket upgrades looks like this to the page.
+    context.add_init_script(
+        "window.WebSocket = function () { throw new Error('WebSocket blocked'); };"
+    )
+    page = context.new_page()
+    page.goto(shop_url)
+    dialog = _open_and_start(page, chat["key"])
+    _send(dialog, "Sent over plain HTTP")
+    expect(dialog.locator("li.mine").filter(has_text="Sent over plain HTTP")).not_to_contain_text(
+        "Not sent", timeout=15_000
+    )
+    expect(dialog.get_by_role("status").filter(has_text="Live updates are slow")).to_be_visible(
+        timeout=15_000
+    )
+    conversation = _chat_conversation(chat["inbox"])
+    conversation_reply(conversation=conversation, author=chat["agent"], body="Polled answer")
+    expect(dialog.get_by_text("Polled answer")).to_be_visible(timeout=15_000)
+    assert Message.objects.filter(conversation=conversation).count() == 2
+    context.close()
+
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f0005000201a5ddd3c80000000049454e44ae426082"
+)
+
+
+def test_visitor_uploads_a_file(watched_page, shop_url, chat):
+    page = watched_page
+    page.goto(shop_url)
+    dialog = _open_and_start(page, chat["key"])
+    _send(dialog, "Here is the receipt")
+    with page.expect_file_chooser() as chooser:
+        dialog.get_by_role("button", name="Attach a file").click()
+    chooser.value.set_files(
+        files=[{"name": "receipt.png", "mimeType": "image/png", "buffer": PNG_1PX}]
+    )
+    link = dialog.get_by_role("link", name=re.compile(r"receipt\.png"))
+    expect(link).to_be_visible()
+    conversation = _chat_conversation(chat["inbox"])
+    message = Message.objects.filter(conversation=conversation).order_by("-id").first()
+    assert [a.filename for a in message.attachments.all()] == ["receipt.png"]
+    assert page_problems(page) == []
+
+
+def test_nobody_available_the_visitor_leaves_an_email(watched_page, tmp_path, carefront_url):
+    from carefront.inboxes.chat.models import ChatVisitor
+    from carefront.inboxes.chat.services import chat_inbox_create
+
+    inbox = chat_inbox_create(
+        name="After-hours chat", allowed_domains="localhost", title="Night desk"
+    )  # no team, so no agent: nobody is available
+    key = inbox.chat_settings.public_key
+    folder = write_site(tmp_path / "night", carefront=carefront_url, key=key)
+    page = watched_page
+    with serve_folder(folder) as port:
+        page.goto(f"http://localhost:{port}/")
+        widget = _widget(page, key)
+        widget.get_by_role("button", name="Chat with us").click()
+        dialog = widget.get_by_role("dialog", name="Night desk")
+        expect(dialog.get_by_text("Nobody is available right now.").first).to_be_visible()
+        email = dialog.get_by_label("Your email")
+        expect(email).to_be_focused()
+        email.fill("not an address")
+        dialog.get_by_role("button", name="Continue by email").click()
+        expect(dialog.get_by_role("alert")).to_have_text("Please enter a valid email address.")
+        email.fill("night@example.com")
+        dialog.get_by_label("Your message").fill("Please call me back tomorrow.")
+        dialog.get_by_role("button", name="Continue by email").click()
+        expect(dialog.get_by_text("We will answer you by email.")).to_be_visible()
+    visitor = ChatVisitor.objects.get(inbox=inbox)
+    assert visitor.email == "night@example.com"
+    assert Message.objects.filter(
+        conversation__inbox=inbox, body_text__contains="call me back"
+    ).exists()
+    assert page_problems(page) == []
