@@ -195,6 +195,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.last_sent = event["seq"]
         await self._send(event)
+        if event["kind"] == "queue":
+            # The protocol's own frame for the waiting visitor, from the stored event.
+            await self._send(
+                {
+                    "type": "queue",
+                    "position": event["data"].get("position"),
+                    "available": bool(event["data"].get("available")),
+                }
+            )
 
     async def _on_message(self, frame: dict) -> None:
         sent = await database_sync_to_async(self._message)(frame)
@@ -272,16 +281,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self._send(
             {"type": "typing", "on": bool(message.get("on")), "name": message.get("name", "")}
-        )
-
-    async def live_queue(self, message: dict) -> None:
-        """{"type": "live.queue", "position", "available"}: the routing part's queue updates."""
-        await self._send(
-            {
-                "type": "queue",
-                "position": message.get("position"),
-                "available": bool(message.get("available")),
-            }
         )
 
 
