@@ -210,6 +210,7 @@ def test_visitor_chats_from_another_site_and_an_agent_answers(
     visitor.screenshot(path=str(screenshot_dir / "chat-widget.png"))
 
     _send(dialog, "Thank you!")
+    expect(dialog.locator("li.mine").filter(has_text="Thank you!")).not_to_contain_text("Sending")
     agent.reload()
     expect(agent.get_by_text("Thank you!").first).to_be_visible()
     assert Message.objects.filter(conversation=conversation).count() == 3

@@ -418,6 +418,7 @@
   }
 
   function safeUrl(url) {
+    if (!url || typeof url !== "string") return null;
     try {
       var parsed = new URL(url, BASE + "/");
       return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
