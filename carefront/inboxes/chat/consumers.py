@@ -164,7 +164,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             await handler(frame)
         except ApplicationError as exc:
-            await self._error(exc.code, exc.message)
+            error = {"type": "error", "code": exc.code, "message": str(exc.message)}
+            if kind == "message":
+                # Which message failed, so the widget can mark it and offer to retry.
+                error["client_id"] = frame.get("client_id")
+            await self._send(error)
 
     async def _on_resume(self, frame: dict) -> None:
         last_seq = frame.get("last_seq")

@@ -348,3 +348,23 @@ def test_a_session_alone_creates_no_customer(widget):
     assert Customer.objects.count() == before
     widget.say("now I write")
     assert Customer.objects.count() == before + 1
+
+
+def test_events_cost_a_fixed_number_of_queries(widget, agent):
+    widget.start()
+    sent = widget.say("one").json()
+    conversation = Conversation.objects.get(pk=sent["conversation_id"])
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert widget.events().status_code == 200
+        return len(queries)
+
+    few = count()
+    for i in range(10):
+        conversation_reply(conversation=conversation, author=agent, body=f"reply {i}")
+        widget.say(f"more {i}")
+    assert count() == few

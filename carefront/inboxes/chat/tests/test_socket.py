@@ -241,7 +241,9 @@ def test_bad_frames_get_an_error_and_the_socket_stays(chat):
         await socket.send_to(
             text_data=json.dumps({"type": "message", "text": "", "client_id": "x"})
         )
-        assert json.loads(await socket.receive_from(timeout=5))["type"] == "error"
+        error = json.loads(await socket.receive_from(timeout=5))
+        assert error["type"] == "error"
+        assert error["client_id"] == "x"
         await socket.send_to(text_data=json.dumps({"type": "launch"}))
         assert json.loads(await socket.receive_from(timeout=5))["code"] == "bad_frame"
         await socket.disconnect()
