@@ -444,3 +444,37 @@ def test_nobody_available_the_visitor_leaves_an_email(watched_page, tmp_path, ca
         conversation__inbox=inbox, body_text__contains="call me back"
     ).exists()
     assert page_problems(page) == []
+
+
+def test_the_link_in_an_emailed_reply_reopens_the_chat(
+    browser, watched_page, shop_url, chat, carefront_url
+):
+    from carefront.conversations.services import conversation_reply
+    from carefront.inboxes.chat.models import ChatVisitor
+    from carefront.inboxes.chat.services import resume_link_token
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(shop_url)
+    dialog = _open_and_start(page, chat["key"])
+    _send(dialog, "I have to leave now")
+    expect(dialog.locator("li.mine").filter(has_text="I have to leave now")).not_to_contain_text(
+        "Sending"
+    )
+    context.close()
+    conversation = _chat_conversation(chat["inbox"])
+    conversation_reply(conversation=conversation, author=chat["agent"], body="Found it for you")
+
+    # Another browser (the visitor's phone), from the link in the email: Carefront's own page,
+    # under Carefront's CSP.
+    visitor = ChatVisitor.objects.get(conversation=conversation)
+    page = watched_page
+    page.goto(f"{carefront_url}/chat/{chat['key']}/c/{resume_link_token(visitor)}/")
+    dialog = _widget(page, chat["key"]).get_by_role("dialog", name="Shop support")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_text("I have to leave now")).to_be_visible()
+    expect(dialog.get_by_text("Found it for you")).to_be_visible()
+    _send(dialog, "Thanks, back again")
+    expect(dialog.locator("li.mine").filter(has_text="back again")).not_to_contain_text("Sending")
+    assert Message.objects.filter(conversation=conversation).count() == 3
+    assert page_problems(page) == []

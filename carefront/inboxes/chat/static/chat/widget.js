@@ -679,6 +679,12 @@
       .catch(function () {});
   }
 
+  function findOutboxItem(clientId) {
+    var list = outbox();
+    for (var i = 0; i < list.length; i++) if (list[i].client_id === clientId) return list[i];
+    return null;
+  }
+
   function dropItem(item, message) {
     // Refused for good (too long, blocked...): keep the text visible, marked, never retried.
     var list = outbox();
@@ -902,7 +908,11 @@
         }, 8000);
       }
     } else if (frame.type === "queue") showQueue(frame);
-    else if (frame.type === "error") showError(frame.message || t("error"));
+    else if (frame.type === "error") {
+      var failed = frame.client_id && findOutboxItem(frame.client_id);
+      if (failed && frame.code !== "rate_limited") dropItem(failed, frame.message);
+      else showError(frame.message || t("error"));
+    }
     else if (frame.type === "reload") reloadHistory();
   }
 
@@ -1248,6 +1258,26 @@
 
   // A small public API for the host page: CarefrontChat.open(), .close(), .toggle().
   var openOnLoad = OPTIONS.open === true;
+  // A link back to the conversation (the reply sent by email) hands the visitor's token to the
+  // page: as an option, or as JSON in <script type="application/json" id="carefront-chat-token">
+  // (no inline script needed under a strict CSP).
+  var handedToken = typeof OPTIONS.visitor_token === "string" ? OPTIONS.visitor_token : null;
+  var tokenElement = document.getElementById("carefront-chat-token");
+  if (!handedToken && tokenElement) {
+    try {
+      handedToken = JSON.parse(tokenElement.textContent);
+    } catch (e) {
+      handedToken = null;
+    }
+  }
+  if (typeof handedToken === "string" && handedToken) {
+    if (stored.token !== handedToken) {
+      stored = { token: handedToken };
+      readSent = 0;
+      save();
+    }
+    openOnLoad = true;
+  }
   window.CarefrontChat = OPTIONS;
   OPTIONS.open = open;
   OPTIONS.close = close;
