@@ -406,7 +406,7 @@ def test_visitor_uploads_a_file(watched_page, shop_url, chat):
         files=[{"name": "receipt.png", "mimeType": "image/png", "buffer": PNG_1PX}]
     )
     link = dialog.get_by_role("link", name=re.compile(r"receipt\.png"))
-    expect(link).to_be_visible()
+    expect(link).to_be_visible(timeout=15_000)
     conversation = _chat_conversation(chat["inbox"])
     message = Message.objects.filter(conversation=conversation).order_by("-id").first()
     assert [a.filename for a in message.attachments.all()] == ["receipt.png"]

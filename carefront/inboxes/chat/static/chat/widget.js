@@ -461,7 +461,7 @@
   function showMessage(event) {
     var data = event.data || {};
     var id = data.message_id;
-    var mine = data.direction === "in";
+    var mine = data.direction === "in" || data.direction === "incoming";
     var existing = messages[id];
     var placeholder = findPending(id);
     var node = messageElement(mine, data.author, data.text, data.attachments, data.created_at);
@@ -596,6 +596,7 @@
       }
     }
     if (ack.conversation_id && session && !session.conversation_id) session.conversation_id = ack.conversation_id;
+    if (typeof ack.seq === "number" && ack.seq > lastSeq) catchUpLater(ack.seq);
     var entry = pending[clientId];
     if (!entry) return;
     if (messages[ack.message_id]) {
@@ -931,6 +932,23 @@
       if (mode === "polling") poll();
       else connect();
     });
+  }
+
+  var catchUpTimer = null;
+
+  function catchUpLater(seq) {
+    // The server numbered our message: if its event has not come over the socket in a few
+    // seconds (a missed group send), fetch what is missing over HTTP.
+    clearTimeout(catchUpTimer);
+    catchUpTimer = setTimeout(function () {
+      if (lastSeq >= seq || mode === "polling" || fatal) return;
+      request("GET", "/events?visitor_token=" + encodeURIComponent(token()) + "&after=" + lastSeq)
+        .then(function (data) {
+          if (data.reload) reloadHistory();
+          else (data.events || []).forEach(handleEvent);
+        })
+        .catch(function () {});
+    }, 3000);
   }
 
   function startPolling() {
