@@ -3,7 +3,7 @@
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
                                          sla-engine|acknowledgements|sentiment|recovery|
                                          feedback|feedback-report|qa|knowledge|
-                                         improvement-crash]
+                                         improvement-crash|widget-size]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -599,6 +599,34 @@ def improvement_crash_rows(kills: int) -> list[tuple[str, str, str, str]]:
     ]
 
 
+TARGET_WIDGET_GZIP_BYTES = 20_000
+
+
+def widget_size_rows() -> list[tuple[str, str, str, str]]:
+    r = _run("widget_size.py")
+    if "error" in r:
+        return [("chat widget size", r["error"], "", "")]
+    rows = [
+        (
+            "chat widget.js (readable source), raw / gzipped",
+            f"{r['source']['raw']:,} / {r['source']['gzip']:,} bytes",
+            f"gzipped <= {TARGET_WIDGET_GZIP_BYTES:,} bytes",
+            _mark(r["source"]["gzip"] <= TARGET_WIDGET_GZIP_BYTES),
+        )
+    ]
+    if "minified" in r:
+        rows.append(
+            (
+                "chat widget.min.js (terser), raw / gzipped",
+                f"{r['minified']['raw']:,} / {r['minified']['gzip']:,} bytes"
+                + (" (STALE: rebuild it)" if r["minified_stale"] else ""),
+                "",
+                "",
+            )
+        )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -616,6 +644,7 @@ def main() -> int:
         "knowledge",
         "feedback-report",
         "improvement-crash",
+        "widget-size",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -666,6 +695,8 @@ def main() -> int:
         rows += feedback_report_rows(args.conversations, args.requests, args.reuse)
     if args.only in (None, "improvement-crash"):
         rows += improvement_crash_rows(min(args.kills, 12))
+    if args.only in (None, "widget-size"):
+        rows += widget_size_rows()
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

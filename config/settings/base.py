@@ -165,6 +165,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# The chat widget (/static/chat/widget.js) lives with the chat adapter, which is not an app.
+STATICFILES_DIRS = [BASE_DIR / "carefront" / "inboxes" / "chat" / "static"]
 MEDIA_ROOT = Path(os.environ.get("CAREFRONT_MEDIA_ROOT", VAR_DIR / "media"))
 # The Markdown docs served at /docs/. Unset: the checkout's docs/, else the copy a wheel installs
 # under <prefix>/share/carefront/docs (see carefront/web/docs.py).
