@@ -6,3 +6,17 @@ class AutomationConfig(AppConfig):
     name = "carefront.automation"
     label = "automation"
     verbose_name = _("Automation")
+
+    def ready(self) -> None:
+        from carefront.conversations import events as conversation_events
+        from carefront.core.events import subscribe
+        from carefront.core.workers import register_recovery
+
+        from .triage.services import on_conversation_created
+        from .triage.tasks import intent_model_recover
+
+        # Triage is written with the conversation, so rules after commit can read it.
+        subscribe(
+            conversation_events.ConversationCreated, on_conversation_created, in_transaction=True
+        )
+        register_recovery("automation-triage", intent_model_recover)
