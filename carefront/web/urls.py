@@ -31,6 +31,7 @@ from .views import (
     rating,
     recognition,
     recovery,
+    triage,
     webhooks,
 )
 
@@ -530,4 +531,12 @@ urlpatterns = [
         improvements.improvement_unlink_view,
         name="improvement_unlink",
     ),
+    # Triage (issue 14): the panel on the conversation page, the correction, the admin page.
+    path("c/<int:conversation_id>/triage/", triage.conversation_triage, name="conversation_triage"),
+    path(
+        "c/<int:conversation_id>/triage/intent/",
+        triage.conversation_triage_intent,
+        name="conversation_triage_intent",
+    ),
+    path("manage/triage/", triage.manage_triage, name="manage_triage"),
 ]

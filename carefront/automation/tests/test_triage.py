@@ -172,7 +172,7 @@ def test_only_the_last_models_are_kept(inbox):
 def test_the_classifier_learns_the_built_in_sample():
     """Held-out accuracy on the built-in sample (12 phrasings of 5 intents, 3 held out each):
     a classifier that learned nothing would be right one time in five."""
-    train_part, held = split_holdout(list((t, i) for i, t in INTENT_SAMPLE), share=0.25, seed=3)
+    train_part, held = split_holdout([(t, i) for i, t in INTENT_SAMPLE], share=0.25, seed=3)
     model = train(train_part, holdout=0)
     result = evaluate(model, held)
     assert result.size == 15

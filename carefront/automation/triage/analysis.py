@@ -46,9 +46,7 @@ def triage_text(
             {"text": d.text, "weight": d.weight} for d in strongest[:MAX_DRIVERS]
         ]
     signals = urgency_signals(text, sentiment_score=score)
-    explanation["urgency"] = [
-        {"kind": s.kind, "text": s.text, "points": s.points} for s in signals
-    ]
+    explanation["urgency"] = [{"kind": s.kind, "text": s.text, "points": s.points} for s in signals]
     intent, confidence = "", None
     if model is not None:
         intent, confidence = model.predict(text)

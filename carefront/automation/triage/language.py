@@ -30,7 +30,7 @@ class LanguageGuess:
 
 
 @cache
-def _identifier():  # noqa: ANN202 - py3langid has no types
+def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carefront.accounts.models import Agent
-from carefront.core.exceptions import InvalidInput, NotFound
 from carefront.conversations.models import Conversation, Direction, Message
+from carefront.core.exceptions import InvalidInput, NotFound
 
 from ..models import ConversationTriage, TriageModel
 from .analysis import triage_text
@@ -101,7 +101,7 @@ def conversation_triage_create(*, conversation_id: int) -> ConversationTriage:
     return triage
 
 
-def on_conversation_created(event) -> None:  # noqa: ANN001 - conversations.events type
+def on_conversation_created(event) -> None:
     """In the publisher's transaction, so rules that run after commit can read the triage."""
     with transaction.atomic():
         conversation_triage_create(conversation_id=event.conversation_id)

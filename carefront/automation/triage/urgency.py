@@ -69,8 +69,35 @@ REPEATED_EXCLAMATION = re.compile(r"!{2,}|(?:!\s*\?|\?\s*!){1,}")
 CAPS_WORD = re.compile(r"\b[A-ZÄÖÜÉÈÀ]{3,}\b")
 # Acronyms that are not shouting.
 ACRONYMS = frozenset(
-    "ASAP API URL PDF VAT IBAN BIC SMS FAQ CEO CTO GDPR DSGVO USA EUR USD GBP HTML CSV SSO "
-    "SLA EOD UPS DHL DPD TNT FYI".split()
+    [
+        "ASAP",
+        "API",
+        "URL",
+        "PDF",
+        "VAT",
+        "IBAN",
+        "BIC",
+        "SMS",
+        "FAQ",
+        "CEO",
+        "CTO",
+        "GDPR",
+        "DSGVO",
+        "USA",
+        "EUR",
+        "USD",
+        "GBP",
+        "HTML",
+        "CSV",
+        "SSO",
+        "SLA",
+        "EOD",
+        "UPS",
+        "DHL",
+        "DPD",
+        "TNT",
+        "FYI",
+    ]
 )
 ANGER_BELOW = -0.5  # sentiment score
 
@@ -109,7 +136,7 @@ def urgency_signals(text: str, *, sentiment_score: float | None = None) -> list[
 
 
 def urgency_level(signals: list[Signal]) -> str:
-    """"high" from HIGH_FROM points, "low" when the customer says there is no rush and nothing
+    """ "high" from HIGH_FROM points, "low" when the customer says there is no rush and nothing
     else says otherwise, else "normal"."""
     points = sum(s.points for s in signals)
     if points >= HIGH_FROM:

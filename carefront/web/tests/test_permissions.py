@@ -116,8 +116,12 @@ AGENT_ROUTES = [
     Route("web:training_acknowledge", ["training_item"], "post", {}, 302),
     Route("web:kudos_give", [], "post", {"receiver": "@other_agent", "message": "Thanks"}, 302),
     Route("web:wellbeing", []),
+    Route("web:conversation_triage", ["conversation"]),
+    Route("web:conversation_triage_intent", ["conversation"], "post", {"intent": "refund"}, 302),
 ]
 SCOPED = {
+    "web:conversation_triage",
+    "web:conversation_triage_intent",
     "web:quality_review",
     "web:quality_review_answer",
     "web:quality_coaching_session",
@@ -204,6 +208,8 @@ ADMIN_ROUTES = [
     Route("web:manage_nps_start", ["nps_campaign"], "post", {}, 302),
     Route("web:manage_quality", []),
     Route("web:knowledge_settings", []),
+    Route("web:manage_triage", []),
+    Route("web:manage_triage", [], "post", {}, 302),
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
