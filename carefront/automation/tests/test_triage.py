@@ -252,3 +252,12 @@ def test_the_nightly_run_is_at_three_utc():
     after = dt.datetime(2026, 1, 1, 4, 0, tzinfo=dt.UTC)
     assert next_nightly_run(before) == dt.datetime(2026, 1, 1, 3, 0, tzinfo=dt.UTC)
     assert next_nightly_run(after) == dt.datetime(2026, 1, 2, 3, 0, tzinfo=dt.UTC)
+
+
+def test_triaging_again_keeps_the_triage_and_its_correction(inbox, agent):
+    from carefront.automation.triage.services import conversation_triage_create
+
+    conversation = conversation_for(inbox, subject="", body_text="Where is my parcel")
+    triage_correct_intent(conversation=conversation, intent="delivery", actor=agent)
+    conversation_triage_create(conversation_id=conversation.pk)
+    assert ConversationTriage.objects.get(conversation=conversation).intent_corrected == "delivery"

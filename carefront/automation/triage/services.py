@@ -79,25 +79,26 @@ def conversation_triage_text(*, conversation_id: int) -> tuple[str, str]:
 
 
 def conversation_triage_create(*, conversation_id: int) -> ConversationTriage:
-    """Triage a new conversation (in the caller's transaction). Idempotent."""
+    """Triage a new conversation (in the caller's transaction). Idempotent: an existing
+    triage is kept."""
     text, known_language = conversation_triage_text(conversation_id=conversation_id)
     model = active_intent_model()
     result = triage_text(text, known_language=known_language, model=model)
     if model is not None:
         result.explanation["intent"] = {"model_id": model.info.get("model_id")}
-    triage, _created = ConversationTriage.objects.update_or_create(
+    triage = ConversationTriage(
         conversation_id=conversation_id,
-        defaults={
-            "language": result.language,
-            "language_confidence": result.language_confidence,
-            "sentiment": result.sentiment,
-            "sentiment_score": result.sentiment_score,
-            "urgency": result.urgency,
-            "intent": result.intent[:INTENT_MAX],
-            "intent_confidence": result.intent_confidence,
-            "explanation": result.explanation,
-        },
+        language=result.language,
+        language_confidence=result.language_confidence,
+        sentiment=result.sentiment,
+        sentiment_score=result.sentiment_score,
+        urgency=result.urgency,
+        intent=result.intent[:INTENT_MAX],
+        intent_confidence=result.intent_confidence,
+        explanation=result.explanation,
     )
+    # One INSERT; a conversation triaged before keeps its triage (and its correction).
+    ConversationTriage.objects.bulk_create([triage], ignore_conflicts=True)
     return triage
 
 
