@@ -626,8 +626,9 @@ def triage_rows() -> list[tuple[str, str, str, str]]:
                 "",
             ),
             (
-                f"intent: {name} prediction CPU per message",
-                f"{r[f'{name}_predict_cpu_ms']} ms",
+                f"intent: {name} prediction CPU per message (whole triage: language, "
+                "sentiment, urgency, intent)",
+                f"{r[f'{name}_predict_cpu_ms']} ms ({r.get(f'{name}_triage_cpu_ms', '?')} ms)",
                 f"<= {TARGET_INTENT_CPU_MS} ms",
                 _mark(r[f"{name}_predict_cpu_ms"] <= TARGET_INTENT_CPU_MS),
             ),

@@ -63,7 +63,14 @@ def intent_figures(
     for text, _label in test_rows:
         model.predict(text)
     cpu_ms = (time.process_time() - cpu) / len(test_rows) * 1000
+    from carefront.automation.triage.analysis import triage_text
+
+    cpu = time.process_time()
+    for text, _label in test_rows:
+        triage_text(text, model=model)
+    triage_ms = (time.process_time() - cpu) / len(test_rows) * 1000
     figures: dict[str, object] = {
+        f"{name}_triage_cpu_ms": round(triage_ms, 3),
         f"{name}_split": split,
         f"{name}_train": len(train_rows),
         f"{name}_test": len(test_rows),
