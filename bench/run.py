@@ -4,6 +4,7 @@
                                          sla-engine|acknowledgements|sentiment|recovery|
                                          feedback|feedback-report|qa|knowledge|
                                          improvement-crash|widget-size]
+                                         improvement-crash|triage]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -37,6 +38,8 @@ TARGET_FEEDBACK_P95_MS = 50
 TARGET_KB_TOP3 = 0.85
 TARGET_KB_SUGGEST_P95_MS = 30
 TARGET_KB_PAGE_P95_MS = 30
+TARGET_INTENT_ACCURACY = 0.85
+TARGET_INTENT_CPU_MS = 2.0
 
 
 def _run(script: str, *args: str) -> dict:
@@ -627,6 +630,62 @@ def widget_size_rows() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def triage_rows() -> list[tuple[str, str, str, str]]:
+    r = _run("triage.py")
+    if "error" in r:
+        return [("triage", r["error"], "", "")]
+    rows: list[tuple[str, str, str, str]] = []
+    for name in ("banking77", "bitext"):
+        if f"{name}_accuracy" not in r:
+            rows.append((f"intent: {name}", str(r.get(name, "not run")), "", ""))
+            continue
+        target = name == "banking77"
+        rows += [
+            (
+                f"intent: {name} accuracy / macro-F1 ({r[f'{name}_split']}, "
+                f"{r[f'{name}_train']} train, {r[f'{name}_test']} test)",
+                f"{r[f'{name}_accuracy']} / {r[f'{name}_macro_f1']}",
+                f">= {TARGET_INTENT_ACCURACY}" if target else "",
+                _mark(r[f"{name}_accuracy"] >= TARGET_INTENT_ACCURACY) if target else "",
+            ),
+            (
+                f"intent: {name} training time / model size",
+                f"{r[f'{name}_train_s']} s / {r[f'{name}_model_mb']} MB",
+                "",
+                "",
+            ),
+            (
+                f"intent: {name} prediction CPU per message (whole triage: language, "
+                "sentiment, urgency, intent)",
+                f"{r[f'{name}_predict_cpu_ms']} ms ({r.get(f'{name}_triage_cpu_ms', '?')} ms)",
+                f"<= {TARGET_INTENT_CPU_MS} ms",
+                _mark(r[f"{name}_predict_cpu_ms"] <= TARGET_INTENT_CPU_MS),
+            ),
+        ]
+        if f"{name}_minilm_accuracy" in r:
+            rows.append(
+                (
+                    f"intent: {name} with MiniLM embeddings (accuracy, CPU incl. the model)",
+                    f"{r[f'{name}_minilm_accuracy']}, {r[f'{name}_minilm_cpu_ms']} ms",
+                    "",
+                    "",
+                )
+            )
+    rows.append(
+        (
+            f"language: {r['language_sample']} messages in {r['language_languages']} languages "
+            f"/ {r['language_short']} of 1-4 words (combined, py3langid, lexicon)",
+            f"{r['language_combined_sample_pct']} / {r['language_combined_short_pct']} %, "
+            f"{r['language_py3langid_sample_pct']} / {r['language_py3langid_short_pct']} %, "
+            f"{r['language_lexicon_sample_pct']} / {r['language_lexicon_short_pct']} %",
+            "",
+            "",
+        )
+    )
+    rows.append(("language: CPU per message (combined)", f"{r['language_combined_ms']} ms", "", ""))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -645,6 +704,7 @@ def main() -> int:
         "feedback-report",
         "improvement-crash",
         "widget-size",
+        "triage",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -697,6 +757,8 @@ def main() -> int:
         rows += improvement_crash_rows(min(args.kills, 12))
     if args.only in (None, "widget-size"):
         rows += widget_size_rows()
+    if args.only in (None, "triage"):
+        rows += triage_rows()
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

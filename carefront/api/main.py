@@ -27,6 +27,7 @@ from .endpoints import (
     sla_policies,
     tags,
     teams,
+    triage,
     webhooks,
 )
 from .openapi import CarefrontAPI
@@ -72,3 +73,4 @@ api.add_router("", reports.router)
 api.add_router("", people.router)
 api.add_router("", improvements.router)
 api.add_router("", feedback.router)
+api.add_router("", triage.router)

@@ -8,20 +8,38 @@ class AutomationConfig(AppConfig):
     verbose_name = _("Automation")
 
     def ready(self) -> None:
-        from carefront.accounts.events import AgentAvailabilityChanged
-        from carefront.conversations.events import (
-            ConversationAssigned,
-            ConversationCreated,
-            ConversationStatusChanged,
-        )
-        from carefront.core.events import subscribe
+        _connect_triage()
+        _connect_routing()
 
-        from . import assignment, routing
 
-        # After commit: routing reads what the change committed.
-        subscribe(ConversationCreated, assignment.on_conversation_created)
-        subscribe(ConversationAssigned, assignment.on_assigned)
-        subscribe(ConversationAssigned, routing.on_assigned)
-        subscribe(ConversationStatusChanged, routing.on_status_changed)
-        subscribe(AgentAvailabilityChanged, routing.on_availability_changed)
-        subscribe(AgentAvailabilityChanged, assignment.on_availability_changed)
+def _connect_triage() -> None:
+    from carefront.conversations import events as conversation_events
+    from carefront.core.events import subscribe
+    from carefront.core.workers import register_recovery
+
+    from .triage.services import on_conversation_created
+    from .triage.tasks import intent_model_recover
+
+    # Triage is written with the conversation, so rules after commit can read it.
+    subscribe(conversation_events.ConversationCreated, on_conversation_created, in_transaction=True)
+    register_recovery("automation-triage", intent_model_recover)
+
+
+def _connect_routing() -> None:
+    from carefront.accounts.events import AgentAvailabilityChanged
+    from carefront.conversations.events import (
+        ConversationAssigned,
+        ConversationCreated,
+        ConversationStatusChanged,
+    )
+    from carefront.core.events import subscribe
+
+    from . import assignment, routing
+
+    # After commit: routing reads what the change committed.
+    subscribe(ConversationCreated, assignment.on_conversation_created)
+    subscribe(ConversationAssigned, assignment.on_assigned)
+    subscribe(ConversationAssigned, routing.on_assigned)
+    subscribe(ConversationStatusChanged, routing.on_status_changed)
+    subscribe(AgentAvailabilityChanged, routing.on_availability_changed)
+    subscribe(AgentAvailabilityChanged, assignment.on_availability_changed)

@@ -216,7 +216,17 @@ class ConversationTriage(models.Model):
     class Meta:
         verbose_name = _("triage")
         verbose_name_plural = _("triage")
-        indexes = [models.Index(fields=["intent"], name="triage_intent_idx")]
+        indexes = [
+            models.Index(fields=["intent"], name="triage_intent_idx"),
+            # Training reads the corrected conversations only.
+            models.Index(
+                fields=["intent_corrected"],
+                condition=~models.Q(intent_corrected=""),
+                name="triage_corrected_idx",
+            ),
+            models.Index(fields=["urgency"], name="triage_urgency_idx"),
+            models.Index(fields=["sentiment"], name="triage_sentiment_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"triage of #{self.conversation_id}"
@@ -368,3 +378,29 @@ class ChatRouting(models.Model):
 
     def __str__(self) -> str:
         return f"chat #{self.conversation_id} ({self.state})"
+
+
+class TriageModel(models.Model):
+    """One trained intent classifier (carefront/automation/triage/intent.py): the arrays it
+    learned as a compressed .npz (no pickle), and how it did on a held-out part of its data.
+    The newest row is the one in use; older ones are kept a while to compare."""
+
+    created_at = models.DateTimeField(_("trained at"), auto_now_add=True)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    examples = models.PositiveIntegerField(_("examples"), default=0)
+    labels = models.JSONField(_("intents"), default=list)
+    holdout_size = models.PositiveIntegerField(default=0)
+    holdout_accuracy = models.FloatField(_("accuracy on held-out examples"), null=True, blank=True)
+    holdout_macro_f1 = models.FloatField(null=True, blank=True)
+    train_seconds = models.FloatField(default=0)
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("intent model")
+        verbose_name_plural = _("intent models")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"intent model #{self.pk} ({self.examples} examples)"

@@ -33,6 +33,7 @@ from .views import (
     recognition,
     recovery,
     routing,
+    triage,
     webhooks,
 )
 
@@ -547,4 +548,12 @@ urlpatterns = [
         routing.manage_routing_delete,
         name="manage_routing_delete",
     ),
+    # Triage (issue 14): the panel on the conversation page, the correction, the admin page.
+    path("c/<int:conversation_id>/triage/", triage.conversation_triage, name="conversation_triage"),
+    path(
+        "c/<int:conversation_id>/triage/intent/",
+        triage.conversation_triage_intent,
+        name="conversation_triage_intent",
+    ),
+    path("manage/triage/", triage.manage_triage, name="manage_triage"),
 ]

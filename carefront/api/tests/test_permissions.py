@@ -254,6 +254,8 @@ def matrix(conversation) -> list[tuple[str, str, dict | None, str]]:
         ("patch", f"/api/v1/saved-replies/{saved_reply}", {"title": "Renamed"}, ADMIN),
         # Last: the rows above use the saved reply.
         ("delete", f"/api/v1/saved-replies/{saved_reply}", None, ADMIN),
+        ("get", f"/api/v1/conversations/{c}/triage", None, OBJECT),
+        ("patch", f"/api/v1/conversations/{c}/triage", {"intent": "delivery"}, OBJECT),
     ]
 
 
@@ -555,6 +557,8 @@ def admin_endpoints(webhook, delivery, held, policy) -> list[tuple[str, str, dic
         ("get", f"/api/v1/webhooks/{w}/deliveries/{d}", None, 200),
         ("post", f"/api/v1/webhooks/{w}/deliveries/{d}/redeliver", {}, 202),
         ("delete", f"/api/v1/webhooks/{w}", None, 204),
+        ("get", "/api/v1/triage/model", None, 200),
+        ("post", "/api/v1/triage/model/retrain", {}, 202),
     ]
 
 

@@ -124,10 +124,14 @@ AGENT_ROUTES = [
     Route("web:chat_offer_accept", ["waiting_chat"], "post", {}, 303),
     # Not offered to this agent: a message on the chats page; an outsider: 404.
     Route("web:chat_offer_decline", ["waiting_chat"], "post", {}, 303),
+    Route("web:conversation_triage", ["conversation"]),
+    Route("web:conversation_triage_intent", ["conversation"], "post", {"intent": "refund"}, 302),
 ]
 SCOPED = {
     "web:chat_offer_accept",
     "web:chat_offer_decline",
+    "web:conversation_triage",
+    "web:conversation_triage_intent",
     "web:quality_review",
     "web:quality_review_answer",
     "web:quality_coaching_session",
@@ -220,6 +224,8 @@ ADMIN_ROUTES = [
     Route("web:manage_routing_policy", ["assignment_policy"]),
     Route("web:manage_routing_delete", ["assignment_policy"], "post", {}, 302),
     Route("web:knowledge_settings", []),
+    Route("web:manage_triage", []),
+    Route("web:manage_triage", [], "post", {}, 302),
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
