@@ -1,0 +1,5 @@
+"""Running rules on conversation changes (placeholder until the runner lands)."""
+
+
+def connect() -> None:
+    return None
