@@ -8,10 +8,12 @@ conditions not looked at are recorded with "result": None.
 """
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -348,9 +350,22 @@ def evaluate(rule: CompiledRule, ctx: Context) -> tuple[bool, list[dict]]:
 _cache: dict[str, object] = {"generation": None, "by_trigger": {}}
 
 
+def _cache_token() -> object:
+    """Which cache the index was built against. The compiled rules hold functions, so they
+    stay in this process's memory rather than in Django's cache; a token there tells when that
+    cache was emptied (tests empty it between tests, whose rolled-back rules left no trace in
+    the generation)."""
+    key = "automation-rules:token"
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, time.time_ns(), timeout=None)
+        token = cache.get(key)
+    return token
+
+
 def active_rules(trigger: str) -> tuple[CompiledRule, ...]:
     """The active rules of a trigger, in order. No query while no rule changed."""
-    generation = RULES.current()
+    generation = (RULES.current(), _cache_token())
     if _cache["generation"] != generation:
         by_trigger: dict[str, list[CompiledRule]] = {}
         for rule in Rule.objects.filter(is_active=True).order_by("position", "id"):
