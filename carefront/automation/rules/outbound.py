@@ -30,7 +30,9 @@ def rule_email_send(
 def rule_webhook_secret(rule_id: int) -> str:
     """The key a rule's webhook calls are signed with (Carefront-Signature, as the webhooks
     app's); derived from SECRET_KEY, so nothing is stored, and shown to admins by the UI."""
-    return salted_hmac("carefront.automation.rule-webhook", str(rule_id)).hexdigest()
+    return salted_hmac(
+        "carefront.automation.rule-webhook", str(rule_id), algorithm="sha256"
+    ).hexdigest()
 
 
 def rule_webhook_call(*, rule_id: int, url: str, body: str) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from carefront.automation.rules.services import rule_create
+from carefront.inboxes.tests.factories import InboxFactory
 from carefront.webhooks.tests.conftest import receiver  # noqa: F401 - a fixture
 
 # Monday 2026-03-02 10:00 UTC.
@@ -30,6 +31,13 @@ def clock(monkeypatch):
     clock = Clock(START)
     monkeypatch.setattr("django.utils.timezone.now", clock)
     return clock
+
+
+@pytest.fixture
+def inbox(team):
+    """An inbox without the SLA app's automatic acknowledgement: the messages tests count are
+    the rules' own."""
+    return InboxFactory(teams=[team], send_acknowledgement=False)
 
 
 @pytest.fixture
