@@ -9,6 +9,9 @@ class AutomationConfig(AppConfig):
 
     def ready(self) -> None:
         _connect_triage()
+        # Rules before auto-assignment: a rule that sends a conversation to a team is followed
+        # by that team's assignment policy.
+        _connect_rules()
         _connect_routing()
 
 
@@ -43,3 +46,15 @@ def _connect_routing() -> None:
     subscribe(ConversationStatusChanged, routing.on_status_changed)
     subscribe(AgentAvailabilityChanged, routing.on_availability_changed)
     subscribe(AgentAvailabilityChanged, assignment.on_availability_changed)
+
+
+def _connect_rules() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Rule
+    from .rules import runner
+    from .rules.engine import rules_changed
+
+    post_save.connect(rules_changed, sender=Rule, dispatch_uid="automation-rules-saved")
+    post_delete.connect(rules_changed, sender=Rule, dispatch_uid="automation-rules-deleted")
+    runner.connect()
