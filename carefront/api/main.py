@@ -29,6 +29,7 @@ from .endpoints import (
     teams,
     webhooks,
 )
+from .endpoints import rules as rules_endpoints
 from .openapi import CarefrontAPI
 from .parser import StrictParser
 
@@ -72,3 +73,4 @@ api.add_router("", reports.router)
 api.add_router("", people.router)
 api.add_router("", improvements.router)
 api.add_router("", feedback.router)
+api.add_router("", rules_endpoints.router)
