@@ -116,6 +116,7 @@ AGENT_ROUTES = [
     Route("web:training_acknowledge", ["training_item"], "post", {}, 302),
     Route("web:kudos_give", [], "post", {"receiver": "@other_agent", "message": "Thanks"}, 302),
     Route("web:wellbeing", []),
+    Route("web:conversation_automation", ["conversation"]),
 ]
 SCOPED = {
     "web:quality_review",
@@ -152,6 +153,7 @@ SCOPED = {
     "web:reply_check",
     "web:training_item",
     "web:training_acknowledge",
+    "web:conversation_automation",
 }
 IMAP_CLOSED_PORT = {
     "imap_host": "127.0.0.1",
@@ -204,6 +206,15 @@ ADMIN_ROUTES = [
     Route("web:manage_nps_start", ["nps_campaign"], "post", {}, 302),
     Route("web:manage_quality", []),
     Route("web:knowledge_settings", []),
+    Route("web:manage_rules", []),
+    Route("web:manage_rule_new", []),
+    Route("web:manage_rule", ["rule"]),
+    Route("web:manage_rule_toggle", ["rule"], "post", {"active": "1"}, 303),
+    Route("web:manage_rule_move", ["rule"], "post", {"direction": "up"}, 303),
+    Route("web:manage_rule_delete", ["rule"], "post", {}, 302),
+    Route("web:manage_rule_dry_run", ["rule"]),
+    Route("web:manage_rule_history", ["rule"]),
+    Route("web:manage_rule_runs", ["rule"]),
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
@@ -373,7 +384,20 @@ def world(inbox, team, agent, admin):
         **_knowledge(agent),
         "training_item": _training_item(admin, team),
         **_improvements(admin, conversation),
+        "rule": _rule(admin),
     }
+
+
+def _rule(admin):
+    from carefront.automation.rules.services import rule_create
+
+    return rule_create(
+        actor=admin,
+        name="Tag refunds",
+        trigger="customer_message",
+        conditions={"all": [{"field": "message_text", "op": "contains", "value": "refund"}]},
+        actions=[{"type": "add_tags", "params": {"tags": ["refund"]}}],
+    )
 
 
 def _quality(conversation, team, agent, admin) -> dict:
