@@ -35,8 +35,8 @@ DELAY_UNIT_LABELS = [
     ("hours", gettext_lazy("hours")),
     ("days", gettext_lazy("days")),
 ]
-_COND_KEY = re.compile(r"^c-(all|any)-(\d{1,3})-field$")
-_ACTION_KEY = re.compile(r"^a-(\d{1,3})-type$")
+_COND_KEY = re.compile(r"^c-(all|any)-(\d{1,6})-field$")
+_ACTION_KEY = re.compile(r"^a-(\d{1,6})-type$")
 
 _STATIC_CHOICES: dict[str, list[tuple[str, Any]]] = {
     "sentiments": [

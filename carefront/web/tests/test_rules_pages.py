@@ -342,3 +342,19 @@ def test_bad_input_never_breaks_the_form(admin_client):
     response = admin_client.post(reverse("web:manage_rule_new"), data)
     assert response.status_code == 400
     assert not Rule.objects.exists()
+
+
+def test_rows_added_by_the_script_are_read(admin_client):
+    # The script numbers the rows it adds from 1000 up, in any order.
+    data = {
+        **REFUND,
+        "c-all-1003-field": "subject",
+        "c-all-1003-op": "starts_with",
+        "c-all-1003-value": "Re:",
+        "a-1001-type": "add_note",
+        "a-1001-p-body": "Refund asked",
+    }
+    assert admin_client.post(reverse("web:manage_rule_new"), data).status_code == 302
+    rule = Rule.objects.get()
+    assert [c["field"] for c in rule.conditions["all"]] == ["message_text", "subject"]
+    assert [a["type"] for a in rule.actions] == ["add_tags", "set_priority", "add_note"]
