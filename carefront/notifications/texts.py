@@ -83,6 +83,10 @@ def _pulse_open(params: dict) -> str:
     return _("How are you doing? The anonymous pulse survey is open")
 
 
+def _rule(params: dict) -> str:
+    return _("The rule “%(rule)s” asks for your attention") % {"rule": params.get("rule_name", "")}
+
+
 # A later feature that adds a kind adds its text here.
 HEADLINES: dict[str, Callable[[dict], str]] = {
     NotificationKind.SLA_AT_RISK: _sla_at_risk,
@@ -99,6 +103,7 @@ HEADLINES: dict[str, Callable[[dict], str]] = {
     NotificationKind.TRAINING_DUE_SOON: _training_due_soon,
     NotificationKind.KUDOS_RECEIVED: _kudos_received,
     NotificationKind.PULSE_OPEN: _pulse_open,
+    NotificationKind.RULE: _rule,
 }
 
 

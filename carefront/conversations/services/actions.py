@@ -260,11 +260,12 @@ def conversation_start_automatic(
 def conversation_add_note(
     *,
     conversation: Conversation,
-    author: Agent,
+    author: Agent | None,
     body: str,
     attachments: Sequence[NewAttachment] = (),
 ) -> Message:
-    """A private note, optionally with files: seen by agents only, never sent."""
+    """A private note, optionally with files: seen by agents only, never sent. `author` None:
+    Carefront wrote it (a rule), shown as from "Automation"."""
     body = _clean_body(body)
     check_attachments(attachments)
     now = timezone.now()
@@ -273,7 +274,7 @@ def conversation_add_note(
         direction=Direction.NOTE,
         channel="internal",
         author=author,
-        from_name=author.name,
+        from_name=author.name if author is not None else str(_("Automation")),
         body_text=body,
         reply_text=body,
         created_at=now,
@@ -517,9 +518,10 @@ def _normalize_tag(name: str) -> str:
 
 @transaction.atomic
 def conversation_set_tags(
-    *, conversation: Conversation, names: Iterable[str], actor: Agent
+    *, conversation: Conversation, names: Iterable[str], actor: Agent | None
 ) -> list[Tag]:
-    """Replace the conversation's tags with `names`, creating unknown tags."""
+    """Replace the conversation's tags with `names`, creating unknown tags. `actor` None:
+    Carefront did it (a rule)."""
     wanted = sorted({n for n in (_normalize_tag(n) for n in names) if n})
     existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
     missing = [Tag(name=n) for n in wanted if n not in existing]
@@ -533,7 +535,7 @@ def conversation_set_tags(
         events.record(
             conversation=conversation,
             kind=EventKind.TAGGED,
-            actor_id=actor.pk,
+            actor_id=actor.pk if actor is not None else None,
             added=sorted(set(wanted) - before),
             removed=sorted(before - set(wanted)),
         )

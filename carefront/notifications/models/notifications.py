@@ -27,6 +27,7 @@ class NotificationKind(models.TextChoices):
     TRAINING_DUE_SOON = "training_due_soon", _("Training due soon")
     KUDOS_RECEIVED = "kudos_received", _("Kudos from a colleague")
     PULSE_OPEN = "pulse_open", _("Pulse survey open")
+    RULE = "rule", _("A rule asked to tell you")
 
 
 class DigestStatus(models.TextChoices):
