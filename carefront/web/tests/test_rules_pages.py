@@ -126,8 +126,46 @@ def test_a_missing_name_is_shown_on_the_name(admin_client):
     assert 'value="refund"' in response.content.decode()
 
 
-def test_a_rule_closing_a_loop_is_refused_with_the_rule_names(admin_client, admin):
-    # Solved -> reopen, and open -> solve: each sets off the other.
+def test_editing_an_active_rule_into_a_loop_is_refused_with_the_rule_names(admin_client, admin):
+    # Solved -> reopen, and open -> solve: each would set off the other.
+    first = _rule(
+        admin,
+        name="Reopen solved",
+        trigger=Trigger.STATUS_CHANGED,
+        conditions={"all": [{"field": "status", "op": "is", "value": "solved"}]},
+        actions=[{"type": "set_status", "params": {"status": "open"}}],
+    )
+    second = _rule(
+        admin,
+        name="Solve reopened",
+        trigger=Trigger.STATUS_CHANGED,
+        conditions={"all": [{"field": "status", "op": "is", "value": "open"}]},
+        actions=[{"type": "add_tags", "params": {"tags": ["reopened"]}}],
+    )
+    rule_set_active(actor=admin, rule=first, active=True)
+    rule_set_active(actor=admin, rule=second, active=True)
+    data = {
+        **REFUND,
+        "name": "Solve reopened",
+        "trigger": "status_changed",
+        "c-all-0-field": "status",
+        "c-all-0-op": "is",
+        "c-all-0-value": "open",
+        "a-0-type": "set_status",
+        "a-0-p-status": "solved",
+        "a-1-type": "",
+    }
+    response = admin_client.post(reverse("web:manage_rule", args=[second.pk]), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Solve reopened → Reopen solved → Solve reopened" in page
+    second.refresh_from_db()
+    assert second.actions == [{"type": "add_tags", "params": {"tags": ["reopened"]}}]
+    # What was typed is still there.
+    assert '<option value="set_status" selected>' in page
+
+
+def test_saving_an_inactive_rule_that_would_loop_warns(admin_client, admin):
     first = _rule(
         admin,
         name="Reopen solved",
@@ -147,13 +185,11 @@ def test_a_rule_closing_a_loop_is_refused_with_the_rule_names(admin_client, admi
         "a-0-p-status": "solved",
         "a-1-type": "",
     }
-    response = admin_client.post(reverse("web:manage_rule_new"), data)
-    assert response.status_code == 400
+    response = admin_client.post(reverse("web:manage_rule_new"), data, follow=True)
     page = response.content.decode()
-    assert "Solve reopened → Reopen solved → Solve reopened" in page
-    assert Rule.objects.count() == 1
-    # What was typed is still there.
-    assert 'value="Solve reopened"' in page
+    assert Rule.objects.get(name="Solve reopened").is_active is False
+    assert "cannot be switched on" in page
+    assert "Solve reopened → Reopen solved" in page
 
 
 def test_enabling_a_rule_that_closes_a_loop_is_refused_in_the_list(admin_client, admin):

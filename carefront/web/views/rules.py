@@ -12,6 +12,7 @@ from carefront.automation.models import Rule, RuleChange
 from carefront.automation.rules.dryrun import rule_dry_run
 from carefront.automation.rules.errors import RuleInvalid, RuleLoop
 from carefront.automation.rules.services import (
+    rule_check_loops,
     rule_create,
     rule_delete,
     rule_move,
@@ -58,6 +59,20 @@ def _loop_text(exc: RuleLoop) -> str:
     return _("These rules would trigger each other in a loop: %(cycle)s") % {
         "cycle": " → ".join(exc.cycle)
     }
+
+
+def _warn_if_it_would_loop(request: HttpRequest, rule: Rule) -> None:
+    """An inactive rule may be saved even if it would close a loop; say so now rather than
+    when someone tries to switch it on."""
+    if rule.is_active:
+        return
+    try:
+        rule_check_loops(rule=rule)
+    except RuleLoop as exc:
+        messages.warning(
+            request,
+            _("It cannot be switched on as it is: %(loop)s") % {"loop": _loop_text(exc)},
+        )
 
 
 def _dry_run_context(result, *, actor) -> dict:
@@ -119,6 +134,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
                     request,
                     _("Rule %(name)s is %(verb)s.") % {"name": rule.name, "verb": verb},
                 )
+                _warn_if_it_would_loop(request, rule)
                 return redirect("web:manage_rule", rule.pk)
     else:
         form = RuleForm.from_rule(rule)
