@@ -2,6 +2,8 @@
 priority high" with the builder (a bad row first), dry-runs it, switches it on; a new email
 arrives through the real ingest path and its conversation shows the tag and the trace."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -115,3 +117,47 @@ def test_an_admin_builds_dry_runs_and_enables_a_rule_that_acts_on_new_mail(
     problems = page_problems(page)
     # The refused save answered 400, as a form with errors does; nothing else went wrong.
     assert all("status of 400" in p for p in problems), problems
+
+
+def test_an_agent_applies_a_macro_with_alt_m_and_sends_it(live_server, watched_page):
+    from carefront.automation.services import saved_reply_create
+    from carefront.conversations.models import Status
+    from carefront.conversations.tests.factories import conversation_for
+
+    team = TeamFactory(name="Support")
+    lead = AgentFactory(role=Role.LEAD)
+    agent = AgentFactory(email="grace@carefront.test", name="Grace Hopper", role=Role.AGENT)
+    team.members.add(agent)
+    inbox = InboxFactory(teams=[team])
+    conversation = conversation_for(
+        inbox, from_name="Ana Lima", subject="Refund?", body_text="Where is my refund?"
+    )
+    saved_reply_create(
+        actor=lead,
+        title="Refund sent",
+        body="Hi {{ customer.first_name }}, your refund is on its way.",
+        actions=[
+            {"type": "add_tags", "params": {"tags": ["billing"]}},
+            {"type": "set_status", "params": {"status": "solved"}},
+        ],
+    )
+    page = watched_page
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill("grace@carefront.test")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/c/{conversation.pk}/")
+
+    # Alt+M from the reply box: the saved reply goes in, and the reply says what it also does.
+    page.locator("#reply-body").focus()
+    page.keyboard.press("Alt+m")
+    expect(page.locator("#reply-body")).to_have_value(
+        re.compile(r"^Hi Ana, your refund is on its way\.")
+    )
+    expect(page.get_by_label("Will also: tag billing; set status Solved")).to_be_checked()
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.get_by_text("Your reply is on its way.")).to_be_visible()
+    conversation.refresh_from_db()
+    assert conversation.status == Status.SOLVED
+    assert list(conversation.tags.values_list("name", flat=True)) == ["billing"]
+    assert page_problems(page) == []
