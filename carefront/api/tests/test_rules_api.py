@@ -185,3 +185,28 @@ def test_a_forged_cursor_is_a_400(admin_api, admin):
     rule = _rule(admin)
     response = admin_api.get(f"/api/v1/rules/{rule.pk}/runs?cursor=bm9wZQ")
     assert response.status_code == 400
+
+
+def test_a_saved_reply_carries_its_macro_actions(admin_api):
+    payload = {
+        "title": "Refund sent",
+        "body": "Your refund is on its way.",
+        "actions": [
+            {"type": "add_tags", "params": {"tags": ["Billing"]}},
+            {"type": "set_status", "params": {"status": "solved"}},
+        ],
+    }
+    response = admin_api.post("/api/v1/saved-replies", payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["actions"] == [
+        {"type": "add_tags", "params": {"tags": ["billing"]}},
+        {"type": "set_status", "params": {"status": "solved"}},
+    ]
+    bad = {**payload, "actions": [{"type": "webhook", "params": {"url": "https://x"}}]}
+    response = admin_api.post("/api/v1/saved-replies", bad, content_type="application/json")
+    assert response.status_code == 400
+    response = admin_api.patch(
+        f"/api/v1/saved-replies/{body['id']}", {"actions": []}, content_type="application/json"
+    )
+    assert response.json()["actions"] == []

@@ -394,3 +394,23 @@ def test_rows_added_by_the_script_are_read(admin_client):
     rule = Rule.objects.get()
     assert [c["field"] for c in rule.conditions["all"]] == ["message_text", "subject"]
     assert [a["type"] for a in rule.actions] == ["add_tags", "set_priority", "add_note"]
+
+
+def test_the_trace_and_the_runs_page_cost_the_same_with_more_runs(
+    agent_client, admin_client, admin, conversation
+):
+    rule = _rule(admin)
+    trace = reverse("web:conversation_automation", args=[conversation.pk])
+    runs = reverse("web:manage_rule_runs", args=[rule.pk])
+
+    def count(client, url) -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    _run(rule, conversation)
+    few = count(agent_client, trace), count(admin_client, runs)
+    for n in range(2, 12):
+        _run(rule, conversation, change_key=f"message:{n}")
+    assert (count(agent_client, trace), count(admin_client, runs)) == few
