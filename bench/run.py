@@ -3,7 +3,7 @@
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
                                          sla-engine|acknowledgements|sentiment|recovery|
                                          feedback|feedback-report|qa|knowledge|
-                                         improvement-crash]
+                                         improvement-crash|rules]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -37,6 +37,8 @@ TARGET_FEEDBACK_P95_MS = 50
 TARGET_KB_TOP3 = 0.85
 TARGET_KB_SUGGEST_P95_MS = 30
 TARGET_KB_PAGE_P95_MS = 30
+TARGET_RULES_ADDED_CPU_MS = 0.3
+TARGET_RULES_THROUGHPUT_LOSS_PCT = 10
 
 
 def _run(script: str, *args: str) -> dict:
@@ -570,6 +572,31 @@ def feedback_report_rows(
     ]
 
 
+def rules_rows(messages: int) -> list[tuple[str, str, str, str]]:
+    r = _run("rules.py", "--messages", str(messages), "--workdir", str(OUT))
+    if "error" in r:
+        return [("rules", r["error"], "", "")]
+    none, near = r["none"], r["near_misses_traced"]
+    return [
+        (
+            f"rules: CPU per ingested message, {r['rules']} active rules vs none",
+            f"+{r['added_cpu_ms_per_msg']} ms ({near['cpu_ms_per_msg']} vs "
+            f"{none['cpu_ms_per_msg']} ms; in the rules code {near['rules_cpu_ms_per_msg']} ms; "
+            f"tracing every rule: +{r['added_cpu_ms_per_msg_all_traced']} ms)",
+            f"<= {TARGET_RULES_ADDED_CPU_MS} ms",
+            _mark(r["added_cpu_ms_per_msg"] <= TARGET_RULES_ADDED_CPU_MS),
+        ),
+        (
+            f"rules: ingest throughput, {r['rules']} rules vs none ({r['messages']} msgs)",
+            f"{near['msg_per_s']} vs {none['msg_per_s']} msg/s "
+            f"({r['throughput_change_pct']:+} %; {near['matched']} rules acted, "
+            f"{near['trace_rows']} trace rows)",
+            f">= -{TARGET_RULES_THROUGHPUT_LOSS_PCT} %",
+            _mark(r["throughput_change_pct"] >= -TARGET_RULES_THROUGHPUT_LOSS_PCT),
+        ),
+    ]
+
+
 def improvement_crash_rows(kills: int) -> list[tuple[str, str, str, str]]:
     r = _run("improvement_crash.py", "--customers", "300", "--kills", str(kills))
     if "error" in r:
@@ -616,6 +643,7 @@ def main() -> int:
         "knowledge",
         "feedback-report",
         "improvement-crash",
+        "rules",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -666,6 +694,8 @@ def main() -> int:
         rows += feedback_report_rows(args.conversations, args.requests, args.reuse)
     if args.only in (None, "improvement-crash"):
         rows += improvement_crash_rows(min(args.kills, 12))
+    if args.only in (None, "rules"):
+        rows += rules_rows(min(args.messages, 2000))
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

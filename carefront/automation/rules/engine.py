@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -46,14 +47,18 @@ class Context:
         *,
         trigger: str,
         message: Message | None = None,
+        message_id: int | None = None,
         rating: str | None = None,
         now: dt.datetime | None = None,
         preloaded: dict | None = None,
     ) -> None:
         self.conversation = conversation
         self.trigger = trigger
-        self.message = message
+        if message is not None:
+            self.__dict__["message"] = message
+        self.message_id = message_id if message is None else message.pk
         self.rating = rating
+        self._lowered: dict[str, str] = {}
         self.now = now or timezone.now()
         for name, value in (preloaded or {}).items():
             self.__dict__[name] = value
@@ -69,6 +74,22 @@ class Context:
             self.conversation = fresh
         for name in ("tags", "triage", "in_business_hours"):
             self.__dict__.pop(name, None)
+        self._lowered.clear()
+
+    def lowered(self, field_name: str) -> str:
+        """A text fact in lower case, computed once per change."""
+        try:
+            return self._lowered[field_name]
+        except KeyError:
+            value = self._lowered[field_name] = _lower(FACTS[field_name](self))
+            return value
+
+    @cached_property
+    def message(self) -> Message | None:
+        """The message of the change (read when a rule first asks)."""
+        if self.message_id is None:
+            return None
+        return Message.objects.filter(pk=self.message_id).first()
 
     @cached_property
     def tags(self) -> frozenset[str]:
@@ -209,7 +230,11 @@ class Condition:
     field: str
     op: str
     value: object  # as stored (for the trace)
-    test: Callable[[Context], tuple[object, bool]]
+    check: Callable[[Context], bool]  # the fast path: true or false
+    actual: Callable[[Context], object]  # what the trace shows as the actual value
+
+    def test(self, ctx: Context) -> tuple[object, bool]:
+        return self.actual(ctx), self.check(ctx)
 
 
 def _compile_condition(condition: dict) -> Condition:
@@ -219,46 +244,51 @@ def _compile_condition(condition: dict) -> Condition:
         key = value["key"]
         expected = _lower(value.get("value")) if op not in ("is_set", "is_not_set") else None
 
-        def test(ctx: Context) -> tuple[object, bool]:
+        def check_attribute(ctx: Context) -> bool:
             actual = ctx.attributes.get(key)
-            shown = None if actual is None else actual
             text = None if actual is None else _lower(actual)
             if op in ("is_set", "is_not_set"):
-                return shown, compare(text, None)
+                return compare(text, None)
             if op == "contains":
-                return shown, text is not None and expected in text
-            return shown, compare(text, expected)
+                return text is not None and expected in text
+            return compare(text, expected)
 
-        return Condition(field_name, op, value, test)
+        return Condition(
+            field_name, op, value, check_attribute, lambda ctx: ctx.attributes.get(key)
+        )
     if field_name == "tags":
         expected_tags = frozenset(value or ())
-
-        def test_tags(ctx: Context) -> tuple[object, bool]:
-            actual = ctx.tags
-            return sorted(actual), compare(actual, expected_tags)
-
-        return Condition(field_name, op, value, test_tags)
-    expected = value
+        return Condition(
+            field_name,
+            op,
+            value,
+            lambda ctx: compare(ctx.tags, expected_tags),
+            lambda ctx: sorted(ctx.tags),
+        )
     if field_name in TEXT_FIELDS and isinstance(value, str):
         expected = value.lower()
+        # Lower-cased once per change and field, whatever the number of rules reading it.
+        if op == "contains":
+            check = lambda ctx: expected in ctx.lowered(field_name)  # noqa: E731
+        elif op == "not_contains":
+            check = lambda ctx: expected not in ctx.lowered(field_name)  # noqa: E731
+        elif op == "starts_with":
+            check = lambda ctx: ctx.lowered(field_name).startswith(expected)  # noqa: E731
+        elif op == "ends_with":
+            check = lambda ctx: ctx.lowered(field_name).endswith(expected)  # noqa: E731
+        elif op == "is":
+            check = lambda ctx: ctx.lowered(field_name) == expected  # noqa: E731
+        else:
+            check = lambda ctx: ctx.lowered(field_name) != expected  # noqa: E731
+        return Condition(field_name, op, value, check, lambda ctx: _short(fact(ctx)))
 
-        def test_text(ctx: Context) -> tuple[object, bool]:
-            actual = fact(ctx)
-            lowered = _lower(actual)
-            if op in ("is", "is_not"):
-                return _short(actual), compare(lowered, expected)
-            return _short(actual), compare(lowered, expected)
-
-        return Condition(field_name, op, value, test_text)
-
-    def test_plain(ctx: Context) -> tuple[object, bool]:
-        actual = fact(ctx)
+    def check_plain(ctx: Context) -> bool:
         try:
-            return _shown(actual), compare(actual, expected)
+            return compare(fact(ctx), value)
         except TypeError:  # a number compared with nothing comparable
-            return _shown(actual), False
+            return False
 
-    return Condition(field_name, op, value, test_plain)
+    return Condition(field_name, op, value, check_plain, lambda ctx: _shown(fact(ctx)))
 
 
 def _short(value: object) -> object:
@@ -319,6 +349,22 @@ def _reason(condition: Condition, group: str, actual: object, result: bool | Non
     }
 
 
+def matches(rule: CompiledRule, ctx: Context) -> tuple[bool, bool]:
+    """The fast path: whether the rule matches, and whether it was a near miss (worth a trace
+    row: every ALL condition held but no ANY condition, or only the last ALL condition
+    failed). A rule that failed early on an unrelated change writes no row."""
+    last = len(rule.all) - 1
+    for index, condition in enumerate(rule.all):
+        if not condition.check(ctx):
+            return False, index == last and index > 0
+    if not rule.any:
+        return True, True
+    for condition in rule.any:
+        if condition.check(ctx):
+            return True, True
+    return False, bool(rule.all)
+
+
 def evaluate(rule: CompiledRule, ctx: Context) -> tuple[bool, list[dict]]:
     """Whether the rule's conditions hold, and the reason of each condition."""
     reasons: list[dict] = []
@@ -348,19 +394,24 @@ def evaluate(rule: CompiledRule, ctx: Context) -> tuple[bool, list[dict]]:
 # -- the active rules, cached per process ------------------------------------------------------
 
 _cache: dict[str, object] = {"generation": None, "by_trigger": {}}
+CACHE_MARK_KEY = "automation-rules:token"
 
 
 def _cache_token() -> object:
     """Which cache the index was built against. The compiled rules hold functions, so they
     stay in this process's memory rather than in Django's cache; a token there tells when that
     cache was emptied (tests empty it between tests, whose rolled-back rules left no trace in
-    the generation)."""
-    key = "automation-rules:token"
-    token = cache.get(key)
-    if token is None:
-        cache.add(key, time.time_ns(), timeout=None)
-        token = cache.get(key)
-    return token
+    the generation). With a shared cache (Redis) the generation itself lives there and starts
+    anew when it is emptied: no token needed."""
+    default = caches["default"]
+    if not isinstance(default, LocMemCache):
+        return None
+    key = default.make_and_validate_key(CACHE_MARK_KEY)
+    # A look at the local cache's dictionary (no lock, no unpickling: this runs for every
+    # event); `cache.add` does the writing properly.
+    if key not in default._cache:
+        default.add(CACHE_MARK_KEY, time.time_ns(), timeout=None)
+    return default._cache.get(key)
 
 
 def active_rules(trigger: str) -> tuple[CompiledRule, ...]:

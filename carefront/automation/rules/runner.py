@@ -15,6 +15,7 @@ in one chain, the rule is skipped ("loop cap") and the trace says so.
 import contextvars
 import datetime as dt
 import logging
+from contextlib import ExitStack
 from functools import partial
 
 from django.conf import settings
@@ -23,11 +24,11 @@ from django.utils.translation import gettext as _
 
 from carefront.automation.models import RuleRun, Trigger
 from carefront.conversations import events as conversation_events
-from carefront.conversations.models import Conversation, ConversationEvent, EventKind, Message
+from carefront.conversations.models import Conversation, ConversationEvent, EventKind
 from carefront.core.events import subscribe
 
 from .actions import Guard, perform
-from .engine import CompiledRule, Context, active_rules, evaluate
+from .engine import CompiledRule, Context, active_rules, evaluate, matches
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +39,12 @@ _chain: contextvars.ContextVar[tuple[int, tuple[int, ...]]] = contextvars.Contex
 )
 
 
-def trace_not_matched() -> bool:
-    """Whether rules that did not match leave a trace row (default yes: "why did my rule not
-    run?" is the question a trace answers)."""
-    return bool(settings.CAREFRONT.get("RULES_TRACE_NOT_MATCHED", True))
+def trace_level() -> str:
+    """Which rules that did not match leave a trace row: "near" (the default: near misses,
+    see engine.matches: the rules an admin asks "why not?" about), "all", or "none" (matches
+    and skips only). Tracing every rule would write a row per active rule per change."""
+    level = settings.CAREFRONT.get("RULES_TRACE", "near")
+    return level if level in ("near", "all", "none") else "near"
 
 
 def run_change(
@@ -66,39 +69,60 @@ def run_change(
     )
     if conversation is None:
         return []
-    message = Message.objects.filter(pk=message_id).first() if message_id else None
-    ctx = Context(conversation, trigger=trigger, message=message, rating=rating, now=now)
+    ctx = Context(conversation, trigger=trigger, message_id=message_id, rating=rating, now=now)
     guard = Guard(ctx)
+    level = trace_level()
     written: list[RuleRun] = []
     not_matched: list[RuleRun] = []
-    with transaction.atomic():
+    # A transaction only once there is something to write: most changes match nothing.
+    with ExitStack() as stack:
+        in_transaction = False
+
+        def begin() -> None:
+            nonlocal in_transaction
+            if not in_transaction:
+                stack.enter_context(transaction.atomic())
+                in_transaction = True
+
         for rule in rules:
-            base = {
-                "conversation_id": conversation_id,
-                "rule_id": rule.id,
-                "rule_name": rule.name[:120],
-                "trigger": trigger,
-                "change_key": change_key[:64],
-                "depth": depth,
-            }
             if depth >= MAX_DEPTH or rule.id in chain:
                 reason = (
                     _("loop cap: the rule already ran in this chain of changes")
                     if rule.id in chain
                     else _("loop cap: %(n)s rules in a row triggered each other") % {"n": depth}
                 )
-                run = _insert(RuleRun(**base, outcome=RuleRun.Outcome.SKIPPED, skip_reason=reason))
+                begin()
+                run = _insert(
+                    RuleRun(
+                        **_base(rule, ctx, trigger, change_key, depth),
+                        outcome=RuleRun.Outcome.SKIPPED,
+                        skip_reason=reason,
+                    )
+                )
                 if run is not None:
                     written.append(run)
                 continue
-            matched, reasons = evaluate(rule, ctx)
+            matched, held = matches(rule, ctx)
             if not matched:
-                if trace_not_matched():
+                if level == "all" or (level == "near" and held):
+                    reasons = evaluate(rule, ctx)[1]
                     not_matched.append(
-                        RuleRun(**base, outcome=RuleRun.Outcome.NOT_MATCHED, reasons=reasons)
+                        RuleRun(
+                            **_base(rule, ctx, trigger, change_key, depth),
+                            outcome=RuleRun.Outcome.NOT_MATCHED,
+                            reasons=reasons,
+                        )
                     )
                 continue
-            run = _insert(RuleRun(**base, outcome=RuleRun.Outcome.MATCHED, reasons=reasons))
+            begin()
+            reasons = evaluate(rule, ctx)[1]
+            run = _insert(
+                RuleRun(
+                    **_base(rule, ctx, trigger, change_key, depth),
+                    outcome=RuleRun.Outcome.MATCHED,
+                    reasons=reasons,
+                )
+            )
             if run is None:
                 continue  # this rule already ran for this change
             token = _chain.set((depth + 1, (*chain, rule.id)))
@@ -114,6 +138,17 @@ def run_change(
         if not_matched:
             RuleRun.objects.bulk_create(not_matched, ignore_conflicts=True)
     return written
+
+
+def _base(rule: CompiledRule, ctx: Context, trigger: str, change_key: str, depth: int) -> dict:
+    return {
+        "conversation_id": ctx.conversation.pk,
+        "rule_id": rule.id,
+        "rule_name": rule.name[:120],
+        "trigger": trigger,
+        "change_key": change_key[:64],
+        "depth": depth,
+    }
 
 
 def _insert(run: RuleRun) -> RuleRun | None:
@@ -175,15 +210,9 @@ def _timeline_key(prefix: str, conversation_id: int, kind: str) -> str:
 
 
 def on_conversation_created(event: conversation_events.ConversationCreated) -> None:
-    if not active_rules(Trigger.CONVERSATION_CREATED):
-        return
-    first = (
-        Message.objects.filter(conversation_id=event.conversation_id, direction="incoming")
-        .order_by("created_at", "id")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    _schedule(Trigger.CONVERSATION_CREATED, event.conversation_id, "created", message_id=first)
+    # The customer's first message is the conversation's latest incoming one (read if a rule
+    # asks): no query here.
+    _schedule(Trigger.CONVERSATION_CREATED, event.conversation_id, "created")
 
 
 def on_message_received(event: conversation_events.MessageReceived) -> None:

@@ -46,7 +46,10 @@ def test_a_matching_rule_acts_after_the_message_commits(inbox, make_rule, commit
     ]
 
 
-def test_a_rule_that_does_not_match_leaves_a_trace_and_does_nothing(inbox, make_rule, committed):
+def test_a_rule_that_does_not_match_leaves_a_trace_and_does_nothing(
+    inbox, make_rule, committed, settings
+):
+    settings.CAREFRONT = {**settings.CAREFRONT, "RULES_TRACE": "all"}
     rule = make_rule(
         conditions=URGENT_WORDS, actions=[{"type": "add_tags", "params": {"tags": ["hot"]}}]
     )
@@ -81,7 +84,8 @@ def test_a_later_rule_does_not_see_what_a_rule_after_it_does(inbox, make_rule, c
     assert not conversation.tags.exists()
 
 
-def test_all_and_any_groups(inbox, make_rule, committed):
+def test_all_and_any_groups(inbox, make_rule, committed, settings):
+    settings.CAREFRONT = {**settings.CAREFRONT, "RULES_TRACE": "all"}
     rule = make_rule(
         conditions={
             "all": [{"field": "subject", "op": "contains", "value": "invoice"}],
@@ -167,3 +171,30 @@ def test_without_rules_a_message_costs_no_extra_query(inbox, committed, django_a
     with CaptureQueriesContext(connection) as base, committed():
         conversation_for(inbox)
     assert not any("automation_rule" in q["sql"] for q in base.captured_queries[1:])
+
+
+def test_by_default_only_near_misses_leave_a_trace(inbox, make_rule, committed):
+    far = make_rule(
+        conditions={
+            "all": [
+                {"field": "subject", "op": "contains", "value": "invoice"},
+                {"field": "status", "op": "is", "value": "open"},
+            ]
+        },
+        actions=[{"type": "add_tags", "params": {"tags": ["x"]}}],
+    )
+    near = make_rule(
+        conditions={
+            "all": [
+                {"field": "status", "op": "is", "value": "open"},
+                {"field": "subject", "op": "contains", "value": "invoice"},
+            ]
+        },
+        actions=[{"type": "add_tags", "params": {"tags": ["x"]}}],
+    )
+    with committed():
+        conversation_for(inbox, subject="Hello")
+    assert not RuleRun.objects.filter(rule=far).exists()
+    run = RuleRun.objects.get(rule=near)
+    assert run.outcome == RuleRun.Outcome.NOT_MATCHED
+    assert [r["result"] for r in run.reasons] == [True, False]

@@ -95,7 +95,10 @@ def test_a_customer_gets_at_most_three_automatic_messages_an_hour(
     assert all("3 automatic messages this hour" in d for d in refused)
 
 
-def test_rules_that_trigger_each_other_are_capped_at_run_time(inbox, agent, admin, committed):
+def test_rules_that_trigger_each_other_are_capped_at_run_time(
+    inbox, agent, admin, committed, settings
+):
+    settings.CAREFRONT = {**settings.CAREFRONT, "RULES_TRACE": "all"}
     # Made directly (the services would refuse the pair): rules edited before loop detection,
     # or a loop the graph cannot see.
     ping = Rule.objects.create(
