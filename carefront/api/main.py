@@ -30,6 +30,7 @@ from .endpoints import (
     triage,
     webhooks,
 )
+from .endpoints import rules as rules_endpoints
 from .openapi import CarefrontAPI
 from .parser import StrictParser
 
@@ -74,3 +75,4 @@ api.add_router("", people.router)
 api.add_router("", improvements.router)
 api.add_router("", feedback.router)
 api.add_router("", triage.router)
+api.add_router("", rules_endpoints.router)

@@ -127,6 +127,10 @@ class SavedReplyOut(Schema):
     language: str = Field(
         ..., description="Language tag of the text (de, pt-BR); empty: the site's language."
     )
+    actions: list[dict] = Field(
+        default_factory=list,
+        description='A macro: what sending it also does, [{"type", "params"}].',
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -159,6 +163,11 @@ class SavedReplyCreateIn(Schema):
         description="Language tag of the text (de, pt-BR), so the web composer offers it to "
         "customers of that language first; empty (the default): the site's language.",
     )
+    actions: list[dict] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Set status, tags, priority or assignment when the reply is sent (a macro).",
+    )
 
 
 class SavedReplyUpdateIn(Schema):
@@ -167,6 +176,7 @@ class SavedReplyUpdateIn(Schema):
     language: str | None = Field(
         None, max_length=16, description='Empty ("") for the site\'s language.'
     )
+    actions: list[dict] | None = Field(None, max_length=10, description="[] removes them.")
 
 
 class SavedReplyRenderIn(Schema):

@@ -84,6 +84,7 @@ def saved_replies_out(saved_replies: list[SavedReply]) -> list[dict]:
             "title": s.title,
             "body": s.body,
             "language": s.language,
+            "actions": s.actions or [],
             "created_at": s.created_at,
             "updated_at": s.updated_at,
         }

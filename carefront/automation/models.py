@@ -13,6 +13,9 @@ class SavedReply(models.Model):
     # A language tag (de, pt-BR); empty means the site's language (LANGUAGE_CODE). The composer
     # offers the replies in the customer's language first and never preselects another one.
     language = models.CharField(_("language"), max_length=16, blank=True)
+    # A macro: actions applied with the reply, in order, in the same transaction:
+    # [{"type": "set_status" | "add_tags" | ..., "params": {...}}] (services.MACRO_ACTIONS).
+    actions = models.JSONField(_("also do"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

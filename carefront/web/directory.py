@@ -32,6 +32,8 @@ class SavedReplyChoice(NamedTuple):
     pk: int
     name: str
     language: str
+    # A macro's actions (what sending it also does); empty for a plain saved reply.
+    actions: list = []  # a NamedTuple default, never mutated
 
 
 GENERATION = Generation("directory")
@@ -86,11 +88,11 @@ def assignable_agents(*, inbox_id: int) -> list[Choice]:
 
 def saved_replies() -> list[SavedReplyChoice]:
     return _cached(
-        "saved-replies-v2",  # v2: with the language
+        "saved-replies-v3",  # v2: with the language; v3: with the macro's actions
         lambda: [
             SavedReplyChoice(*row)
             for row in SavedReply.objects.order_by("title", "id").values_list(
-                "id", "title", "language"
+                "id", "title", "language", "actions"
             )
         ],
     )

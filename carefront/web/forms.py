@@ -118,6 +118,9 @@ class ReplyForm(forms.Form):
     files = MultipleFileField(
         label=_("Attach files"), widget=MultipleFileInput(attrs={"id": "reply-files"})
     )
+    # A saved reply whose actions (a macro) are applied with the reply.
+    # Anything but a saved reply's id is ignored (a plain reply).
+    macro = forms.CharField(required=False, max_length=12)
 
 
 class NoteForm(forms.Form):

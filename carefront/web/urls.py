@@ -36,6 +36,7 @@ from .views import (
     triage,
     webhooks,
 )
+from .views import rules as rules_views
 
 app_name = "web"
 
@@ -556,4 +557,27 @@ urlpatterns = [
         name="conversation_triage_intent",
     ),
     path("manage/triage/", triage.manage_triage, name="manage_triage"),
+    # Rules (issue 14): the builder, order, on/off, dry run, history, runs; a conversation's trace.
+    path("manage/rules/", rules_views.rule_index, name="manage_rules"),
+    path("manage/rules/new/", rules_views.rule_edit, name="manage_rule_new"),
+    path("manage/rules/<int:rule_id>/", rules_views.rule_edit, name="manage_rule"),
+    path("manage/rules/<int:rule_id>/active/", rules_views.rule_toggle, name="manage_rule_toggle"),
+    path("manage/rules/<int:rule_id>/move/", rules_views.rule_reorder, name="manage_rule_move"),
+    path("manage/rules/<int:rule_id>/delete/", rules_views.rule_remove, name="manage_rule_delete"),
+    path(
+        "manage/rules/<int:rule_id>/dry-run/",
+        rules_views.rule_dry_run_view,
+        name="manage_rule_dry_run",
+    ),
+    path(
+        "manage/rules/<int:rule_id>/history/",
+        rules_views.rule_history,
+        name="manage_rule_history",
+    ),
+    path("manage/rules/<int:rule_id>/runs/", rules_views.rule_runs, name="manage_rule_runs"),
+    path(
+        "c/<int:conversation_id>/automation/",
+        rules_views.conversation_automation,
+        name="conversation_automation",
+    ),
 ]

@@ -21,6 +21,7 @@ REVIEW_CREATED = "review.created"
 REVIEW_DISPUTED = "review.disputed"
 ARTICLE_PUBLISHED = "article.published"
 IMPROVEMENT_SHIPPED = "improvement.shipped"
+RULE_CHANGED = "rule.changed"
 # Sent only by "Send test event", to the one subscription tested; nobody subscribes to it.
 PING = "ping"
 
@@ -44,6 +45,7 @@ EVENT_TYPES: dict[str, str] = {
     REVIEW_DISPUTED: _("An agent disputed a review of their conversation"),
     ARTICLE_PUBLISHED: _("A knowledge-base article was published"),
     IMPROVEMENT_SHIPPED: _("An improvement was marked shipped (its customers are being told)"),
+    RULE_CHANGED: _("A rule was created, edited, enabled, disabled, moved or deleted"),
 }
 
 

@@ -6,6 +6,7 @@ the commit loses no event (the flush sends rows whose task was never queued). Th
 delivery rows, enqueue tasks after commit, and never make the HTTP call themselves.
 """
 
+from carefront.automation import events as automation_events
 from carefront.conversations import events as conversation_events
 from carefront.core.events import subscribe
 from carefront.customers import events as customer_events
@@ -243,6 +244,16 @@ def on_improvement_shipped(event: feedback_events.ImprovementShipped) -> None:
     webhook_event_record(event_type=catalogue.IMPROVEMENT_SHIPPED, build=build)
 
 
+def on_rule_changed(event: automation_events.RuleChanged) -> None:
+    def build() -> dict | None:
+        change = payloads.rule_change_for_payload(event.change_id)
+        return None if change is None else payloads.rule_change_data(change)
+
+    webhook_event_record(
+        event_type=catalogue.RULE_CHANGED, build=build, extra={"action": event.action}
+    )
+
+
 def connect() -> None:
     for event_type, handler in (
         (conversation_events.ConversationCreated, on_conversation_created),
@@ -266,5 +277,6 @@ def connect() -> None:
         (quality_events.ReviewDisputed, on_review_disputed),
         (knowledge_events.ArticlePublished, on_article_published),
         (feedback_events.ImprovementShipped, on_improvement_shipped),
+        (automation_events.RuleChanged, on_rule_changed),
     ):
         subscribe(event_type, handler, in_transaction=True)

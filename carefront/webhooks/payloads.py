@@ -221,3 +221,37 @@ def improvement_for_payload(improvement_id: int) -> Improvement | None:
         .filter(pk=improvement_id)
         .first()
     )
+
+
+def rule_change_data(change) -> dict:
+    """The rule as it is after the change (as it was, for a deletion), and who changed it.
+    Expects the actor and the rule selected (see `rule_change_for_payload`)."""
+    rule = change.rule
+    state = change.after or change.before or {}
+    data = {
+        "id": change.rule_id,
+        "name": rule.name if rule is not None else change.rule_name,
+        "trigger": rule.trigger if rule is not None else state.get("trigger", ""),
+        "is_active": rule.is_active if rule is not None else False,
+        "position": rule.position if rule is not None else state.get("position"),
+        "conditions": rule.conditions if rule is not None else state.get("conditions", {}),
+        "actions": rule.actions if rule is not None else state.get("actions", []),
+        "updated_at": rule.updated_at if rule is not None else change.created_at,
+    }
+    return {
+        "rule": data,
+        "change": {
+            "id": change.pk,
+            "action": change.action,
+            "actor": ref(change.actor),
+            "at": change.created_at,
+            "before": change.before,
+            "after": change.after,
+        },
+    }
+
+
+def rule_change_for_payload(change_id: int):
+    from carefront.automation.models import RuleChange
+
+    return RuleChange.objects.select_related("actor", "rule").filter(pk=change_id).first()

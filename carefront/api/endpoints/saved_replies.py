@@ -76,7 +76,11 @@ def render_saved_reply(
 def create_saved_reply(request: HttpRequest, payload: SavedReplyCreateIn):
     """Leads and admins. A placeholder error (`{% if %}` without its end) is a 400."""
     saved_reply = saved_reply_create(
-        actor=caller(request), title=payload.title, body=payload.body, language=payload.language
+        actor=caller(request),
+        title=payload.title,
+        body=payload.body,
+        language=payload.language,
+        actions=payload.actions,
     )
     return Status(201, saved_replies_out([saved_reply])[0])
 
@@ -91,6 +95,7 @@ def update_saved_reply(request: HttpRequest, saved_reply_id: Path[Id], payload: 
         title=payload.title if payload.title is not None else saved_reply.title,
         body=payload.body if payload.body is not None else saved_reply.body,
         language=payload.language,
+        actions=payload.actions,
     )
     return saved_replies_out([saved_reply])[0]
 

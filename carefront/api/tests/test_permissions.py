@@ -331,6 +331,22 @@ def improvement_endpoints() -> list[tuple[str, str]]:
     ]
 
 
+def rules_endpoints() -> list[tuple[str, str]]:
+    """Rules: admins (agents and leads get 403); a conversation's trace for whoever may see the
+    conversation (tested in test_rules_api.py)."""
+    return [
+        ("get", "/api/v1/rules"),
+        ("post", "/api/v1/rules"),
+        ("get", "/api/v1/rules/1"),
+        ("patch", "/api/v1/rules/1"),
+        ("delete", "/api/v1/rules/1"),
+        ("post", "/api/v1/rules/1/enable"),
+        ("post", "/api/v1/rules/1/disable"),
+        ("get", "/api/v1/rules/1/runs"),
+        ("get", "/api/v1/conversations/1/trace"),
+    ]
+
+
 def test_the_matrices_cover_every_endpoint_of_the_api(
     conversation, webhook_world, nps_campaign, people_world
 ):
@@ -349,6 +365,7 @@ def test_the_matrices_cover_every_endpoint_of_the_api(
     rows += [(method, url) for method, url, _payload in people_endpoints(*people_world)]
     rows += improvement_endpoints()
     rows += feedback_endpoints()
+    rows += rules_endpoints()
     covered = set()
     for method, url in rows:
         path = url.split("?")[0].removeprefix("/api/v1")

@@ -52,7 +52,10 @@ def rule_check_loops(*, rule: Rule) -> None:
 
 
 def _audit(*, rule: Rule, action: str, actor: Agent | None, before: dict, after: dict) -> None:
-    RuleChange.objects.create(
+    from carefront.automation.events import RuleChanged
+    from carefront.core.events import publish
+
+    change = RuleChange.objects.create(
         rule=rule if action != RuleChange.Action.DELETED else None,
         rule_name=rule.name,
         action=action,
@@ -60,6 +63,8 @@ def _audit(*, rule: Rule, action: str, actor: Agent | None, before: dict, after:
         before=before,
         after=after,
     )
+    # The audit as an event: webhooks send "rule.changed" (carefront/webhooks/handlers.py).
+    publish(RuleChanged(rule_id=rule.pk, change_id=change.pk, action=action))
 
 
 def _time_rule_enabled(rule: Rule) -> None:

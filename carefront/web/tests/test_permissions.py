@@ -126,6 +126,7 @@ AGENT_ROUTES = [
     Route("web:chat_offer_decline", ["waiting_chat"], "post", {}, 303),
     Route("web:conversation_triage", ["conversation"]),
     Route("web:conversation_triage_intent", ["conversation"], "post", {"intent": "refund"}, 302),
+    Route("web:conversation_automation", ["conversation"]),
 ]
 SCOPED = {
     "web:chat_offer_accept",
@@ -166,6 +167,7 @@ SCOPED = {
     "web:reply_check",
     "web:training_item",
     "web:training_acknowledge",
+    "web:conversation_automation",
 }
 IMAP_CLOSED_PORT = {
     "imap_host": "127.0.0.1",
@@ -226,6 +228,15 @@ ADMIN_ROUTES = [
     Route("web:knowledge_settings", []),
     Route("web:manage_triage", []),
     Route("web:manage_triage", [], "post", {}, 302),
+    Route("web:manage_rules", []),
+    Route("web:manage_rule_new", []),
+    Route("web:manage_rule", ["rule"]),
+    Route("web:manage_rule_toggle", ["rule"], "post", {"active": "1"}, 303),
+    Route("web:manage_rule_move", ["rule"], "post", {"direction": "up"}, 303),
+    Route("web:manage_rule_delete", ["rule"], "post", {}, 302),
+    Route("web:manage_rule_dry_run", ["rule"]),
+    Route("web:manage_rule_history", ["rule"]),
+    Route("web:manage_rule_runs", ["rule"]),
 ]
 LEAD_ROUTES = [
     Route("web:manage", [], ok=302),
@@ -409,7 +420,20 @@ def world(inbox, team, agent, admin):
         "training_item": _training_item(admin, team),
         **_routing(inbox),
         **_improvements(admin, conversation),
+        "rule": _rule(admin),
     }
+
+
+def _rule(admin):
+    from carefront.automation.rules.services import rule_create
+
+    return rule_create(
+        actor=admin,
+        name="Tag refunds",
+        trigger="customer_message",
+        conditions={"all": [{"field": "message_text", "op": "contains", "value": "refund"}]},
+        actions=[{"type": "add_tags", "params": {"tags": ["refund"]}}],
+    )
 
 
 def _quality(conversation, team, agent, admin) -> dict:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carefront.accounts.models import Agent, Team
 from carefront.automation.models import SavedReply
-from carefront.automation.services import saved_reply_render
+from carefront.automation.services import saved_reply_render, saved_reply_send
 from carefront.conversations.models import Conversation, Priority, Status, priority_name
 from carefront.conversations.selectors import (
     access_conversation,
@@ -55,6 +55,7 @@ from carefront.web.forms import (
     TagsForm,
 )
 from carefront.web.http import HttpResponseSeeOther
+from carefront.web.macro_forms import macro_summary
 from carefront.web.sla_display import conversation_countdown, sla_texts, target_lines
 from carefront.web.templatetags.carefront_web import local_datetime_text
 from carefront.web.timeline import render_timeline_messages
@@ -76,8 +77,36 @@ def _saved_reply_menu(conversation: Conversation) -> dict:
     matching, others = [], []
     for saved in directory.saved_replies():
         fits = base_language(saved.language or site) == language
-        (matching if fits else others).append(saved)
+        entry = {
+            "pk": saved.pk,
+            "name": saved.name,
+            "language": saved.language,
+            # A macro: what sending it also does, shown before sending.
+            "macro": macro_summary(saved.actions),
+        }
+        (matching if fits else others).append(entry)
     return {"language": language, "matching": matching, "others": others}
+
+
+def _macro(saved_reply_id: str) -> SavedReply | None:
+    """The saved reply whose actions go with the reply (None: a plain reply)."""
+    if not saved_reply_id or not saved_reply_id.isdigit() or len(saved_reply_id) > 10:
+        return None
+    saved_reply = SavedReply.objects.filter(pk=int(saved_reply_id)).first()
+    return saved_reply if saved_reply is not None and saved_reply.actions else None
+
+
+def _macro_context(request: HttpRequest, reply_form: ReplyForm | None) -> dict:
+    """The macro offered with the reply: the one posted (shown again after a refusal), or the
+    saved reply inserted without script (?saved_reply=)."""
+    if reply_form is not None and reply_form.is_bound:
+        raw = reply_form.data.get("macro", "")
+    else:
+        raw = request.GET.get("saved_reply", "")
+    saved_reply = _macro(raw)
+    if saved_reply is None:
+        return {"macro_id": "", "macro_text": ""}
+    return {"macro_id": saved_reply.pk, "macro_text": macro_summary(saved_reply.actions)}
 
 
 def _initial_reply(request: HttpRequest, conversation: Conversation) -> str:
@@ -134,6 +163,7 @@ def _render_conversation(
         "agents": directory.assignable_agents(inbox_id=conversation.inbox_id),
         "tags": list(conversation.tags.order_by("name")),
         "saved_replies": _saved_reply_menu(conversation),
+        **_macro_context(request, reply_form),
         # Asked only of conversations the contact form started (known from the timeline).
         "contact_unconfirmed": _from_contact_form(timeline)
         and contact_address_unconfirmed(conversation_id=conversation.pk),
@@ -266,13 +296,25 @@ def conversation_reply_view(request: HttpRequest, conversation_id: int) -> HttpR
     elif form.is_valid():
         try:
             with transaction.atomic():
-                conversation_reply(
-                    conversation=conversation,
-                    author=request.user,
-                    body=form.cleaned_data["body"],
-                    status=form.cleaned_data["then"] or None,
-                    attachments=_uploads(form.cleaned_data["files"]),
-                )
+                macro = _macro(form.cleaned_data.get("macro") or "")
+                if macro is not None:
+                    # The reply, then the saved reply's actions, in one service call.
+                    saved_reply_send(
+                        conversation=conversation,
+                        saved_reply=macro,
+                        author=request.user,
+                        body=form.cleaned_data["body"],
+                        status=form.cleaned_data["then"] or None,
+                        attachments=_uploads(form.cleaned_data["files"]),
+                    )
+                else:
+                    conversation_reply(
+                        conversation=conversation,
+                        author=request.user,
+                        body=form.cleaned_data["body"],
+                        status=form.cleaned_data["then"] or None,
+                        attachments=_uploads(form.cleaned_data["files"]),
+                    )
                 if wants_promise:
                     followup_from_form(
                         request=request,

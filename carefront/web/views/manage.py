@@ -67,10 +67,10 @@ from carefront.web.forms import (
     AgentUpdateForm,
     ImapAccountForm,
     InboxSetupForm,
-    SavedReplyForm,
     TeamForm,
 )
 from carefront.web.http import HttpResponseSeeOther
+from carefront.web.macro_forms import MacroSavedReplyForm
 from carefront.web.sla_forms import (
     PolicyForm,
     conditions_summary,
@@ -393,14 +393,14 @@ def saved_reply_edit(request: HttpRequest, saved_reply_id: int | None = None) ->
     )
     status = 200
     if request.method == "POST":
-        form = SavedReplyForm(request.POST)
+        form = MacroSavedReplyForm(request.POST)
         if form.is_valid():
             try:
                 if saved_reply is None:
-                    saved_reply = saved_reply_create(actor=request.user, **form.cleaned_data)
+                    saved_reply = saved_reply_create(actor=request.user, **form.service_fields())
                 else:
                     saved_reply = saved_reply_update(
-                        actor=request.user, saved_reply=saved_reply, **form.cleaned_data
+                        actor=request.user, saved_reply=saved_reply, **form.service_fields()
                     )
             except InvalidInput as exc:
                 form_error(form, exc)
@@ -411,12 +411,8 @@ def saved_reply_edit(request: HttpRequest, saved_reply_id: int | None = None) ->
                 return redirect("web:manage_saved_replies")
         status = 400
     else:
-        initial = (
-            {"title": saved_reply.title, "body": saved_reply.body, "language": saved_reply.language}
-            if saved_reply
-            else None
-        )
-        form = SavedReplyForm(initial=initial)
+        initial = MacroSavedReplyForm.initial_for(saved_reply) if saved_reply else None
+        form = MacroSavedReplyForm(initial=initial)
     context = {"saved_reply": saved_reply, "form": form}
     return render(request, "web/manage/saved_reply_form.html", context, status=status)
 

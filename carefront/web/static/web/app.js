@@ -198,6 +198,7 @@
         textarea.focus();
         textarea.setSelectionRange(caret, caret);
         textarea.dispatchEvent(new Event("input", { bubbles: true }));
+        macroOffer(select);
       })
       .catch(function () { form.submit(); });
   });
@@ -318,6 +319,35 @@
         textarea.dispatchEvent(new Event("input", { bubbles: true }));
       })
       .catch(function () { due.focus(); });
+  });
+
+  /* A saved reply with actions (a macro): the reply form says what sending will also do, and
+     sends the saved reply's id with the reply; unticking the box sends a plain reply. */
+  function macroOffer(select) {
+    var note = document.querySelector("[data-macro-note]");
+    if (!note) return;
+    var option = select.options[select.selectedIndex];
+    var text = option ? option.getAttribute("data-macro") : "";
+    var input = note.querySelector("[data-macro-input]");
+    if (!text) return;
+    input.value = select.value;
+    input.checked = true;
+    note.querySelector("[data-macro-text]").textContent = text;
+    note.hidden = false;
+  }
+
+  /* Alt+M: insert the chosen saved reply (and offer its actions), from anywhere on the page. */
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.code !== "KeyM") return;
+    var form = document.querySelector("[data-saved-reply-form]");
+    if (!form) return;
+    var select = form.querySelector("select");
+    event.preventDefault();
+    if (!select.value) {
+      select.focus();
+      return;
+    }
+    form.requestSubmit();
   });
 
   /* "Check my reply": Alt+K while writing the reply (the plain shortcuts stay off while typing). */
