@@ -9,6 +9,8 @@ from .models import Conversation, ConversationEvent, EventKind
 @dataclass(frozen=True, slots=True)
 class ConversationCreated:
     conversation_id: int
+    # Set by publishers that already stored the live event (messages_receive does, in bulk).
+    live_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,8 @@ class MessageReceived:
     conversation_id: int
     message_id: int
     reopened: bool
+    # Set by publishers that already stored the live event (messages_receive does, in bulk).
+    live_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

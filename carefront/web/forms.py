@@ -118,6 +118,8 @@ class ReplyForm(forms.Form):
     files = MultipleFileField(
         label=_("Attach files"), widget=MultipleFileInput(attrs={"id": "reply-files"})
     )
+    # The last message the agent saw when the page was rendered (the traffic cop).
+    if_last_message_id = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):
@@ -129,6 +131,8 @@ class NoteForm(forms.Form):
     files = MultipleFileField(
         label=_("Attach files"), widget=MultipleFileInput(attrs={"id": "note-files"})
     )
+    # The last message the agent saw when the page was rendered (the traffic cop).
+    if_last_message_id = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class AssignForm(forms.Form):
