@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from carefront.core.db import bulk_insert_values
-from carefront.core.realtime import group_send
+from carefront.core.realtime import group_send_many
 
 from .models import Conversation, LiveEvent
 
@@ -85,12 +85,11 @@ def _send_after_commit(messages: list[dict]) -> None:
     if not messages:
         return
 
-    def send() -> None:
-        for message in messages:
-            group_send(conversation_group(message["conversation_id"]), message)
-            group_send(inbox_group(message["inbox_id"]), message)
-
-    transaction.on_commit(send, robust=True)
+    sends = []
+    for message in messages:
+        sends.append((conversation_group(message["conversation_id"]), message))
+        sends.append((inbox_group(message["inbox_id"]), message))
+    transaction.on_commit(lambda: group_send_many(sends), robust=True)
 
 
 def live_event_plan(
