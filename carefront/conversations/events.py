@@ -28,12 +28,16 @@ class MessageSent:
 
     conversation_id: int
     message_id: int
+    # Set by publishers that already stored the live event (conversation_reply does).
+    live_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class NoteAdded:
     conversation_id: int
     message_id: int
+    # Set by publishers that already stored the live event (conversation_add_note does).
+    live_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,10 +64,16 @@ def _next_seq(conversation_id: int) -> tuple[int, int]:
 
 
 def live_event_append(
-    *, conversation_id: int, kind: str, data: dict | None = None, public: bool = False
+    *,
+    conversation_id: int,
+    kind: str,
+    data: dict | None = None,
+    public: bool = False,
+    savepoint: bool = True,
 ) -> LiveEvent:
-    """Number and store an event in the caller's transaction; send it after commit."""
-    with transaction.atomic():
+    """Number and store an event in the caller's transaction; send it after commit.
+    `savepoint=False` for services that call it directly (their transaction is the guard)."""
+    with transaction.atomic(savepoint=savepoint):
         seq, inbox_id = _next_seq(conversation_id)
         event = LiveEvent.objects.create(
             conversation_id=conversation_id,
@@ -211,6 +217,8 @@ def on_message_received(event) -> None:
 
 
 def on_message_sent(event) -> None:
+    if event.live_recorded:
+        return
     live_event_append(
         conversation_id=event.conversation_id,
         kind="message",
@@ -220,6 +228,8 @@ def on_message_sent(event) -> None:
 
 
 def on_note_added(event) -> None:
+    if event.live_recorded:
+        return
     live_event_append(
         conversation_id=event.conversation_id, kind="note", data=_message_data(event.message_id)
     )

@@ -18,6 +18,7 @@ from carefront.customers.models import Customer
 from carefront.inboxes.models import Inbox
 
 from .. import events
+from ..live import live_event_append, message_live_data
 from ..models import (
     PRIORITY_BY_NAME,
     Conversation,
@@ -245,7 +246,19 @@ def conversation_reply(
         conversation_set_status(conversation=conversation, status=status, actor=author)
 
     _deliver_on_commit(message)
-    publish(events.MessageSent(conversation_id=conversation.pk, message_id=message.pk))
+    # The live event from the message in hand (the bus's handler would read it again).
+    live_event_append(
+        conversation_id=conversation.pk,
+        kind="message",
+        public=True,
+        data=message_live_data(message, author=author.name),
+        savepoint=False,
+    )
+    publish(
+        events.MessageSent(
+            conversation_id=conversation.pk, message_id=message.pk, live_recorded=True
+        )
+    )
     return message
 
 
@@ -344,7 +357,15 @@ def conversation_add_note(
     )
     attachments_store(message=message, files=attachments)
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
-    publish(events.NoteAdded(conversation_id=conversation.pk, message_id=message.pk))
+    live_event_append(
+        conversation_id=conversation.pk,
+        kind="note",
+        data=message_live_data(message, author=author.name),
+        savepoint=False,
+    )
+    publish(
+        events.NoteAdded(conversation_id=conversation.pk, message_id=message.pk, live_recorded=True)
+    )
     return message
 
 
