@@ -79,7 +79,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ApplicationError)
     def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
         status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 400)
-        return _error(api, request, status, exc.message, exc.code)
+        # The traffic cop's 409 lists what landed meanwhile (conversations ConversationChanged).
+        shown = {"new_messages": exc.new_messages} if hasattr(exc, "new_messages") else {}
+        return _error(api, request, status, exc.message, exc.code, **shown)
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -313,6 +313,15 @@ class ConversationCreateIn(Schema):
 
 class BodyIn(Schema):
     body: str = Field(..., min_length=1, max_length=100_000)
+    if_last_message_id: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "The id of the last message you saw. If a customer message or another agent's "
+            "reply or note came after it, nothing is written and the answer is 409 "
+            "(`conversation_changed`) with those messages in `new_messages`."
+        ),
+    )
 
 
 class ReplyIn(BodyIn):

@@ -265,9 +265,11 @@ def saved_reply_send(
     body: str,
     status: str | None = None,
     attachments: Sequence = (),
+    if_last_message_id: int | None = None,
 ):
     """Send `body` (the saved reply as the agent edited it) and then apply the saved reply's
-    actions, in one transaction: the reply and its macro happen together or not at all."""
+    actions, in one transaction: the reply and its macro happen together or not at all. With
+    `if_last_message_id`, held like a reply (ConversationChanged) if someone wrote meanwhile."""
     from carefront.conversations.services import conversation_reply
 
     message = conversation_reply(
@@ -276,6 +278,7 @@ def saved_reply_send(
         body=body,
         status=status,
         attachments=attachments,
+        if_last_message_id=if_last_message_id,
     )
     macro_apply(conversation=conversation, actions=saved_reply.actions or [], actor=author)
     return message

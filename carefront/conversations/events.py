@@ -9,6 +9,8 @@ from .models import Conversation, ConversationEvent, EventKind
 @dataclass(frozen=True, slots=True)
 class ConversationCreated:
     conversation_id: int
+    # Set by publishers that already stored the live event (messages_receive does, in bulk).
+    live_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,8 @@ class MessageReceived:
     conversation_id: int
     message_id: int
     reopened: bool
+    # Set by publishers that already stored the live event (messages_receive does, in bulk).
+    live_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +28,16 @@ class MessageSent:
 
     conversation_id: int
     message_id: int
+    # Set by publishers that already stored the live event (conversation_reply does).
+    live_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class NoteAdded:
     conversation_id: int
     message_id: int
+    # Set by publishers that already stored the live event (conversation_add_note does).
+    live_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

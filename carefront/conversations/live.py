@@ -14,11 +14,11 @@ Kinds: "created", "message" (public unless a note), "note", "status", "assigned"
 append their own (the chat adds "read", "agent_joined", ...).
 """
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
-from carefront.core.realtime import group_send
+from carefront.core.db import bulk_insert_values
+from carefront.core.realtime import group_send_many
 
 from .models import Conversation, LiveEvent
 
@@ -46,18 +46,35 @@ def as_group_message(event: LiveEvent, *, inbox_id: int) -> dict:
     }
 
 
-def live_event_append(
-    *, conversation_id: int, kind: str, data: dict | None = None, public: bool = False
-) -> LiveEvent:
-    """Number and store an event in the caller's transaction; send it after commit."""
-    with transaction.atomic():
-        # The UPDATE takes the row lock, so numbers are handed out in commit order.
-        Conversation.objects.filter(pk=conversation_id).update(live_seq=F("live_seq") + 1)
-        seq, inbox_id = (
-            Conversation.objects.filter(pk=conversation_id)
-            .values_list("live_seq", "inbox_id")
-            .get()
+def _next_seq(conversation_id: int) -> tuple[int, int]:
+    """Take the conversation's next number: one UPDATE ... RETURNING (SQLite >= 3.35 and
+    PostgreSQL both have it). The UPDATE takes the row lock, so numbers are handed out in
+    commit order and two writers never get the same one."""
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET live_seq = live_seq + 1 WHERE id = %s "  # noqa: S608
+            "RETURNING live_seq, inbox_id",
+            [conversation_id],
         )
+        row = cursor.fetchone()
+    if row is None:
+        raise Conversation.DoesNotExist(conversation_id)
+    return row[0], row[1]
+
+
+def live_event_append(
+    *,
+    conversation_id: int,
+    kind: str,
+    data: dict | None = None,
+    public: bool = False,
+    savepoint: bool = True,
+) -> LiveEvent:
+    """Number and store an event in the caller's transaction; send it after commit.
+    `savepoint=False` for services that call it directly (their transaction is the guard)."""
+    with transaction.atomic(savepoint=savepoint):
+        seq, inbox_id = _next_seq(conversation_id)
         event = LiveEvent.objects.create(
             conversation_id=conversation_id,
             seq=seq,
@@ -66,14 +83,82 @@ def live_event_append(
             data=data or {},
             created_at=timezone.now(),
         )
-    message = as_group_message(event, inbox_id=inbox_id)
-
-    def send() -> None:
-        group_send(conversation_group(conversation_id), message)
-        group_send(inbox_group(inbox_id), message)
-
-    transaction.on_commit(send, robust=True)
+    _send_after_commit([as_group_message(event, inbox_id=inbox_id)])
     return event
+
+
+def _send_after_commit(messages: list[dict]) -> None:
+    if not messages:
+        return
+
+    sends = []
+    for message in messages:
+        sends.append((conversation_group(message["conversation_id"]), message))
+        sends.append((inbox_group(message["inbox_id"]), message))
+    transaction.on_commit(lambda: group_send_many(sends), robust=True)
+
+
+def live_event_plan(
+    conversation: Conversation, *, kind: str, public: bool = False, data: dict | None = None
+) -> LiveEvent:
+    """An event for a conversation row the caller holds locked (or is creating) and will save
+    with its `live_seq`: numbered in memory, stored later with `live_events_store`. For bulk
+    writers (messages_receive), where one UPDATE per event would cost a query per message."""
+    conversation.live_seq += 1
+    return LiveEvent(
+        conversation=conversation,
+        seq=conversation.live_seq,
+        kind=kind,
+        public=public,
+        data=data if data is not None else {},
+    )
+
+
+def live_events_store(events: list[LiveEvent]) -> None:
+    """Insert planned events in one query and send them after commit. The caller saves each
+    conversation's `live_seq` in the same transaction."""
+    if not events:
+        return
+    now = timezone.now()
+    rows = []
+    messages = []
+    for event in events:
+        event.created_at = now
+        rows.append(
+            {
+                "conversation_id": event.conversation.pk,
+                "seq": event.seq,
+                "kind": event.kind,
+                "public": event.public,
+                "data": event.data,
+            }
+        )
+        messages.append(
+            {
+                "type": "live.event",
+                "conversation_id": event.conversation.pk,
+                "inbox_id": event.conversation.inbox_id,
+                "seq": event.seq,
+                "kind": event.kind,
+                "public": event.public,
+                "data": event.data,
+            }
+        )
+    bulk_insert_values(LiveEvent, rows, same={"created_at": now})
+    _send_after_commit(messages)
+
+
+def message_live_data(message, *, author: str) -> dict:
+    """What a live page shows of a message (built from the row in hand: no query)."""
+    return {
+        "message_id": message.pk,
+        "author_id": message.author_id,
+        "direction": message.direction,
+        "channel": message.channel,
+        "author": author,
+        "text": (message.reply_text or message.body_text)[:LIVE_TEXT_LIMIT],
+        "created_at": message.created_at.isoformat(),
+    }
 
 
 def live_events_since(
@@ -111,21 +196,18 @@ def _message_data(message_id: int) -> dict:
         author = message.author.name
     else:
         author = message.from_name or (message.customer.name if message.customer_id else "")
-    return {
-        "message_id": message.pk,
-        "direction": message.direction,
-        "channel": message.channel,
-        "author": author,
-        "text": (message.reply_text or message.body_text)[:LIVE_TEXT_LIMIT],
-        "created_at": message.created_at.isoformat(),
-    }
+    return message_live_data(message, author=author)
 
 
 def on_conversation_created(event) -> None:
+    if event.live_recorded:
+        return
     live_event_append(conversation_id=event.conversation_id, kind="created")
 
 
 def on_message_received(event) -> None:
+    if event.live_recorded:
+        return
     live_event_append(
         conversation_id=event.conversation_id,
         kind="message",
@@ -135,6 +217,8 @@ def on_message_received(event) -> None:
 
 
 def on_message_sent(event) -> None:
+    if event.live_recorded:
+        return
     live_event_append(
         conversation_id=event.conversation_id,
         kind="message",
@@ -144,6 +228,8 @@ def on_message_sent(event) -> None:
 
 
 def on_note_added(event) -> None:
+    if event.live_recorded:
+        return
     live_event_append(
         conversation_id=event.conversation_id, kind="note", data=_message_data(event.message_id)
     )
@@ -180,3 +266,32 @@ def connect() -> None:
         (events.ConversationAssigned, on_assigned),
     ):
         subscribe(event_type, handler, in_transaction=True)
+
+
+# How long events are kept for pages that reconnect; older resumes get "reload".
+LIVE_EVENT_RETENTION_DAYS = 7
+PRUNE_BATCH = 5000
+
+
+def live_events_prune(*, now=None) -> int:
+    """Delete events older than the retention (CAREFRONT["LIVE_EVENT_RETENTION_DAYS"], 7 days),
+    in batches so no statement runs long; returns how many. Run by `serve` every minute (FLUSHES)
+    or `manage.py live_events_prune` from a scheduler."""
+    import datetime as dt
+
+    from django.conf import settings
+
+    days = settings.CAREFRONT.get("LIVE_EVENT_RETENTION_DAYS", LIVE_EVENT_RETENTION_DAYS)
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    deleted = 0
+    while True:
+        ids = list(
+            LiveEvent.objects.filter(created_at__lt=cutoff)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:PRUNE_BATCH]
+        )
+        if not ids:
+            return deleted
+        deleted += LiveEvent.objects.filter(pk__in=ids).delete()[0]
+        if len(ids) < PRUNE_BATCH:
+            return deleted

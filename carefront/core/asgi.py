@@ -97,12 +97,28 @@ class ServerLoopRecorder:
 
     def __init__(self, app) -> None:
         self.app = app
-        self._recorded = False
+        self._recorded: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope, receive, send) -> None:
-        if not self._recorded:
+        loop = asyncio.get_running_loop()
+        # Again when the loop changes (a restarted server in the same process, tests).
+        if loop is not self._recorded:
             from carefront.core.realtime import remember_server_loop
 
-            remember_server_loop(asyncio.get_running_loop())
-            self._recorded = True
+            remember_server_loop(loop)
+            self._recorded = loop
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
         await self.app(scope, receive, send)
+
+    async def _lifespan(self, receive, send) -> None:
+        """Answer uvicorn's lifespan protocol (nothing to start or stop), so that running with
+        lifespan "auto" or "on" logs no error: ProtocolTypeRouter knows no "lifespan"."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return

@@ -33,6 +33,20 @@ def _log_failure(future) -> None:
 
 
 def group_send(group: str, message: dict) -> None:
+    group_send_many([(group, message)])
+
+
+async def _send_in_order(layer, sends: list[tuple[str, dict]]) -> None:
+    for group, message in sends:
+        await layer.group_send(group, message)
+
+
+def group_send_many(sends: list[tuple[str, dict]]) -> None:
+    """Send to several groups, one after the other in this order (one task on the server's
+    loop: separate tasks could overtake each other, and pages expect a conversation's events
+    in sequence)."""
+    if not sends:
+        return
     layer = get_channel_layer()
     if layer is None:
         return
@@ -43,12 +57,12 @@ def group_send(group: str, message: dict) -> None:
         except RuntimeError:
             running = None
         if running is loop:
-            loop.create_task(layer.group_send(group, message)).add_done_callback(_log_failure)
+            loop.create_task(_send_in_order(layer, sends)).add_done_callback(_log_failure)
         else:
-            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            future = asyncio.run_coroutine_threadsafe(_send_in_order(layer, sends), loop)
             future.add_done_callback(_log_failure)
         return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        async_to_sync(_send_in_order)(layer, sends)
     except Exception as error:  # best effort, see the module docstring
         logger.warning("Realtime send failed: %r", error)

@@ -121,6 +121,8 @@ class ReplyForm(forms.Form):
     # A saved reply whose actions (a macro) are applied with the reply.
     # Anything but a saved reply's id is ignored (a plain reply).
     macro = forms.CharField(required=False, max_length=12)
+    # The last message the agent saw when the page was rendered (the traffic cop).
+    if_last_message_id = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):
@@ -132,6 +134,8 @@ class NoteForm(forms.Form):
     files = MultipleFileField(
         label=_("Attach files"), widget=MultipleFileInput(attrs={"id": "note-files"})
     )
+    # The last message the agent saw when the page was rendered (the traffic cop).
+    if_last_message_id = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class AssignForm(forms.Form):

@@ -230,6 +230,7 @@ def reply(request: HttpRequest, conversation_id: Path[Id]):
         body=body,
         status=payload.status,
         attachments=files,
+        if_last_message_id=payload.if_last_message_id,
     )
     return Status(201, _message_out(message))
 
@@ -245,7 +246,11 @@ def add_note(request: HttpRequest, conversation_id: Path[Id]):
     conversation = access_conversation(actor=actor, conversation_id=conversation_id)
     payload, files = parse_message_request(request, BodyIn)
     message = conversation_add_note(
-        conversation=conversation, author=actor, body=payload.body, attachments=files
+        conversation=conversation,
+        author=actor,
+        body=payload.body,
+        attachments=files,
+        if_last_message_id=payload.if_last_message_id,
     )
     return Status(201, _message_out(message))
 

@@ -250,3 +250,31 @@ def test_tags_are_replaced_and_normalised(api, conversation):
     assert response.status_code == 200
     assert response.json() == {"tags": ["refund", "vip"]}
     assert api.get(f"{URL}/{conversation.pk}").json()["tags"] == ["refund", "vip"]
+
+
+def test_reply_with_an_outdated_last_message_is_a_409_listing_what_landed(api, agent, conversation):
+    seen = conversation.messages.order_by("-pk").first().pk
+    later = conversation_for(
+        conversation.inbox, in_reply_to=[conversation.messages.first().message_id]
+    )
+    assert later.pk == conversation.pk
+
+    for endpoint in ("replies", "notes"):
+        response = api.post(
+            f"{URL}/{conversation.pk}/{endpoint}",
+            {"body": "On it.", "if_last_message_id": seen},
+            content_type="application/json",
+        )
+        assert response.status_code == 409
+        body = response.json()
+        assert body["code"] == "conversation_changed"
+        assert [m["direction"] for m in body["new_messages"]] == ["incoming"]
+    assert not Message.objects.filter(author=agent).exists()
+
+    newest = body["new_messages"][-1]["id"]
+    response = api.post(
+        f"{URL}/{conversation.pk}/replies",
+        {"body": "On it.", "if_last_message_id": newest},
+        content_type="application/json",
+    )
+    assert response.status_code == 201

@@ -2,8 +2,10 @@
 
 from .actions import (
     BulkResult,
+    ConversationChanged,
     conversation_add_note,
     conversation_assign,
+    conversation_check_unchanged,
     conversation_reply,
     conversation_send_automatic,
     conversation_set_priority,
@@ -32,6 +34,7 @@ from .snooze import conversation_snooze, conversation_wake
 
 __all__ = [
     "BulkResult",
+    "ConversationChanged",
     "NewAttachment",
     "Outcome",
     "ReceiveItem",
@@ -40,6 +43,7 @@ __all__ = [
     "conversation_add_note",
     "conversation_assign",
     "conversation_change_customer",
+    "conversation_check_unchanged",
     "conversation_merge",
     "conversation_reply",
     "conversation_send_automatic",

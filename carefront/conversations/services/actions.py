@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from carefront.accounts.models import Agent, Team
 from carefront.core.events import publish
-from carefront.core.exceptions import InvalidInput, PermissionDenied
+from carefront.core.exceptions import Conflict, InvalidInput, PermissionDenied
 from carefront.customers.models import Customer
 from carefront.inboxes.models import Inbox
 
 from .. import events
+from ..live import live_event_append, message_live_data
 from ..models import (
     PRIORITY_BY_NAME,
     Conversation,
@@ -34,6 +35,58 @@ from ..models import (
     priority_name,
 )
 from .attachments import NewAttachment, attachments_store, check_attachments
+
+# How many of the messages that landed meanwhile a ConversationChanged lists.
+CHANGED_MESSAGES_LIMIT = 20
+
+
+class ConversationChanged(Conflict):
+    """The "traffic cop": a customer message or another agent's reply or note landed after the
+    message the writer last saw (`if_last_message_id`); nothing was written. `new_messages`
+    lists what landed (oldest first), so the writer can read it and send anyway or edit."""
+
+    code = "conversation_changed"
+
+    def __init__(self, *, new_messages: list[dict]) -> None:
+        super().__init__(
+            str(_("The conversation changed since you opened it: read what is new first.")),
+            extra={"new_messages": new_messages},
+        )
+        self.new_messages = new_messages
+
+
+def conversation_check_unchanged(
+    *, conversation: Conversation, author: Agent, if_last_message_id: int | None
+) -> None:
+    """Raise ConversationChanged if a customer message or another agent's reply or note came
+    after `if_last_message_id` (None: no check). The writer's own messages and Carefront's
+    automatic ones (acknowledgements) are no collision. Call with the conversation locked."""
+    if if_last_message_id is None:
+        return
+    landed = list(
+        Message.objects.filter(conversation_id=conversation.pk, pk__gt=if_last_message_id)
+        .exclude(author_id=author.pk)
+        .exclude(direction=Direction.OUTGOING, author__isnull=True)
+        .select_related("author", "customer")
+        .order_by("pk")[:CHANGED_MESSAGES_LIMIT]
+    )
+    if landed:
+        raise ConversationChanged(new_messages=[_changed_message(m) for m in landed])
+
+
+def _changed_message(message: Message) -> dict:
+    if message.author_id:
+        author = message.author.name
+    else:
+        author = message.from_name or (message.customer.name if message.customer_id else "")
+    return {
+        "id": message.pk,
+        "direction": message.direction,
+        "author": author,
+        "text": (message.reply_text or message.body_text)[:2000],
+        "created_at": message.created_at.isoformat(),
+    }
+
 
 MAX_BODY_LENGTH = 100_000
 BULK_LIMIT = 100  # conversations per bulk change: one request stays short
@@ -156,16 +209,21 @@ def conversation_reply(
     body: str,
     status: str | None = None,
     attachments: Sequence[NewAttachment] = (),
+    if_last_message_id: int | None = None,
 ) -> Message:
     """Write a reply to the customer, optionally changing the status ("send and solve"), with
     files attached (sent with the email).
 
     The message, its attachments and its outbox row commit together; a task delivers it after
-    commit.
+    commit. With `if_last_message_id` (the last message the agent saw), raises
+    ConversationChanged instead if someone else wrote meanwhile.
     """
     body = _clean_body(body)
     check_attachments(attachments)
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    conversation_check_unchanged(
+        conversation=conversation, author=author, if_last_message_id=if_last_message_id
+    )
     now = timezone.now()
     message = _outgoing_message(
         conversation=conversation,
@@ -188,7 +246,19 @@ def conversation_reply(
         conversation_set_status(conversation=conversation, status=status, actor=author)
 
     _deliver_on_commit(message)
-    publish(events.MessageSent(conversation_id=conversation.pk, message_id=message.pk))
+    # The live event from the message in hand (the bus's handler would read it again).
+    live_event_append(
+        conversation_id=conversation.pk,
+        kind="message",
+        public=True,
+        data=message_live_data(message, author=author.name),
+        savepoint=False,
+    )
+    publish(
+        events.MessageSent(
+            conversation_id=conversation.pk, message_id=message.pk, live_recorded=True
+        )
+    )
     return message
 
 
@@ -263,11 +333,18 @@ def conversation_add_note(
     author: Agent | None,
     body: str,
     attachments: Sequence[NewAttachment] = (),
+    if_last_message_id: int | None = None,
 ) -> Message:
     """A private note, optionally with files: seen by agents only, never sent. `author` None:
-    Carefront wrote it (a rule), shown as from "Automation"."""
+    Carefront wrote it (a rule), shown as from "Automation". With `if_last_message_id`, raises
+    ConversationChanged if someone else wrote meanwhile."""
     body = _clean_body(body)
     check_attachments(attachments)
+    if if_last_message_id is not None:
+        Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+        conversation_check_unchanged(
+            conversation=conversation, author=author, if_last_message_id=if_last_message_id
+        )
     now = timezone.now()
     message = Message.objects.create(
         conversation=conversation,
@@ -281,7 +358,15 @@ def conversation_add_note(
     )
     attachments_store(message=message, files=attachments)
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
-    publish(events.NoteAdded(conversation_id=conversation.pk, message_id=message.pk))
+    live_event_append(
+        conversation_id=conversation.pk,
+        kind="note",
+        data=message_live_data(message, author=author.name),
+        savepoint=False,
+    )
+    publish(
+        events.NoteAdded(conversation_id=conversation.pk, message_id=message.pk, live_recorded=True)
+    )
     return message
 
 

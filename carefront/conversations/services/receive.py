@@ -25,6 +25,7 @@ from carefront.inboxes.models import HoldReason, Inbox, RawInbound
 
 from .. import events
 from ..inbound import InboundMessage, normalize_message_id
+from ..live import live_event_plan, live_events_store, message_live_data
 from ..models import (
     SUBJECT_MAX_LENGTH,
     Attachment,
@@ -396,10 +397,22 @@ class _Batch:
         ):
             if _conversation_touch(conversation=conversation, message=message, inbound=inbound):
                 reopening.append((conversation, message))
+        # Live events (conversations/live.py) numbered in memory on the locked or new rows, and
+        # stored with one INSERT: the per-event handlers would cost queries per message.
+        live_created = [live_event_plan(new.conversation, kind="created") for new in started]
+        live_messages = [
+            live_event_plan(conversation, kind="message", public=True)
+            for _, _, conversation, _ in rows
+        ]
         Conversation.objects.bulk_create([new.conversation for new in started])
         for _index, message, conversation, _inbound in rows:
             message.conversation = conversation
         Message.objects.bulk_create([message for _, message, _, _ in rows])
+        for event, (_index, message, _conversation, _inbound) in zip(
+            live_messages, rows, strict=True
+        ):
+            author = message.from_name or (message.customer.name if message.customer else "")
+            event.data = message_live_data(message, author=author)
 
         reopened_by: dict[int, int] = {}  # conversation pk -> the message that reopened it
         for conversation, message in reopening:
@@ -407,6 +420,13 @@ class _Batch:
         touched = {conversation.pk: conversation for _, _, conversation, _ in rows}
         new_pks = {new.conversation.pk for new in started}
         existing = [c for pk, c in touched.items() if pk not in new_pks]
+        live_status = [
+            live_event_plan(
+                touched[pk], kind="status", data={"old": self.status_before[pk], "new": Status.OPEN}
+            )
+            for pk in reopened_by
+            if pk not in new_pks
+        ]
         if existing:
             bulk_update_rows(
                 existing,
@@ -418,6 +438,7 @@ class _Batch:
                     "snoozed_until",
                     "waiting_since",
                     "updated_at",
+                    "live_seq",
                 ],
             )
         _attachments_store(messages=[(message, inbound) for _, message, _, inbound in rows])
@@ -449,15 +470,21 @@ class _Batch:
             if pk not in new_pks
         ]
         ConversationEvent.objects.bulk_create(timeline)
+        live_events_store([*live_created, *live_messages, *live_status])
 
         creators = {new.creator for new in started}
         for new in started:
-            publish(events.ConversationCreated(conversation_id=new.conversation.pk))
+            publish(
+                events.ConversationCreated(conversation_id=new.conversation.pk, live_recorded=True)
+            )
         for index, message, conversation, _inbound in rows:
             reopened = reopened_by.get(conversation.pk) == message.pk
             publish(
                 events.MessageReceived(
-                    conversation_id=conversation.pk, message_id=message.pk, reopened=reopened
+                    conversation_id=conversation.pk,
+                    message_id=message.pk,
+                    reopened=reopened,
+                    live_recorded=True,
                 )
             )
             outcome = Outcome.CREATED if index in creators else Outcome.THREADED

@@ -1,4 +1,10 @@
 """WebSocket routes of the agent pages (under /ws/agent/), behind the session login and the
 allowed-hosts origin check (config/asgi.py)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import AgentLiveConsumer
+
+websocket_urlpatterns: list = [
+    path("live/", AgentLiveConsumer.as_asgi()),
+]

@@ -27,6 +27,7 @@ from carefront.conversations.selectors import (
     conversations_visible_to,
 )
 from carefront.conversations.services import (
+    ConversationChanged,
     NewAttachment,
     conversation_add_note,
     conversation_assign,
@@ -131,9 +132,14 @@ def _render_conversation(
     note_form: NoteForm | None = None,
     error: str = "",
     status: int = 200,
+    changed: ConversationChanged | None = None,
 ) -> HttpResponse:
     actor = request.user
     timeline = conversation_timeline(conversation=conversation, with_attachments=False)
+    # The composer sends it back: a message landing after it holds the send (traffic cop).
+    last_message_id = max(
+        (item.pk for kind, _when, item in timeline if kind == "message"), default=0
+    )
     render_timeline_messages([item for kind, _when, item in timeline if kind == "message"])
     attach_reply_marks(actor=actor, conversation=conversation, timeline=timeline)
     customer = conversation.customer
@@ -181,6 +187,8 @@ def _render_conversation(
             priority_name(conversation.priority) if conversation.priority >= Priority.HIGH else ""
         ),
         "action_error": error,
+        "last_message_id": last_message_id,
+        "changed_messages": changed.new_messages if changed is not None else [],
         "sla_countdown": conversation_countdown(conversation),
         "sla_lines": target_lines(conversation_sla_targets(conversation=conversation)),
         "sla_texts": sla_texts(),
@@ -306,6 +314,7 @@ def conversation_reply_view(request: HttpRequest, conversation_id: int) -> HttpR
                         body=form.cleaned_data["body"],
                         status=form.cleaned_data["then"] or None,
                         attachments=_uploads(form.cleaned_data["files"]),
+                        if_last_message_id=form.cleaned_data["if_last_message_id"],
                     )
                 else:
                     conversation_reply(
@@ -314,6 +323,7 @@ def conversation_reply_view(request: HttpRequest, conversation_id: int) -> HttpR
                         body=form.cleaned_data["body"],
                         status=form.cleaned_data["then"] or None,
                         attachments=_uploads(form.cleaned_data["files"]),
+                        if_last_message_id=form.cleaned_data["if_last_message_id"],
                     )
                 if wants_promise:
                     followup_from_form(
@@ -322,6 +332,12 @@ def conversation_reply_view(request: HttpRequest, conversation_id: int) -> HttpR
                         form=promise,
                         body=form.cleaned_data["body"],
                     )
+        except ConversationChanged as changed:
+            # Held, not lost: the page shows what landed, the text stays in the composer, and
+            # sending again (with the newer last message) confirms it.
+            return _render_conversation(
+                request, conversation, reply_form=form, changed=changed, status=409
+            )
         except (InvalidInput, PermissionDenied) as exc:
             form_error(form, exc)
         else:
@@ -349,6 +365,11 @@ def conversation_note_view(request: HttpRequest, conversation_id: int) -> HttpRe
                 author=request.user,
                 body=form.cleaned_data["body"],
                 attachments=_uploads(form.cleaned_data["files"]),
+                if_last_message_id=form.cleaned_data["if_last_message_id"],
+            )
+        except ConversationChanged as changed:
+            return _render_conversation(
+                request, conversation, note_form=form, changed=changed, status=409
             )
         except InvalidInput as exc:
             form_error(form, exc)

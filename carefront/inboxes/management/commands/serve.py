@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+from carefront.conversations.live import live_events_prune
 from carefront.conversations.services.outbox import outbox_flush
 from carefront.core.workers import current_worker_id, heartbeat_forever, worker_start
 from carefront.feedback.services import recovery_overdue_flush, surveys_flush
@@ -67,6 +68,7 @@ FLUSHES = (
     ("Recovery overdue", recovery_overdue_flush),
     ("Coaching reminder", coaching_reminders_flush),
     ("Help-centre search outcome", search_outcomes_settle),
+    ("Live event pruning", live_events_prune),
 )
 
 
