@@ -159,7 +159,7 @@
         renderPresence();
         break;
       case "notice":
-        document.dispatchEvent(new CustomEvent("carefront:live-notice", { detail: frame }));
+        document.dispatchEvent(new CustomEvent("carefront:notice", { detail: frame }));
         break;
       default:
         break;
