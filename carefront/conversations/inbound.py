@@ -96,6 +96,9 @@ class InboundMessage:
     # `message_fingerprint(self)` for email; empty: dedupe on the Message-ID alone (API input,
     # whose id is the caller's idempotency key).
     fingerprint: str = ""
+    # The customer the adapter already knows the sender to be (a chat visitor, who may have no
+    # address at all): no lookup by address, and reply tokens are checked against this one.
+    customer_id: int | None = None
 
     def identity(self) -> tuple[str, str]:
         """The (address, name) that identifies the customer: the sender, unless the sender is

@@ -204,3 +204,7 @@ class RawInbound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} #{self.pk} ({self.status})"
+
+
+# The chat adapter's models live with it (carefront/inboxes/chat/models.py).
+from .chat.models import ChatSettings, ChatVisitor  # noqa: E402, F401

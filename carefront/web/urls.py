@@ -3,6 +3,7 @@ from django.urls import path
 from . import views_tokens
 from .views import (
     auth,
+    chat_manage,
     composer_articles,
     contact_form,
     contact_forms_manage,
@@ -530,4 +531,7 @@ urlpatterns = [
         improvements.improvement_unlink_view,
         name="improvement_unlink",
     ),
+    path("manage/chat/", chat_manage.chat_index, name="manage_chats"),
+    path("manage/chat/new/", chat_manage.chat_edit, name="manage_chat_new"),
+    path("manage/chat/<int:inbox_id>/", chat_manage.chat_edit, name="manage_chat"),
 ]

@@ -262,6 +262,11 @@ CAREFRONT = {
         "read": os.environ.get("CAREFRONT_API_RATE_READ", "600/min"),
         "write": os.environ.get("CAREFRONT_API_RATE_WRITE", "120/min"),
         "failed_auth": os.environ.get("CAREFRONT_API_RATE_FAILED_AUTH", "60/min"),
+        # The chat widget (docs/chat.md): calls and socket frames per visitor and per client
+        # IP, and new visitor sessions per IP.
+        "chat_visitor": os.environ.get("CAREFRONT_CHAT_RATE_VISITOR", "120/min"),
+        "chat_ip": os.environ.get("CAREFRONT_CHAT_RATE_IP", "1200/min"),
+        "chat_session": os.environ.get("CAREFRONT_CHAT_RATE_SESSION", "30/min"),
     },
     # Threads per web process for the synchronous part of requests (carefront/core/asgi.py).
     "ASGI_THREADS": int(os.environ.get("CAREFRONT_ASGI_THREADS", "4")),

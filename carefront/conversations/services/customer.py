@@ -17,7 +17,7 @@ from ..models import Conversation, Direction, EventKind, Message
 
 @transaction.atomic
 def conversation_change_customer(
-    *, conversation: Conversation, email: str, actor: Agent
+    *, conversation: Conversation, email: str, actor: Agent | None
 ) -> Conversation:
     """Give the conversation to the customer behind `email` (created if new).
 
@@ -42,7 +42,7 @@ def conversation_change_customer(
     events.record(
         conversation=conversation,
         kind=EventKind.CUSTOMER_CHANGED,
-        actor_id=actor.pk,
+        actor_id=actor.pk if actor is not None else None,
         old=old.display_name,
         new=new.display_name,
         email=new.email,

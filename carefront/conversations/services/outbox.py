@@ -66,6 +66,16 @@ def _send(message: Message, entry_id: int) -> None:
             on_accepted=lambda: _mark_accepted(entry_id),
         )
         return
+    if message.channel == "chat":
+        # Read in the chat; emailed when the visitor has left (docs/chat.md).
+        from carefront.inboxes.chat.emails import chat_reply_deliver
+
+        chat_reply_deliver(
+            message,
+            before_transmit=lambda: _mark_transmit_started(entry_id),
+            on_accepted=lambda: _mark_accepted(entry_id),
+        )
+        return
     # Other channels (api) have nothing to transmit: the reply is read through the API.
     _mark_accepted(entry_id)
 

@@ -239,15 +239,24 @@ class _Batch:
         reads = self.reads or messages_receive_reads(items=self.items)
         keep = self._drop_duplicates(reads.stored)
         identities = {i: self.items[i].inbound.identity() for i in keep}
+        known_ids = {self.items[i].inbound.customer_id for i in keep} - {None}
+        by_id = Customer.objects.in_bulk(list(known_ids)) if known_ids else {}
         customers = customers_get_or_create_by_email(
-            senders=[identity for identity in identities.values() if identity[0]],
+            senders=[
+                identity
+                for i, identity in identities.items()
+                if identity[0] and self.items[i].inbound.customer_id is None
+            ],
             known=reads.customers,
         )
         self._load_threads(keep, reads.thread_keys)
         for index in keep:
             item = self.items[index]
             address, name = identities[index]
-            customer = customers[email_key(address)] if address else None
+            if item.inbound.customer_id is not None:
+                customer = by_id.get(item.inbound.customer_id)
+            else:
+                customer = customers[email_key(address)] if address else None
             self._place(index, item, customer, name)
         self._write()
         return self.results
