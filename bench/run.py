@@ -3,7 +3,7 @@
     .venv/bin/python bench/run.py [--only ingest|web|api|send-crash|business-time|
                                          sla-engine|acknowledgements|sentiment|recovery|
                                          feedback|feedback-report|qa|knowledge|
-                                         improvement-crash]
+                                         improvement-crash|chat]
                                   [--messages 10000]
                                   [--conversations 100000] [--requests 200] [--reuse]
                                   [--creates 2000] [--clients 8] [--workers 2]
@@ -37,6 +37,7 @@ TARGET_FEEDBACK_P95_MS = 50
 TARGET_KB_TOP3 = 0.85
 TARGET_KB_SUGGEST_P95_MS = 30
 TARGET_KB_PAGE_P95_MS = 30
+TARGET_CHAT_P95_MS = 100
 
 
 def _run(script: str, *args: str) -> dict:
@@ -599,6 +600,46 @@ def improvement_crash_rows(kills: int) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def chat_rows() -> list[tuple[str, str, str, str]]:
+    r = _run("chat.py")
+    if "error" in r:
+        return [("chat sockets", r["error"], "", "")]
+    rows = []
+    for layer in r["layers"]:
+        if "error" in layer:
+            rows.append((f"chat sockets, {layer['layer']} layer", layer["error"], "", ""))
+            continue
+        label = (
+            f"chat, {layer['sockets_opened']} sockets, {layer['layer']} layer, "
+            f"{layer['processes']} process{'es' if layer['processes'] > 1 else ''}"
+        )
+        rows += [
+            (
+                f"{label}: visitor message to agent page, p50 / p95 / p99",
+                f"{layer['p50_ms']} / {layer['p95_ms']} / {layer['p99_ms']} ms "
+                f"({layer['messages']} msgs at {layer['rate_per_s']}/s)",
+                f"p95 <= {TARGET_CHAT_P95_MS} ms",
+                _mark(layer["p95_ms"] is not None and layer["p95_ms"] <= TARGET_CHAT_P95_MS),
+            ),
+            (
+                f"{label}: messages dropped",
+                f"{layer['dropped']} of {layer['messages']}",
+                "0",
+                _mark(layer["dropped"] == 0),
+            ),
+            (
+                f"{label}: memory per idle socket",
+                f"{layer['kib_per_socket']} KiB",
+                "(reported)",
+                "",
+            ),
+        ]
+    rows.append(
+        ("chat: load average before / after", f"{r['load_before']} / {r['load_after']}", "", "")
+    )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -616,6 +657,7 @@ def main() -> int:
         "knowledge",
         "feedback-report",
         "improvement-crash",
+        "chat",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -666,6 +708,8 @@ def main() -> int:
         rows += feedback_report_rows(args.conversations, args.requests, args.reuse)
     if args.only in (None, "improvement-crash"):
         rows += improvement_crash_rows(min(args.kills, 12))
+    if args.only in (None, "chat"):
+        rows += chat_rows()
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

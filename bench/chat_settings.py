@@ -1,0 +1,36 @@
+"""Settings for the chat socket benchmark (bench/chat.py): the bench settings, with the chat's
+rate limits out of reach (every bench socket comes from 127.0.0.1) and, when the Redis layer is
+measured with two server processes, the cache in Redis too (as config/settings/production.py
+does), so that both processes share sessions, rate limits and generations."""
+
+import os
+
+from bench.settings import *  # noqa: F403
+
+CAREFRONT = {
+    **CAREFRONT,  # noqa: F405
+    "API_RATE_LIMITS": {
+        **CAREFRONT["API_RATE_LIMITS"],  # noqa: F405
+        "chat_visitor": "1000000/min",
+        "chat_ip": "1000000/min",
+        "chat_session": "1000000/min",
+    },
+}
+
+if os.environ.get("CAREFRONT_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CAREFRONT_REDIS_URL"],
+            "KEY_PREFIX": "carefront-bench-chat",
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [os.environ["CAREFRONT_REDIS_URL"]],
+                "prefix": os.environ.get("BENCH_CHAT_PREFIX", "carefront-bench-chat"),
+            },
+        }
+    }
