@@ -274,7 +274,8 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
     sent_at: dict[int, float] = {}
     received_at: dict[int, float] = {}
     duplicates = 0
-    acked: dict[str, float] = {}
+    acked: dict[str, tuple[int, float]] = {}
+    ack_at: dict[int, float] = {}
     ack_latency: list[float] = []
     origin_of: dict[int, int] = {}
     all_received = asyncio.Event()
@@ -325,7 +326,8 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
                 if frame.get("type") == "ack":
                     started = acked.pop(frame.get("client_id"), None)
                     if started is not None:
-                        ack_latency.append(now() - started)
+                        ack_at[started[0]] = now()
+                        ack_latency.append(ack_at[started[0]] - started[1])
         except Exception:  # noqa: S110 - a closed socket ends its reader; counted elsewhere
             pass
 
@@ -371,7 +373,7 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
         frame = json.dumps({"type": "message", "text": message_text(n), "client_id": client_id})
         t = now()
         sent_at[n] = t
-        acked[client_id] = t
+        acked[client_id] = (n, t)
         origin_of[n] = i % len(ports)
         try:
             await sockets[i].send(frame)
@@ -403,6 +405,10 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
         "duplicates": duplicates,
         **summarize(latencies),
         "ack": summarize(ack_latency),
+        # The agent's event minus the visitor's ack: what the fan-out adds to storing.
+        "agent_after_ack": summarize(
+            [received_at[n] - ack_at[n] for n in received_at if n in ack_at]
+        ),
         "acks": len(ack_latency),
     }
     if len(ports) > 1:
