@@ -380,8 +380,14 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
         except Exception:
             send_errors += 1
     send_s = now() - sending
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(all_received.wait(), args.drain)
+    # Wait while events keep coming (a backlog drains: late, not lost); stop after `--drain`
+    # seconds without a new one, or `--drain-max` in all.
+    drain_until = now() + args.drain_max
+    seen = -1
+    while len(received_at) != seen and now() < drain_until:
+        seen = len(received_at)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_received.wait(), args.drain)
     drained_s = now() - sending - send_s
 
     latencies = [received_at[n] - sent_at[n] for n in received_at]
@@ -491,7 +497,10 @@ def main() -> int:
     parser.add_argument("--redis-db", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--connect-concurrency", type=int, default=50)
     parser.add_argument("--idle-seconds", type=float, default=3.0)
-    parser.add_argument("--drain", type=float, default=15.0, help="seconds to wait after sends")
+    parser.add_argument(
+        "--drain", type=float, default=15.0, help="seconds without an event before giving up"
+    )
+    parser.add_argument("--drain-max", type=float, default=300.0, help="seconds after the sends")
     parser.add_argument("--open-timeout", type=float, default=180.0)
     parser.add_argument("--run-timeout", type=float, default=600.0)
     parser.add_argument("--setup-timeout", type=float, default=900.0)
