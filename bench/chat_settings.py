@@ -25,11 +25,12 @@ if os.environ.get("CAREFRONT_REDIS_URL"):
             "KEY_PREFIX": "carefront-bench-chat",
         }
     }
+    # The layer of config/settings/base.py, under a prefix of the bench's own.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            **CHANNEL_LAYERS["default"],  # noqa: F405
             "CONFIG": {
-                "hosts": [os.environ["CAREFRONT_REDIS_URL"]],
+                **CHANNEL_LAYERS["default"]["CONFIG"],  # noqa: F405
                 "prefix": os.environ.get("BENCH_CHAT_PREFIX", "carefront-bench-chat"),
             },
         }
