@@ -289,6 +289,8 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
         },
         max_queue=None,
         open_timeout=30,
+        # The server pings (uvicorn); the client answers and never closes on a late pong.
+        ping_interval=None,
     )
     hello = json.loads(await asyncio.wait_for(agent.recv(), 30))
     if hello.get("type") != "hello":
@@ -311,7 +313,14 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
             if len(received_at) >= args.messages:
                 all_received.set()
 
+    async def agent_watch() -> None:
+        nonlocal agent_closed_at
+        await agent.wait_closed()
+        agent_closed_at = now()
+
+    agent_closed_at = 0.0
     agent_task = asyncio.create_task(agent_reader())
+    watch_task = asyncio.create_task(agent_watch())
     await asyncio.sleep(2)
     rss_before = [rss_kib(pid) for pid in pids]
 
@@ -338,7 +347,11 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
         async with gate:
             try:
                 ws = await connect(
-                    url, additional_headers={"Origin": ORIGIN}, max_queue=None, open_timeout=60
+                    url,
+                    additional_headers={"Origin": ORIGIN},
+                    max_queue=None,
+                    open_timeout=60,
+                    ping_interval=None,
                 )
                 await ws.send(json.dumps({"type": "resume", "last_seq": visitor["last_seq"]}))
             except Exception as exc:
@@ -391,6 +404,7 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
     drained_s = now() - sending - send_s
 
     latencies = [received_at[n] - sent_at[n] for n in received_at]
+    closed = [ws.close_code for ws in sockets if ws is not None and ws.close_code is not None]
     result = {
         "sockets_requested": len(visitors),
         "sockets_opened": opened,
@@ -409,6 +423,11 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
         "received": len(received_at),
         "dropped": args.messages - len(received_at),
         "duplicates": duplicates,
+        "agent_close": None
+        if agent.close_code is None
+        else f"{agent.close_code} {agent.close_reason} after {agent_closed_at - sending:.1f} s",
+        "visitor_sockets_closed": len(closed),
+        "visitor_close_codes": sorted(set(closed)),
         **summarize(latencies),
         "ack": summarize(ack_latency),
         # The agent's event minus the visitor's ack: what the fan-out adds to storing.
@@ -428,7 +447,8 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
     agent_task.cancel()
     for task in readers:
         task.cancel()
-    await asyncio.gather(agent_task, *readers, return_exceptions=True)
+    watch_task.cancel()
+    await asyncio.gather(agent_task, watch_task, *readers, return_exceptions=True)
     return result
 
 
