@@ -1,7 +1,7 @@
 """500 concurrent chat sockets: how fast a visitor's message reaches the agent's page, and what an
 idle socket costs the server.
 
-    .venv/bin/python bench/chat.py [--sockets 500] [--messages 1000] [--rate 25]
+    .venv/bin/python bench/chat.py [--sockets 500] [--messages 1000] [--rate 10]
                                    [--layers memory,redis] [--redis-url redis://127.0.0.1:6379/9]
                                    [--memory-db sqlite] [--redis-db postgres] [--seed 1]
 
@@ -509,7 +509,7 @@ def main() -> int:
     parser.add_argument("command", nargs="?", default="run", choices=["run", "setup"])
     parser.add_argument("--sockets", type=int, default=500)
     parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=25.0, help="messages per second")
+    parser.add_argument("--rate", type=float, default=10.0, help="messages per second")
     parser.add_argument("--layers", default="memory,redis")
     parser.add_argument("--processes", type=int, default=2, help="server processes with Redis")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
