@@ -165,7 +165,11 @@ class ChatConsumer(DirectDispatchMixin, AsyncWebsocketConsumer):
         try:
             await handler(frame)
         except ApplicationError as exc:
-            await self._error(exc.code, exc.message)
+            error = {"type": "error", "code": exc.code, "message": str(exc.message)}
+            if kind == "message":
+                # Which message failed, so the widget can mark it and offer to retry.
+                error["client_id"] = frame.get("client_id")
+            await self._send(error)
 
     async def _on_resume(self, frame: dict) -> None:
         last_seq = frame.get("last_seq")
@@ -196,6 +200,15 @@ class ChatConsumer(DirectDispatchMixin, AsyncWebsocketConsumer):
             return
         self.last_sent = event["seq"]
         await self._send(event)
+        if event["kind"] == "queue":
+            # The protocol's own frame for the waiting visitor, from the stored event.
+            await self._send(
+                {
+                    "type": "queue",
+                    "position": event["data"].get("position"),
+                    "available": bool(event["data"].get("available")),
+                }
+            )
 
     async def _on_message(self, frame: dict) -> None:
         sent = await database_sync_to_async(self._message)(frame)
@@ -273,16 +286,6 @@ class ChatConsumer(DirectDispatchMixin, AsyncWebsocketConsumer):
             return
         await self._send(
             {"type": "typing", "on": bool(message.get("on")), "name": message.get("name", "")}
-        )
-
-    async def live_queue(self, message: dict) -> None:
-        """{"type": "live.queue", "position", "available"}: the routing part's queue updates."""
-        await self._send(
-            {
-                "type": "queue",
-                "position": message.get("position"),
-                "available": bool(message.get("available")),
-            }
         )
 
 

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from carefront.conversations.language import customer_language
 from carefront.conversations.models import Message
 
 from .models import ChatSettings, ChatVisitor
@@ -31,7 +30,7 @@ def chat_email_confirmation_send(*, visitor_id: int, email: str) -> bool:
     visitor changed or confirmed their address meanwhile)."""
     from carefront.inboxes.email.outbound import PermanentDeliveryError, send_built_email
 
-    from .services import confirm_token
+    from .services import confirm_token, visitor_language
 
     visitor = ChatVisitor.objects.select_related("inbox", "customer").filter(pk=visitor_id).first()
     if visitor is None or visitor.email != email or visitor.email_confirmed_at is not None:
@@ -42,7 +41,7 @@ def chat_email_confirmation_send(*, visitor_id: int, email: str) -> bool:
         )
     inbox = visitor.inbox
     address = inbox.email_address or settings.DEFAULT_FROM_EMAIL
-    with translation.override(customer_language(customer=visitor.customer, inbox=inbox)):
+    with translation.override(visitor_language(visitor, inbox=inbox)):
         context = {
             "name": visitor.name,
             "inbox": inbox,
@@ -71,7 +70,7 @@ def chat_reply_deliver(
     conversation, with a link back to the chat."""
     from carefront.inboxes.email.outbound import build_email, send_built_email
 
-    from .services import resume_link_token, visitor_present
+    from .services import resume_link_token, visitor_language, visitor_present
 
     visitor = (
         ChatVisitor.objects.filter(conversation_id=message.conversation_id)
@@ -91,7 +90,7 @@ def chat_reply_deliver(
     message.to = [visitor.email]
     email = build_email(message)
     url = _absolute(reverse("chat:resume", args=[chat.public_key, resume_link_token(visitor)]))
-    with translation.override(customer_language(customer=visitor.customer, inbox=chat.inbox)):
+    with translation.override(visitor_language(visitor, inbox=chat.inbox)):
         email.body = (
             message.body_text
             + "\n"

@@ -80,8 +80,13 @@ class ChatVisitor(models.Model):
     customer they are, the conversation they are in, and where they are."""
 
     inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
+    # Made with the visitor's first message: most visitors never write.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="chat_visitors"
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="chat_visitors",
     )
     conversation = models.ForeignKey(
         "conversations.Conversation",

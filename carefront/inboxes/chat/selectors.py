@@ -184,7 +184,7 @@ def attachment_for_visitor(*, chat: ChatSettings, token: str) -> Attachment | No
     except signing.BadSignature:
         return None
     visitor = ChatVisitor.objects.filter(pk=value.get("v"), inbox=chat.inbox_id).first()
-    if visitor is None:
+    if visitor is None or visitor.customer_id is None:
         return None
     return (
         Attachment.objects.filter(

@@ -282,17 +282,46 @@ def _clean_email(value: Any) -> str:
     return email[:320]
 
 
+def _external_value(chat: ChatSettings, user_id: str) -> str:
+    return f"chat:{chat.inbox_id}:{user_id}"[:320]
+
+
 def _new_visitor(*, chat: ChatSettings, name: str, external_user_id: str = "") -> ChatVisitor:
-    customer = Customer.objects.create(name=name)
-    if external_user_id:
-        CustomerIdentity.objects.get_or_create(
-            kind=IdentityKind.EXTERNAL,
-            value=f"chat:{chat.inbox_id}:{external_user_id}"[:320],
-            defaults={"customer": customer},
-        )
+    """A visitor; their customer is made with their first message (every page view of the
+    website opens a session: most never write)."""
     return ChatVisitor.objects.create(
-        inbox=chat.inbox, customer=customer, external_user_id=external_user_id, name=name
+        inbox=chat.inbox, external_user_id=external_user_id, name=name
     )
+
+
+def _ensure_customer(chat: ChatSettings, visitor: ChatVisitor) -> Customer:
+    """The visitor's customer, made now if they have none: the customer the website's verified
+    user id already leads to, else a new one (never one found by an unconfirmed address)."""
+    if visitor.customer_id is not None:
+        return visitor.customer
+    with transaction.atomic():
+        locked = ChatVisitor.objects.select_for_update().get(pk=visitor.pk)
+        if locked.customer_id is None:
+            identity = None
+            if locked.external_user_id:
+                identity = CustomerIdentity.objects.filter(
+                    kind=IdentityKind.EXTERNAL, value=_external_value(chat, locked.external_user_id)
+                ).first()
+            if identity is not None:
+                locked.customer_id = identity.customer_id
+            else:
+                customer = Customer.objects.create(name=locked.name)
+                if locked.external_user_id:
+                    CustomerIdentity.objects.create(
+                        kind=IdentityKind.EXTERNAL,
+                        value=_external_value(chat, locked.external_user_id),
+                        customer=customer,
+                    )
+                locked.customer_id = customer.pk
+            locked.save(update_fields=["customer"])
+    visitor.customer_id = locked.customer_id
+    visitor.customer = Customer.objects.get(pk=locked.customer_id)
+    return visitor.customer
 
 
 def chat_session_start(
@@ -324,11 +353,12 @@ def chat_session_start(
             try:
                 with transaction.atomic():
                     visitor.save(update_fields=["external_user_id"])
-                    CustomerIdentity.objects.get_or_create(
-                        kind=IdentityKind.EXTERNAL,
-                        value=f"chat:{chat.inbox_id}:{user_id}"[:320],
-                        defaults={"customer": visitor.customer},
-                    )
+                    if visitor.customer_id is not None:
+                        CustomerIdentity.objects.get_or_create(
+                            kind=IdentityKind.EXTERNAL,
+                            value=_external_value(chat, user_id),
+                            defaults={"customer": visitor.customer},
+                        )
             except IntegrityError:
                 visitor = ChatVisitor.objects.get(inbox=chat.inbox, external_user_id=user_id)
     if visitor is None:
@@ -454,6 +484,8 @@ def _apply_prechat(chat: ChatSettings, visitor: ChatVisitor, prechat: Any) -> li
 
 
 def _stored_message(visitor: ChatVisitor, message_id: str) -> Message | None:
+    if visitor.customer_id is None:
+        return None
     return (
         Message.objects.filter(message_id=message_id, customer_id=visitor.customer_id)
         .exclude(message_id="")
@@ -489,6 +521,7 @@ def chat_message_send(
     else:
         text = _clean_text(text)
     changed = _apply_prechat(chat, visitor, prechat)
+    _ensure_customer(chat, visitor)
     if changed:
         visitor.save(update_fields=changed)
         if "name" in changed and not visitor.customer.name:
@@ -580,7 +613,7 @@ class _Duplicate(Exception):  # noqa: N818 - control flow, never seen
 def _open_conversation(visitor: ChatVisitor) -> Conversation | None:
     """The visitor's conversation, continued whatever its status (a reply reopens it), while
     it still belongs to the visitor's customer."""
-    if not visitor.conversation_id:
+    if not visitor.conversation_id or visitor.customer_id is None:
         return None
     return (
         Conversation.objects.filter(pk=visitor.conversation_id, customer_id=visitor.customer_id)
@@ -721,6 +754,8 @@ def chat_email_confirm(*, token: str, now: dt.datetime | None = None) -> ChatVis
             .select_related("customer")
             .first()
         )
+        if visitor.customer_id is None:
+            _ensure_customer(chat_settings_of(visitor), visitor)
         if owner is None:
             customer_add_email(customer=visitor.customer, email=visitor.email)
             Customer.objects.filter(pk=visitor.customer_id, email="").update(email=visitor.email)
@@ -738,6 +773,21 @@ def chat_email_confirm(*, token: str, now: dt.datetime | None = None) -> ChatVis
         visitor.email_confirmed_at = now
         visitor.save(update_fields=["email_confirmed_at", "customer"])
     return visitor
+
+
+def visitor_language(visitor: ChatVisitor, *, inbox: Inbox, browser: str = "") -> str:
+    """The language to speak to the visitor in: their customer's, else the browser's, else the
+    inbox's."""
+    from carefront.conversations.language import customer_language
+    from carefront.core.i18n import first_supported_language
+
+    if visitor.customer_id is not None:
+        return customer_language(customer=visitor.customer, inbox=inbox, browser=browser)
+    return first_supported_language(browser, inbox.default_language)
+
+
+def chat_settings_of(visitor: ChatVisitor) -> ChatSettings:
+    return ChatSettings.objects.get(inbox_id=visitor.inbox_id)
 
 
 def resume_link_token(visitor: ChatVisitor) -> str:

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from carefront.api.ratelimit import client_ip, hit
-from carefront.conversations.language import customer_language
 from carefront.conversations.services.attachments import NewAttachment
 from carefront.core.exceptions import ApplicationError, NotFound
 
@@ -38,6 +37,7 @@ from .services import (
     origin_allowed,
     visitor_from_resume_link,
     visitor_from_token,
+    visitor_language,
     visitor_token,
 )
 
@@ -148,7 +148,7 @@ class _RateLimited(ApplicationError):  # noqa: N818
 def _language(request: HttpRequest, chat: ChatSettings, visitor=None) -> str:
     browser = translation.get_language_from_request(request)
     if visitor is not None:
-        return customer_language(customer=visitor.customer, inbox=chat.inbox, browser=browser)
+        return visitor_language(visitor, inbox=chat.inbox, browser=browser)
     from carefront.core.i18n import first_supported_language
 
     return first_supported_language(browser, chat.inbox.default_language)

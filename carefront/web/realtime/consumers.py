@@ -82,6 +82,9 @@ class AgentLiveConsumer(DirectDispatchMixin, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
+            # Accepted first: a refused handshake reaches the page as a bare 1006, the code
+            # tells it to stop retrying (signed out).
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.agent = user

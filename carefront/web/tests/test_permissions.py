@@ -17,6 +17,7 @@ from carefront.conversations.models import Attachment, Message
 from carefront.conversations.tests.factories import receive
 from carefront.feedback.models import RecoveryTask
 from carefront.feedback.services import nps_campaign_create, recovery_open
+from carefront.inboxes.chat.services import chat_inbox_create
 from carefront.inboxes.models import RawInbound
 from carefront.inboxes.services import email_ingest
 from carefront.notifications.services import notification_create
@@ -163,6 +164,9 @@ ADMIN_ROUTES = [
     Route("web:manage_inboxes", []),
     Route("web:manage_contact_forms", []),
     Route("web:manage_contact_form", ["inbox"]),
+    Route("web:manage_chats", []),
+    Route("web:manage_chat_new", []),
+    Route("web:manage_chat", ["chat_inbox"]),
     Route("web:manage_inbox_new", []),
     Route("web:manage_inbox", ["inbox"]),
     # A closed loopback port: the check answers at once, and nothing leaves the machine.
@@ -338,6 +342,7 @@ def world(inbox, team, agent, admin):
         "customer": conversation.customer,
         "saved_reply": SavedReply.objects.create(title="Hi", body="Hi {{ customer.first_name }}"),
         "inbox": inbox,
+        "chat_inbox": chat_inbox_create(name="Website chat", teams=[team]),
         "team": team,
         "calendar": business_calendar_create(
             actor=admin, name="Office", time_zone="Europe/Berlin", hours={0: [(540, 1020)]}

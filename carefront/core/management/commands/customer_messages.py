@@ -87,6 +87,16 @@ CUSTOMER_FACING = [
     "carefront/feedback/improvement_messages.py",
     "carefront/web/views/improvement_public.py",
     "carefront/web/templates/web/improvement_optout.html",
+    # The live chat widget's texts, errors, pages and emails (chat-server).
+    "carefront/inboxes/chat/consumers.py",
+    "carefront/inboxes/chat/emails.py",
+    "carefront/inboxes/chat/selectors.py",
+    "carefront/inboxes/chat/services.py",
+    "carefront/inboxes/chat/views.py",
+    "carefront/inboxes/templates/inboxes/chat/confirm.html",
+    "carefront/inboxes/templates/inboxes/chat/confirm_email.txt",
+    "carefront/inboxes/templates/inboxes/chat/reply_footer.txt",
+    "carefront/inboxes/templates/inboxes/chat/resume.html",
 ]
 TOOLS = ("xgettext", "msgmerge", "msguniq", "msgattrib", "msgcmp", "msgfmt")
 

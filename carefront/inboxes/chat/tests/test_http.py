@@ -330,3 +330,41 @@ def test_visitor_text_is_escaped_on_the_agent_page(widget, agent, client):
     assert page.status_code == 200
     assert b'<script>alert("x")</script>' not in page.content
     assert b"&lt;script&gt;" in page.content
+
+
+def test_config_speaks_the_visitors_language(widget):
+    response = widget.client.get(
+        widget.url("config"), headers={"Origin": ORIGIN, "Accept-Language": "de"}
+    )
+    body = response.json()
+    assert body["language"] == "de"
+    assert body["strings"]["open"] == "Chatten Sie mit uns"
+
+
+def test_a_session_alone_creates_no_customer(widget):
+    before = Customer.objects.count()
+    widget.start()
+    widget.get("config")
+    assert Customer.objects.count() == before
+    widget.say("now I write")
+    assert Customer.objects.count() == before + 1
+
+
+def test_events_cost_a_fixed_number_of_queries(widget, agent):
+    widget.start()
+    sent = widget.say("one").json()
+    conversation = Conversation.objects.get(pk=sent["conversation_id"])
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert widget.events().status_code == 200
+        return len(queries)
+
+    few = count()
+    for i in range(10):
+        conversation_reply(conversation=conversation, author=agent, body=f"reply {i}")
+        widget.say(f"more {i}")
+    assert count() == few

@@ -18,10 +18,21 @@ from .conftest import ORIGIN, Widget
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_layer():
+@pytest.fixture(autouse=True, params=["memory", "redis"])
+def _layer(request, settings):
+    """Each test with the in-memory layer (embedded mode) and with Redis (127.0.0.1:6379)."""
+    if request.param == "redis":
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": ["redis://127.0.0.1:6379/0"],
+                    "prefix": f"chat-test-{uuid.uuid4().hex[:8]}",
+                },
+            }
+        }
     channel_layers.backends.clear()
-    yield
+    yield request.param
     channel_layers.backends.clear()
 
 
@@ -150,7 +161,7 @@ def test_resume_replays_what_was_missed_and_live_replies_follow(chat, agent):
         frames = await frames_until(
             socket, lambda f: f.get("data", {}).get("text") == "missed reply"
         )
-        assert all(f.get("seq", 0) > first["seq"] for f in frames)
+        assert all(f["seq"] > first["seq"] for f in frames if f["type"] == "event")
         await sync_to_async(conversation_reply)(
             conversation=conversation, author=agent, body="live reply"
         )
@@ -230,7 +241,9 @@ def test_bad_frames_get_an_error_and_the_socket_stays(chat):
         await socket.send_to(
             text_data=json.dumps({"type": "message", "text": "", "client_id": "x"})
         )
-        assert json.loads(await socket.receive_from(timeout=5))["type"] == "error"
+        error = json.loads(await socket.receive_from(timeout=5))
+        assert error["type"] == "error"
+        assert error["client_id"] == "x"
         await socket.send_to(text_data=json.dumps({"type": "launch"}))
         assert json.loads(await socket.receive_from(timeout=5))["code"] == "bad_frame"
         await socket.disconnect()

@@ -23,6 +23,7 @@
   var typing = {};      // "agent:<id>" | "customer" -> {name, who, until}
   var typingSentAt = 0;
   var typingOffTimer = null;
+  var composerTouched = false;  // typed into since the composer was rendered
   var VIEWING_EVERY_MS = 20000;
   var VIEWING_TTL_MS = 50000;
   var TYPING_TTL_MS = 8000;
@@ -174,6 +175,13 @@
     var field = document.querySelector("[data-if-last-message-id]");
     var seen = field ? parseInt(field.value, 10) || 0 : 0;
     if (!data.message_id || data.message_id <= seen) return;
+    if (!composerTouched) {
+      // Nothing written yet: the agent writes after it, as it appears on the page now.
+      document.querySelectorAll("[data-if-last-message-id]").forEach(function (input) {
+        input.value = String(data.message_id);
+      });
+      return;
+    }
     var warning = document.querySelector("[data-live-collision]");
     if (!warning || !article) return;
     var template = data.direction === "incoming"
@@ -257,6 +265,7 @@
   document.addEventListener("input", function (event) {
     var target = event.target;
     if (!target || (target.id !== "reply-body" && target.id !== "note-body")) return;
+    composerTouched = true;
     var now = Date.now();
     if (now - typingSentAt > 3000) { send({ type: "typing", on: true }); typingSentAt = now; }
     clearTimeout(typingOffTimer);
@@ -276,8 +285,14 @@
 
   // htmx swaps #main (a reply sent, a filter changed): watch what the page now shows.
   document.addEventListener("htmx:afterSettle", function () {
+    composerTouched = false;
     if (socket && socket.readyState === WebSocket.OPEN) watchCurrent();
   });
+
+  // For other scripts and tests: drop the connection (it comes back by itself).
+  window.CarefrontLive = {
+    drop: function () { if (socket) socket.close(); },
+  };
 
   connect();
 })();
