@@ -153,6 +153,12 @@ def rss_kib(pid: int) -> int:
     raise ValueError(f"no VmRSS for {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def message_text(n: int) -> str:
     return f"bench-{n} hello, is anyone there?"
 
@@ -375,6 +381,7 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
     rng = random.Random(args.seed)
     live = [i for i, ws in enumerate(sockets) if ws is not None and ws.close_code is None]
     send_errors = 0
+    cpu_before = [cpu_seconds(pid) for pid in pids]
     sending = now()
     for n in range(args.messages):
         due = sending + n / args.rate
@@ -402,6 +409,7 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(all_received.wait(), args.drain)
     drained_s = now() - sending - send_s
+    cpu_used = sum(cpu_seconds(pid) for pid in pids) - sum(cpu_before)
 
     latencies = [received_at[n] - sent_at[n] for n in received_at]
     closed = [ws.close_code for ws in sockets if ws is not None and ws.close_code is not None]
@@ -420,6 +428,9 @@ async def _client(args, data: dict, ports: list[int], pids: list[int]) -> dict:
         "send_s": round(send_s, 2),
         "drain_s": round(drained_s, 2),
         "send_errors": send_errors,
+        # The servers' CPU over the sending and draining, per message: what a message costs
+        # whatever else the machine runs (latency under load is queueing behind this).
+        "server_cpu_ms_per_message": round(cpu_used * 1000 / max(args.messages, 1), 1),
         "received": len(received_at),
         "dropped": args.messages - len(received_at),
         "duplicates": duplicates,
@@ -549,17 +560,21 @@ def _print_table(results: dict) -> None:
         print(text, file=sys.stderr)
 
     say(f"load average before / after: {results['load_before']} / {results['load_after']}")
-    say("| layer | sockets | KiB/socket | msgs | p50 / p95 / p99 / max ms | dropped | ack p95 |")
-    say("|---|---|---|---|---|---|---|")
+    say(
+        "| layer | sockets | KiB/socket | msgs | p50 / p95 / p99 / max ms | dropped | ack p95 "
+        "| event after ack p95 | server CPU ms/msg |"
+    )
+    say("|---|---|---|---|---|---|---|---|---|")
     for r in results["layers"]:
         if "error" in r:
-            say(f"| {r['layer']} | {r['error']} | | | | | |")
+            say(f"| {r['layer']} | {r['error']} | | | | | | | |")
             continue
         say(
             f"| {r['layer']} ({r['processes']} proc, {r['database']}) | {r['sockets_opened']}"
             f"/{r['sockets_requested']} | {r['kib_per_socket']} | {r['received']}/{r['messages']}"
             f" @ {r['rate_per_s']}/s | {r['p50_ms']} / {r['p95_ms']} / {r['p99_ms']} / "
-            f"{r['max_ms']} | {r['dropped']} | {r['ack']['p95_ms']} |"
+            f"{r['max_ms']} | {r['dropped']} | {r['ack']['p95_ms']} | "
+            f"{r['agent_after_ack']['p95_ms']} | {r['server_cpu_ms_per_message']} |"
         )
 
 

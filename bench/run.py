@@ -633,6 +633,18 @@ def chat_rows() -> list[tuple[str, str, str, str]]:
                 "(reported)",
                 "",
             ),
+            (
+                f"{label}: visitor's ack p95 / agent's event after the ack p95",
+                f"{layer['ack']['p95_ms']} / {layer['agent_after_ack']['p95_ms']} ms",
+                "(storing / fan-out)",
+                "",
+            ),
+            (
+                f"{label}: server CPU per message",
+                f"{layer['server_cpu_ms_per_message']} ms",
+                "(reported)",
+                "",
+            ),
         ]
     rows.append(
         ("chat: load average before / after", f"{r['load_before']} / {r['load_after']}", "", "")

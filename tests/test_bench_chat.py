@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.chat import message_number, message_text, percentile, rss_kib, summarize
+from bench.chat import cpu_seconds, message_number, message_text, percentile, rss_kib, summarize
 
 
 def test_percentiles_are_nearest_rank():
@@ -35,3 +35,9 @@ def test_message_numbers_round_trip():
 
 def test_rss_of_this_process():
     assert rss_kib(os.getpid()) > 1000
+
+
+def test_cpu_of_this_process_grows():
+    before = cpu_seconds(os.getpid())
+    sum(i * i for i in range(300_000))
+    assert cpu_seconds(os.getpid()) >= before
