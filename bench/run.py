@@ -42,6 +42,7 @@ TARGET_INTENT_ACCURACY = 0.85
 TARGET_INTENT_CPU_MS = 2.0
 TARGET_RULES_ADDED_CPU_MS = 0.3
 TARGET_RULES_THROUGHPUT_LOSS_PCT = 10
+TARGET_CHAT_P95_MS = 100
 
 
 def _run(script: str, *args: str) -> dict:
@@ -713,6 +714,58 @@ def triage_rows() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def chat_rows() -> list[tuple[str, str, str, str]]:
+    r = _run("chat.py")
+    if "error" in r:
+        return [("chat sockets", r["error"], "", "")]
+    rows = []
+    for layer in r["layers"]:
+        if "error" in layer:
+            rows.append((f"chat sockets, {layer['layer']} layer", layer["error"], "", ""))
+            continue
+        label = (
+            f"chat, {layer['sockets_opened']} sockets, {layer['layer']} layer, "
+            f"{layer['processes']} process{'es' if layer['processes'] > 1 else ''}"
+        )
+        rows += [
+            (
+                f"{label}: visitor message to agent page, p50 / p95 / p99",
+                f"{layer['p50_ms']} / {layer['p95_ms']} / {layer['p99_ms']} ms "
+                f"({layer['messages']} msgs at {layer['rate_per_s']}/s)",
+                f"p95 <= {TARGET_CHAT_P95_MS} ms",
+                _mark(layer["p95_ms"] is not None and layer["p95_ms"] <= TARGET_CHAT_P95_MS),
+            ),
+            (
+                f"{label}: messages dropped",
+                f"{layer['dropped']} of {layer['messages']}",
+                "0",
+                _mark(layer["dropped"] == 0),
+            ),
+            (
+                f"{label}: memory per idle socket",
+                f"{layer['kib_per_socket']} KiB",
+                "(reported)",
+                "",
+            ),
+            (
+                f"{label}: visitor's ack p95 / agent's event after the ack p95",
+                f"{layer['ack']['p95_ms']} / {layer['agent_after_ack']['p95_ms']} ms",
+                "(storing / fan-out)",
+                "",
+            ),
+            (
+                f"{label}: server CPU per message",
+                f"{layer['server_cpu_ms_per_message']} ms",
+                "(reported)",
+                "",
+            ),
+        ]
+    rows.append(
+        ("chat: load average before / after", f"{r['load_before']} / {r['load_after']}", "", "")
+    )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     benchmarks = [
@@ -733,6 +786,7 @@ def main() -> int:
         "widget-size",
         "triage",
         "rules",
+        "chat",
     ]
     parser.add_argument("--only", choices=benchmarks)
     parser.add_argument("--timers", type=int, default=10_000, help="sla-engine: timers")
@@ -789,6 +843,8 @@ def main() -> int:
         rows += triage_rows()
     if args.only in (None, "rules"):
         rows += rules_rows(min(args.messages, 2000))
+    if args.only in (None, "chat"):
+        rows += chat_rows()
     print("| benchmark | result | target | |")
     print("|---|---|---|---|")
     for row in rows:

@@ -66,3 +66,22 @@ def group_send_many(sends: list[tuple[str, dict]]) -> None:
         async_to_sync(_send_in_order)(layer, sends)
     except Exception as error:  # best effort, see the module docstring
         logger.warning("Realtime send failed: %r", error)
+
+
+class DirectDispatchMixin:
+    """For consumers: run a handler without Channels' hop to the shared synchronous thread.
+
+    Channels (4.2+) calls `close_old_connections` through `sync_to_async` before every handler,
+    on the one thread every socket's database work shares: each live event and frame then waited
+    behind the messages being stored by all the other sockets (seconds under load; measured by
+    bench/chat.py). Our consumers reach the database only through `database_sync_to_async`,
+    which closes old connections itself around each call.
+    """
+
+    async def dispatch(self, message: dict) -> None:
+        from channels.consumer import get_handler_name
+
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)

@@ -137,7 +137,12 @@ if os.environ.get("CAREFRONT_REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["CAREFRONT_REDIS_URL"]]},
+            # redis-py 8 reads with a 5 s socket timeout by default, and channels-redis waits
+            # up to 5 s (BZPOPMIN) for a channel's next message: an idle socket's receive then
+            # failed with "Timeout reading from Redis" and the consumer died. Reads get slack.
+            "CONFIG": {
+                "hosts": [{"address": os.environ["CAREFRONT_REDIS_URL"], "socket_timeout": 30}]
+            },
         }
     }
 else:

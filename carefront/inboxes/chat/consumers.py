@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from carefront.api.ratelimit import hit
 from carefront.conversations.live import conversation_group
 from carefront.core.exceptions import ApplicationError, NotFound
+from carefront.core.realtime import DirectDispatchMixin
 
 from .models import ChatSettings, ChatVisitor
 from .selectors import message_attachments, visitor_events, widget_event
@@ -86,7 +87,7 @@ def _open(key: str, token: str | None, origin: str | None, host: str, ip: str):
     return chat, visitor, None
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(DirectDispatchMixin, AsyncWebsocketConsumer):
     chat: ChatSettings
     visitor: ChatVisitor | None = None
     group: str | None = None

@@ -32,6 +32,7 @@ from carefront.conversations.live import (
     inbox_group,
     live_events_since,
 )
+from carefront.core.realtime import DirectDispatchMixin
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def _watch(agent, conversation_id: int, last_seq: int):
     return conversation.inbox_id, messages, False
 
 
-class AgentLiveConsumer(AsyncJsonWebsocketConsumer):
+class AgentLiveConsumer(DirectDispatchMixin, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
