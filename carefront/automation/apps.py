@@ -20,11 +20,15 @@ def _connect_triage() -> None:
     from carefront.core.events import subscribe
     from carefront.core.workers import register_recovery
 
-    from .triage.services import on_conversation_created
+    from .triage.services import on_conversation_created, on_conversations_created
     from .triage.tasks import intent_model_recover
 
-    # Triage is written with the conversation, so rules after commit can read it.
+    # Triage is written with the conversation, so rules after commit can read it; a batch of
+    # new conversations (messages_receive) in one INSERT.
     subscribe(conversation_events.ConversationCreated, on_conversation_created, in_transaction=True)
+    subscribe(
+        conversation_events.ConversationsCreated, on_conversations_created, in_transaction=True
+    )
     register_recovery("automation-triage", intent_model_recover)
 
 

@@ -11,6 +11,17 @@ class ConversationCreated:
     conversation_id: int
     # Set by publishers that already stored the live event (messages_receive does, in bulk).
     live_recorded: bool = False
+    # Part of a batch that also published ConversationsCreated: subscribers that write a row
+    # per conversation in the transaction do it once for the batch there.
+    in_batch: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationsCreated:
+    """A batch of new conversations (messages_receive), published before their
+    ConversationCreated events, so that in-transaction work costs a few queries per batch."""
+
+    conversation_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)

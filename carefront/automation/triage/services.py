@@ -4,6 +4,7 @@ intent classifier on the team's labelled conversations."""
 import logging
 import threading
 import time
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -56,56 +57,85 @@ def forget_intent_model() -> None:
         _cache.update(id=None, model=None, checked=0.0)
 
 
-def conversation_triage_text(*, conversation_id: int) -> tuple[str, str]:
+def conversation_triage_texts(*, conversation_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
     """The text triage reads (the subject and the first customer message) and the
-    conversation's known language (the customer's preference), in one query."""
-    first = (
-        Message.objects.filter(conversation_id=conversation_id, direction=Direction.INCOMING)
+    conversation's known language (the customer's preference), per conversation, in one query
+    (plus one for conversations without a customer message)."""
+    texts: dict[int, tuple[str, str]] = {}
+    rows = (
+        Message.objects.filter(conversation_id__in=conversation_ids, direction=Direction.INCOMING)
         .order_by("id")
         .values_list(
-            "conversation__subject", "reply_text", "body_text", "conversation__customer__language"
+            "conversation_id",
+            "conversation__subject",
+            "reply_text",
+            "body_text",
+            "conversation__customer__language",
         )
-        .first()
     )
-    if first is None:
-        row = (
-            Conversation.objects.filter(pk=conversation_id)
-            .values_list("subject", "customer__language")
-            .first()
-        )
-        return (row[0], row[1]) if row else ("", "")
-    subject, reply_text, body_text, language = first
-    return f"{subject}\n{reply_text or body_text}".strip(), language or ""
+    for conversation_id, subject, reply_text, body_text, language in rows:
+        if conversation_id not in texts:  # the first customer message
+            texts[conversation_id] = (
+                f"{subject}\n{reply_text or body_text}".strip(),
+                language or "",
+            )
+    missing = [pk for pk in conversation_ids if pk not in texts]
+    if missing:
+        for pk, subject, language in Conversation.objects.filter(pk__in=missing).values_list(
+            "pk", "subject", "customer__language"
+        ):
+            texts[pk] = (subject, language or "")
+    return texts
 
 
-def conversation_triage_create(*, conversation_id: int) -> ConversationTriage:
-    """Triage a new conversation (in the caller's transaction). Idempotent: an existing
-    triage is kept."""
-    text, known_language = conversation_triage_text(conversation_id=conversation_id)
+def conversations_triage_create(*, conversation_ids: Sequence[int]) -> list[ConversationTriage]:
+    """Triage new conversations (in the caller's transaction) with one INSERT. Idempotent: an
+    existing triage is kept (and its correction)."""
+    texts = conversation_triage_texts(conversation_ids=conversation_ids)
     model = active_intent_model()
-    result = triage_text(text, known_language=known_language, model=model)
-    if model is not None:
-        result.explanation["intent"] = {"model_id": model.info.get("model_id")}
-    triage = ConversationTriage(
-        conversation_id=conversation_id,
-        language=result.language,
-        language_confidence=result.language_confidence,
-        sentiment=result.sentiment,
-        sentiment_score=result.sentiment_score,
-        urgency=result.urgency,
-        intent=result.intent[:INTENT_MAX],
-        intent_confidence=result.intent_confidence,
-        explanation=result.explanation,
-    )
-    # One INSERT; a conversation triaged before keeps its triage (and its correction).
-    ConversationTriage.objects.bulk_create([triage], ignore_conflicts=True)
-    return triage
+    triages = []
+    for conversation_id in conversation_ids:
+        if conversation_id not in texts:
+            continue  # gone meanwhile
+        text, known_language = texts[conversation_id]
+        result = triage_text(text, known_language=known_language, model=model)
+        if model is not None:
+            result.explanation["intent"] = {"model_id": model.info.get("model_id")}
+        triages.append(
+            ConversationTriage(
+                conversation_id=conversation_id,
+                language=result.language,
+                language_confidence=result.language_confidence,
+                sentiment=result.sentiment,
+                sentiment_score=result.sentiment_score,
+                urgency=result.urgency,
+                intent=result.intent[:INTENT_MAX],
+                intent_confidence=result.intent_confidence,
+                explanation=result.explanation,
+            )
+        )
+    ConversationTriage.objects.bulk_create(triages, ignore_conflicts=True)
+    return triages
+
+
+def conversation_triage_create(*, conversation_id: int) -> ConversationTriage | None:
+    """Triage a new conversation (in the caller's transaction); see conversations_triage_create."""
+    triages = conversations_triage_create(conversation_ids=[conversation_id])
+    return triages[0] if triages else None
 
 
 def on_conversation_created(event) -> None:
-    """In the publisher's transaction, so rules that run after commit can read the triage."""
+    """In the publisher's transaction, so rules that run after commit can read the triage. A
+    batch (messages_receive) is triaged once, on ConversationsCreated."""
+    if event.in_batch:
+        return
     with transaction.atomic():
         conversation_triage_create(conversation_id=event.conversation_id)
+
+
+def on_conversations_created(event) -> None:
+    with transaction.atomic():
+        conversations_triage_create(conversation_ids=event.conversation_ids)
 
 
 def triage_correct_intent(

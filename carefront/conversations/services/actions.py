@@ -361,7 +361,7 @@ def conversation_add_note(
     live_event_append(
         conversation_id=conversation.pk,
         kind="note",
-        data=message_live_data(message, author=author.name),
+        data=message_live_data(message, author=message.from_name),
         savepoint=False,
     )
     publish(

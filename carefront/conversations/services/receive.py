@@ -473,9 +473,17 @@ class _Batch:
         live_events_store([*live_created, *live_messages, *live_status])
 
         creators = {new.creator for new in started}
+        if started:
+            publish(
+                events.ConversationsCreated(
+                    conversation_ids=tuple(new.conversation.pk for new in started)
+                )
+            )
         for new in started:
             publish(
-                events.ConversationCreated(conversation_id=new.conversation.pk, live_recorded=True)
+                events.ConversationCreated(
+                    conversation_id=new.conversation.pk, live_recorded=True, in_batch=True
+                )
             )
         for index, message, conversation, _inbound in rows:
             reopened = reopened_by.get(conversation.pk) == message.pk

@@ -67,9 +67,11 @@ def test_concurrent_requests_share_the_pool(settings):
 def test_the_real_application_serves_a_request():
     from config.asgi import application
 
-    assert isinstance(application, PooledThreadASGIHandler)
+    # HTTP goes to the pooled handler; WebSockets to Channels' routes (config/asgi.py).
+    http = application.app.application_mapping["http"]
+    assert isinstance(http, PooledThreadASGIHandler)
     # One hop to the thread per request: the middleware chain is synchronous, as under WSGI.
-    assert not asyncio.iscoroutinefunction(application._middleware_chain)
+    assert not asyncio.iscoroutinefunction(http._middleware_chain)
     sent: list[dict] = []
     messages = [{"type": "http.request", "body": b"", "more_body": False}]
 

@@ -636,30 +636,11 @@ def _message_seq(message: Message) -> int:
 
 
 def _route(chat: ChatSettings, conversation_id: int) -> None:
-    """Offer the new chat to an agent (carefront/automation/routing.py); tell the visitor."""
-    from carefront.automation.routing import agents_available, chat_route
+    """Offer the new chat to an agent (carefront/automation/routing.py). Routing tells the
+    visitor where they stand: their place in the queue, and who joined once an agent accepts."""
+    from carefront.automation.routing import chat_route
 
-    offer = chat_route(conversation_id=conversation_id)
-    if offer.agent_id is not None:
-        from carefront.accounts.models import Agent
-
-        agent = Agent.objects.filter(pk=offer.agent_id).only("name").first()
-        live_event_append(
-            conversation_id=conversation_id,
-            kind="agent_joined",
-            public=True,
-            data={"name": agent.name if agent else ""},
-        )
-        return
-    live_event_append(
-        conversation_id=conversation_id,
-        kind="queue",
-        public=True,
-        data={
-            "position": offer.queue_position,
-            "available": agents_available(inbox_id=chat.inbox_id),
-        },
-    )
+    chat_route(conversation_id=conversation_id)
 
 
 def chat_read(*, visitor: ChatVisitor, seq: Any) -> int | None:

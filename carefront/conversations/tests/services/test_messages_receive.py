@@ -139,6 +139,12 @@ def test_a_batch_costs_a_fixed_number_of_queries(inbox, settings, monkeypatch):
     from carefront.sla.services import policy_rules
 
     policy_rules()
+    # And triage's intent model (checked for a newer one every minute) and the active rules.
+    from carefront.automation.rules.engine import active_rules
+    from carefront.automation.triage.services import active_intent_model
+
+    active_intent_model()
+    active_rules("customer_message")
 
     def batch(prefix: str, n: int) -> list[ReceiveItem]:
         return [
