@@ -35,6 +35,7 @@ from carefront.core.events import subscribe
 
 from .actions import Guard, perform
 from .engine import CompiledRule, Context, active_rules, evaluate, matches, reads_message
+from .prepared import Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,24 @@ def run_change(
     return written
 
 
+# The reads of every change, their SQL built once (prepared.py).
+_CONVERSATION = Prepared(
+    lambda pk: Conversation.objects.select_related("inbox", "customer").filter(pk=pk)
+)
+_MESSAGE = Prepared(
+    lambda conversation_id, pk: Message.objects.select_related(
+        "conversation__inbox", "conversation__customer"
+    ).filter(conversation_id=conversation_id, pk=pk)
+)
+_LATEST_INCOMING = Prepared(
+    lambda conversation_id: (
+        Message.objects.select_related("conversation__inbox", "conversation__customer")
+        .filter(conversation_id=conversation_id, direction=Direction.INCOMING)
+        .order_by("-created_at", "-id")
+    )
+)
+
+
 def _context(
     trigger: str,
     conversation_id: int,
@@ -155,19 +174,14 @@ def _context(
     conversation, inbox and customer; with no message id, the conversation's latest incoming
     message, which is what message_text means then), else one for the conversation."""
     if reads_message(rules):
-        messages = Message.objects.select_related(
-            "conversation__inbox", "conversation__customer"
-        ).filter(conversation_id=conversation_id)
         if message_id is not None:
-            message = messages.filter(pk=message_id).first()
+            message = _MESSAGE.first(conversation_id, message_id)
             if message is not None:
                 return Context(
                     message.conversation, trigger=trigger, message=message, rating=rating, now=now
                 )
         else:
-            latest = (
-                messages.filter(direction=Direction.INCOMING).order_by("-created_at", "-id").first()
-            )
+            latest = _LATEST_INCOMING.first(conversation_id)
             if latest is not None:
                 return Context(
                     latest.conversation,
@@ -176,9 +190,7 @@ def _context(
                     now=now,
                     preloaded={"message_text": latest.reply_text or latest.body_text or ""},
                 )
-    conversation = (
-        Conversation.objects.select_related("inbox", "customer").filter(pk=conversation_id).first()
-    )
+    conversation = _CONVERSATION.first(conversation_id)
     if conversation is None:
         return None
     return Context(conversation, trigger=trigger, message_id=message_id, rating=rating, now=now)
