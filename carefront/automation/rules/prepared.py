@@ -9,12 +9,15 @@ populators), so the instances are the ones `queryset.first()` would give. When t
 cannot be found among the compiled parameters, it falls back to the queryset.
 """
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.db.models.constants import OnConflict
 from django.db.models.query import _get_from_db, get_related_populators
+from django.db.models.sql import InsertQuery
 
 MARKERS = (987_654_321_001, 987_654_321_002, 987_654_321_003)
 
@@ -98,3 +101,52 @@ class Prepared:
             from_db=_get_from_db(klass_info["model"], fetch_mode),
             populators=get_related_populators(klass_info, select, db, fetch_mode),
         )
+
+
+class PreparedInsert:
+    """`insert(objs)`: INSERT ... ignoring conflicts (as `bulk_create(ignore_conflicts=True)`,
+    without returning ids), one statement built once per connection and run for every row."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        self._compiled: dict[tuple[str, str], tuple[str, list, object] | None] = {}
+
+    def insert(self, objs: list[Model]) -> None:
+        if not objs:
+            return
+        db = router.db_for_write(self.model)
+        connection = connections[db]
+        key = (db, connection.vendor)
+        if key not in self._compiled:
+            self._compiled[key] = self._compile(db, objs[0])
+        compiled = self._compiled[key]
+        if compiled is None:
+            self.model._base_manager.using(db).bulk_create(objs, ignore_conflicts=True)
+            return
+        sql, fields, compiler = compiled
+        rows = [
+            [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in fields]
+            for obj in objs
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+    def _compile(self, db: str, sample: Model):
+        opts = self.model._meta
+        fields = [
+            f
+            for f in opts.concrete_fields
+            if not f.generated and not f.primary_key and not f.has_db_default()
+        ]
+        if opts.pk.has_default() or not opts.pk.db_returning:
+            return None  # ids must come from the database
+        query = InsertQuery(self.model, on_conflict=OnConflict.IGNORE)
+        query.insert_values(fields, [copy.copy(sample)])
+        compiler = query.get_compiler(using=db)
+        statements = compiler.as_sql()
+        if len(statements) != 1:
+            return None
+        sql, params = statements[0]
+        if len(params) != len(fields) or sql.count("%s") != len(fields):
+            return None  # a field with its own placeholder: let the ORM do it
+        return sql, fields, compiler

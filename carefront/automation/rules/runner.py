@@ -35,7 +35,7 @@ from carefront.core.events import subscribe
 
 from .actions import Guard, perform
 from .engine import CompiledRule, Context, active_rules, evaluate, matches, reads_message
-from .prepared import Prepared
+from .prepared import Prepared, PreparedInsert
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def run_change(
             run.save(update_fields=["done"])
             written.append(run)
         if not_matched:
-            RuleRun.objects.bulk_create(not_matched, ignore_conflicts=True)
+            _TRACE.insert(not_matched)
     return written
 
 
@@ -160,6 +160,9 @@ _LATEST_INCOMING = Prepared(
         .order_by("-created_at", "-id")
     )
 )
+
+
+_TRACE = PreparedInsert(RuleRun)
 
 
 def _context(
