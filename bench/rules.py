@@ -196,7 +196,9 @@ def child(args: argparse.Namespace) -> int:
     if profiler is not None:
         import pstats
 
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(60)
+        stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")
+        stats.print_stats(60)
+        stats.print_callees("run_change|prepared.py:.*first|active_rules")
     print(
         json.dumps(
             {
