@@ -430,6 +430,15 @@ def active_rules(trigger: str) -> tuple[CompiledRule, ...]:
     return _cache["by_trigger"].get(trigger, ())  # type: ignore[union-attr]
 
 
+MESSAGE_FIELDS = frozenset({"message_text", "sender_email", "channel"})
+
+
+def reads_message(rules: tuple[CompiledRule, ...]) -> bool:
+    """Whether any of these rules reads the change's message (its text, sender or channel):
+    then the runner reads the message and its conversation in one query."""
+    return any(c.field in MESSAGE_FIELDS for rule in rules for c in (*rule.all, *rule.any))
+
+
 def active_rule(rule_id: int) -> CompiledRule | None:
     """One active rule by id (a time rule's timer asks for its rule)."""
     from carefront.automation.models import Trigger

@@ -24,11 +24,18 @@ from django.utils.translation import gettext as _
 
 from carefront.automation.models import RuleRun, Trigger
 from carefront.conversations import events as conversation_events
-from carefront.conversations.models import Conversation, ConversationEvent, EventKind
+from carefront.conversations.models import (
+    Conversation,
+    ConversationEvent,
+    Direction,
+    EventKind,
+    Message,
+)
 from carefront.core.events import subscribe
 
 from .actions import Guard, perform
-from .engine import CompiledRule, Context, active_rules, evaluate, matches
+from .engine import CompiledRule, Context, active_rules, evaluate, matches, reads_message
+from .prepared import Prepared, PreparedInsert
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +71,9 @@ def run_change(
     rules = active_rules(trigger) if rules is None else rules
     if not rules:
         return []
-    conversation = (
-        Conversation.objects.select_related("inbox", "customer").filter(pk=conversation_id).first()
-    )
-    if conversation is None:
+    ctx = _context(trigger, conversation_id, message_id, rating, now, rules)
+    if ctx is None:
         return []
-    ctx = Context(conversation, trigger=trigger, message_id=message_id, rating=rating, now=now)
     guard = Guard(ctx)
     level = trace_level()
     written: list[RuleRun] = []
@@ -136,8 +140,63 @@ def run_change(
             run.save(update_fields=["done"])
             written.append(run)
         if not_matched:
-            RuleRun.objects.bulk_create(not_matched, ignore_conflicts=True)
+            _TRACE.insert(not_matched)
     return written
+
+
+# The reads of every change, their SQL built once (prepared.py).
+_CONVERSATION = Prepared(
+    lambda pk: Conversation.objects.select_related("inbox", "customer").filter(pk=pk)
+)
+_MESSAGE = Prepared(
+    lambda conversation_id, pk: Message.objects.select_related(
+        "conversation__inbox", "conversation__customer"
+    ).filter(conversation_id=conversation_id, pk=pk)
+)
+_LATEST_INCOMING = Prepared(
+    lambda conversation_id: (
+        Message.objects.select_related("conversation__inbox", "conversation__customer")
+        .filter(conversation_id=conversation_id, direction=Direction.INCOMING)
+        .order_by("-created_at", "-id")
+    )
+)
+
+
+_TRACE = PreparedInsert(RuleRun)
+
+
+def _context(
+    trigger: str,
+    conversation_id: int,
+    message_id: int | None,
+    rating: str | None,
+    now: dt.datetime | None,
+    rules: tuple[CompiledRule, ...],
+) -> Context | None:
+    """The change's facts. One query when the rules read the message (the message with its
+    conversation, inbox and customer; with no message id, the conversation's latest incoming
+    message, which is what message_text means then), else one for the conversation."""
+    if reads_message(rules):
+        if message_id is not None:
+            message = _MESSAGE.first(conversation_id, message_id)
+            if message is not None:
+                return Context(
+                    message.conversation, trigger=trigger, message=message, rating=rating, now=now
+                )
+        else:
+            latest = _LATEST_INCOMING.first(conversation_id)
+            if latest is not None:
+                return Context(
+                    latest.conversation,
+                    trigger=trigger,
+                    rating=rating,
+                    now=now,
+                    preloaded={"message_text": latest.reply_text or latest.body_text or ""},
+                )
+    conversation = _CONVERSATION.first(conversation_id)
+    if conversation is None:
+        return None
+    return Context(conversation, trigger=trigger, message_id=message_id, rating=rating, now=now)
 
 
 def _base(rule: CompiledRule, ctx: Context, trigger: str, change_key: str, depth: int) -> dict:
