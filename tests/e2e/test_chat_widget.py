@@ -107,11 +107,14 @@ def carefront_url(transactional_db, shared_sqlite):
 
 @pytest.fixture
 def chat(carefront_url):
+    from carefront.accounts.services.availability import agent_set_availability
     from carefront.inboxes.chat.services import chat_inbox_create
 
     team = TeamFactory(name="Chat team")
     agent = AgentFactory(email="grace@carefront.test", name="Grace Hopper", role=Role.AGENT)
     team.members.add(agent)
+    # Someone online with room, or the widget offers email instead (docs/routing.md).
+    agent_set_availability(agent=agent, availability="online")
     inbox = chat_inbox_create(
         name="Website chat",
         teams=[team],

@@ -207,7 +207,7 @@ def test_phone_admin_table_shows_stacked_rows_with_labels(phone, screenshot_dir)
 def test_phone_docs_page_fits_the_screen(phone, screenshot_dir):
     page = phone
     page.get_by_role("link", name="Help").click()
-    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_role("link", name="Webhooks", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(screenshot_dir / "phone-docs.png"))
