@@ -39,6 +39,12 @@ class ValidationErrorOut(ErrorOut):
     errors: list[dict]
 
 
+class ConversationChangedOut(ErrorOut):
+    """409 from a reply or note sent with `if_last_message_id`: what landed meanwhile."""
+
+    new_messages: list[dict]
+
+
 class Ref(Schema):
     id: int
     name: str

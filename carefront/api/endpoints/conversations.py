@@ -42,6 +42,7 @@ from ..raw_input import keeps_raw_input, raw_input
 from ..schemas import (
     AssignIn,
     BodyIn,
+    ConversationChangedOut,
     ConversationCreateIn,
     ConversationFilterIn,
     ConversationOut,
@@ -204,11 +205,13 @@ def list_messages(request: HttpRequest, conversation_id: Path[Id], page: Query[M
 
 
 UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut}
+# Replies and notes with `if_last_message_id`: held when someone wrote meanwhile (409).
+WRITE_ERRORS = {**UPLOAD_ERRORS, 409: ConversationChangedOut}
 
 
 @router.post(
     "/conversations/{conversation_id}/replies",
-    response={201: MessageOut, **UPLOAD_ERRORS},
+    response={201: MessageOut, **WRITE_ERRORS},
     openapi_extra=message_request_body(ReplyIn),
 )
 def reply(request: HttpRequest, conversation_id: Path[Id]):
@@ -237,7 +240,7 @@ def reply(request: HttpRequest, conversation_id: Path[Id]):
 
 @router.post(
     "/conversations/{conversation_id}/notes",
-    response={201: MessageOut, **UPLOAD_ERRORS},
+    response={201: MessageOut, **WRITE_ERRORS},
     openapi_extra=message_request_body(BodyIn),
 )
 def add_note(request: HttpRequest, conversation_id: Path[Id]):
