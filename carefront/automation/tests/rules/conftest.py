@@ -1,36 +1,12 @@
 """Fixtures of the rules tests: rules made through the services, changes committed (after-commit
 subscribers run), a clock to move by hand, a real HTTP receiver for webhook calls."""
 
-import datetime as dt
-
 import pytest
 
 from carefront.automation.rules.services import rule_create
 from carefront.inboxes.tests.factories import InboxFactory
+from carefront.sla.tests.conftest import START, clock  # noqa: F401 - the SLA tests' clock
 from carefront.webhooks.tests.conftest import receiver  # noqa: F401 - a fixture
-
-# Monday 2026-03-02 10:00 UTC.
-START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kwargs) -> dt.datetime:
-        self.now += dt.timedelta(**kwargs)
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Frozen time (`django.utils.timezone.now`), moved on with `clock.advance(hours=5)`."""
-    clock = Clock(START)
-    monkeypatch.setattr("django.utils.timezone.now", clock)
-    return clock
 
 
 @pytest.fixture
